@@ -1,0 +1,3 @@
+"""Commands of this concern (placeholder until implemented)."""
+
+commands: list = []

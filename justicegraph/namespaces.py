@@ -1,0 +1,114 @@
+"""IRIs: the ontology's namespace, the vocabularies it aligns to, and the IRIs minted for data.
+
+Data IRIs hang off a configurable base (``Settings.base``); the ontology and concept
+schemes have fixed IRIs so that data from different deployments stays comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+ONTOLOGY_IRI = "https://w3id.org/justicegraph/ontology"
+JG = Namespace(ONTOLOGY_IRI + "#")
+VOCAB = Namespace("https://w3id.org/justicegraph/vocab/")
+EDTF = Namespace("http://id.loc.gov/datatypes/edtf/")
+EDTF_DATATYPE = EDTF.EDTF
+SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+SCHEMA = Namespace("https://schema.org/")
+CRM = Namespace("http://www.cidoc-crm.org/cidoc-crm/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+DEFAULT_BASE = "https://w3id.org/justicegraph/"
+
+# Prefixes offered to queries, the query editor and serialisers.
+PREFIXES: dict[str, str] = {
+    "jg": str(JG),
+    "vocab": str(VOCAB),
+    "role": str(VOCAB) + "role/",
+    "etype": str(VOCAB) + "event-type/",
+    "charz": str(VOCAB) + "characterisation/",
+    "access": str(VOCAB) + "access/",
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "dcterms": str(DCTERMS),
+    "foaf": str(FOAF),
+    "edtf": str(EDTF),
+}
+
+
+def concept(scheme: str, key: str) -> str:
+    """IRI of a controlled value, e.g. ``concept("role", "victim")``."""
+    return f"{VOCAB}{scheme}/{key}"
+
+
+@dataclass(frozen=True)
+class Minter:
+    """Mints the IRIs of entities and graphs under one base.
+
+    Entities: ``{base}id/{record id}``. Graphs: ``{base}graph/…``. Record ids are
+    slugs that are unique across all kinds, so a reference needs no kind.
+    """
+
+    base: str = DEFAULT_BASE
+
+    def entity(self, record_id: str) -> str:
+        return f"{self.base}id/{record_id}"
+
+    def record_id(self, iri: str) -> str | None:
+        prefix = f"{self.base}id/"
+        return iri[len(prefix):] if iri.startswith(prefix) else None
+
+    def curated_graph(self, dataset: str) -> str:
+        """Identity of the entities a dataset introduces: their types and names."""
+        return f"{self.base}graph/curated/{dataset}"
+
+    @property
+    def provenance_graph(self) -> str:
+        """PROV-O descriptions of every other graph and of every load."""
+        return f"{self.base}graph/provenance"
+
+    @property
+    def inferred_graph(self) -> str:
+        """Facts derived by the reasoner, never mixed with asserted ones."""
+        return f"{self.base}graph/inferred"
+
+    @property
+    def restricted_provenance_graph(self) -> str:
+        """PROV-O descriptions of restricted graphs: their very existence is restricted."""
+        return f"{self.base}graph/provenance/restricted"
+
+    @property
+    def ontology_graph(self) -> str:
+        """The ontology itself, loaded as data so that queries can read its labels."""
+        return f"{self.base}graph/ontology"
+
+    @property
+    def vocabulary_graph(self) -> str:
+        """The SKOS concept schemes (roles, event types, …) as data."""
+        return f"{self.base}graph/vocabulary"
+
+    def source_graph(self, source_id: str) -> str:
+        """What a source says in its own voice (its narration)."""
+        return f"{self.base}graph/source/{source_id}"
+
+    def testimony_graph(self, testimony_id: str) -> str:
+        """What one speaker says in one source."""
+        return f"{self.base}graph/testimony/{testimony_id}"
+
+    @staticmethod
+    def restricted_twin(graph: str) -> str:
+        """Where a graph's restricted records go: the graph IRI + '/restricted'."""
+        return graph if graph.endswith("/restricted") else graph + "/restricted"
+
+    def load_activity(self, token: str) -> str:
+        return f"{self.base}load/{token}"

@@ -1,0 +1,59 @@
+"""The files that ship inside the package: ontology, shapes, saved queries, datasets.
+
+Read through importlib.resources so that an installed wheel works without the checkout.
+Parsed graphs are cached per process: parse once, never per request.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from rdflib import Graph
+
+ONTOLOGY_FILES = ("justicegraph.ttl", "alignment.ttl")
+VOCABULARY_FILE = "vocabulary.ttl"
+
+
+def package_dir(name: str) -> Path:
+    """Filesystem path of a data package (`ontology`, `shapes`, `queries`, `data`)."""
+    with as_file(files(f"justicegraph.{name}")) as path:
+        return Path(path)
+
+
+def ontology_files() -> list[Path]:
+    folder = package_dir("ontology")
+    return [folder / n for n in ONTOLOGY_FILES if (folder / n).exists()]
+
+
+@cache
+def ontology_graph() -> Graph:
+    """The ontology (core + alignment), without the controlled vocabularies."""
+    graph = Graph()
+    for path in ontology_files():
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@cache
+def vocabulary_graph() -> Graph:
+    """The SKOS concept schemes: roles, event types, characterisations, access levels."""
+    return Graph().parse(package_dir("ontology") / VOCABULARY_FILE, format="turtle")
+
+
+@cache
+def shapes_graph() -> Graph:
+    graph = Graph()
+    for path in sorted(package_dir("shapes").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def dataset_dir(name: str) -> Path:
+    """A dataset shipped with the package, e.g. ``1988``."""
+    path = package_dir("data") / name
+    if not path.is_dir():
+        known = sorted(p.name for p in package_dir("data").iterdir() if p.is_dir() and not p.name.startswith("_"))
+        raise FileNotFoundError(f"no packaged dataset {name!r}; packaged: {', '.join(known) or 'none'}")
+    return path

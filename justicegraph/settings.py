@@ -1,0 +1,109 @@
+"""Every setting, declared once as (name, default, help): the one list feeds defaults,
+the environment (``JUSTICEGRAPH_<NAME>``), the command line and docs/settings.md.
+
+Secrets (tokens) may also come from a file: ``JUSTICEGRAPH_<NAME>_FILE``.
+Nothing is read at import time; call ``Settings.from_env()``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .namespaces import DEFAULT_BASE, Minter
+
+
+def _setting(default: Any, help: str, secret: bool = False):
+    return field(default=default, metadata={"help": help, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str = _setting("var/store", "Where the graph lives: a directory for the on-disk store, "
+                          "'memory' for an in-memory store, or 'sparql+http://host:port/path' for a remote engine.")
+    base: str = _setting(DEFAULT_BASE, "Base IRI under which entity and graph IRIs are minted.")
+    host: str = _setting("127.0.0.1", "Address the server listens on.")
+    port: int = _setting(5000, "Port the server listens on.")
+    workers: int = _setting(2, "gunicorn worker processes.")
+    threads: int = _setting(4, "Threads per gunicorn worker.")
+    query_timeout: float = _setting(30.0, "Seconds a query may run before it is stopped (503).")
+    row_cap: int = _setting(100_000, "Most rows a SELECT answers over HTTP; more are cut and marked.")
+    max_body: int = _setting(10 * 1024 * 1024, "Largest request body accepted, in bytes (413 above).")
+    max_query_length: int = _setting(100_000, "Longest query or update text accepted, in characters.")
+    union_default_graph: bool = _setting(True, "Default graph of a query is the union of the visible graphs "
+                                         "(false: the store's default graph only, strict SPARQL dataset semantics).")
+    include_inferred: bool = _setting(True, "Include the reasoner's inferred graph in the default graph.")
+    write_token: str = _setting("", "Bearer token that allows writes (Update, Graph Store, loads over HTTP). "
+                                "Empty: writes are off.", secret=True)
+    read_token: str = _setting("", "Bearer token that opens restricted graphs to its holder.", secret=True)
+    cors_origins: str = _setting("*", "Origins allowed to read /sparql from a browser (comma-separated; "
+                                 "empty turns CORS off).")
+    service_allowlist: str = _setting("", "Endpoints that SERVICE and LOAD may reach (comma-separated IRI "
+                                      "prefixes). Empty: no outbound requests at all.")
+    rate_limit: str = _setting("600 per minute", "Per-client rate limit on query, search and write routes.")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = _read_env(env, f.name)
+            if raw is not None:
+                values[f.name] = _coerce(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def minter(self) -> Minter:
+        return Minter(self.base)
+
+    @property
+    def writes_enabled(self) -> bool:
+        return bool(self.write_token)
+
+    def documented(self) -> list[tuple[str, Any, str]]:
+        """(name, default, help) for every setting: the source of docs/settings.md."""
+        return [(f.name, f.default, f.metadata["help"]) for f in fields(self)]
+
+    def __repr__(self) -> str:  # tokens never reach logs
+        shown = ", ".join(
+            f"{f.name}={'***' if f.metadata['secret'] and getattr(self, f.name) else getattr(self, f.name)!r}"
+            for f in fields(self)
+        )
+        return f"Settings({shown})"
+
+
+def env_name(name: str) -> str:
+    return "JUSTICEGRAPH_" + name.upper()
+
+
+def _read_env(env, name: str) -> str | None:
+    if env_name(name) in env:
+        return env[env_name(name)]
+    path = env.get(env_name(name) + "_FILE")
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    return None
+
+
+def _coerce(kind: Any, raw: str, name: str) -> Any:
+    kind = kind if isinstance(kind, str) else kind.__name__
+    try:
+        if kind == "bool":
+            if raw.strip().lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{env_name(name)}={raw!r} is not a valid {kind}") from None
+    return raw

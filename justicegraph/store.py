@@ -1,0 +1,164 @@
+"""The store interface: the one place that knows which engine holds the graph.
+
+Loaders, validation and the server reach data only through ``GraphStore``; the
+embedded default is pyoxigraph's on-disk (or in-memory) ``Store``. A remote SPARQL
+engine implements the same interface (``open_store`` picks by the ``store`` setting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What every backend offers. Writes are atomic: all of a change or none of it."""
+
+    read_only: bool
+
+    def query(
+        self,
+        query: str,
+        *,
+        default_graph: list[ox.NamedNode | ox.DefaultGraph] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+        union: bool = False,
+        substitutions: Mapping[ox.Variable, Term] | None = None,
+    ) -> Any:
+        """Run SPARQL. ``default_graph``/``named_graphs`` restrict the dataset (the means of
+        access control); ``union`` makes the default graph the union of all graphs."""
+
+    def update(self, update: str) -> None:
+        """Run a SPARQL Update as one transaction."""
+
+    def apply(
+        self,
+        *,
+        drop_graphs: Iterable[str] = (),
+        delete: Iterable[ox.Quad] = (),
+        insert: Iterable[ox.Quad] = (),
+    ) -> None:
+        """One transaction: drop whole graphs, delete quads, then insert quads."""
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of one named graph."""
+
+    def graphs(self) -> list[str]:
+        """IRIs of the named graphs."""
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class OxigraphStore:
+    """pyoxigraph's embedded store: a RocksDB directory, or memory when ``path`` is None."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self.path = None if path is None else Path(path)
+        self.read_only = read_only
+        if self.path is None:
+            self._store = ox.Store()
+        elif read_only:
+            self._store = ox.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(self.path))
+
+    @property
+    def engine(self) -> ox.Store:
+        """The pyoxigraph store itself, for bulk paths that need it (dump, bulk import)."""
+        return self._store
+
+    def query(self, query, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
+        kwargs: dict[str, Any] = {}
+        if default_graph is not None:
+            kwargs["default_graph"] = default_graph
+        elif union:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = named_graphs
+        if substitutions:
+            kwargs["substitutions"] = dict(substitutions)
+        return self._store.query(query, **kwargs)
+
+    def update(self, update: str) -> None:
+        self._refuse_if_read_only()
+        self._store.update(update)
+
+    def apply(self, *, drop_graphs=(), delete=(), insert=()) -> None:
+        self._refuse_if_read_only()
+        text = change_as_update(drop_graphs, delete, insert)
+        if text:
+            # pyoxigraph has no explicit transaction in Python; one Update request is one.
+            self._store.update(text)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        if graph is None:
+            return iter(self._store)
+        return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def bulk_import(self, quads: Iterable[ox.Quad]) -> None:
+        """Fast, non-transactional import for building a fresh store (benchmarks, dumps)."""
+        self._refuse_if_read_only()
+        self._store.bulk_extend(quads)
+
+    def flush(self) -> None:
+        if self.path is not None and not self.read_only:
+            self._store.flush()
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        self.flush()
+        self._store = None  # RocksDB closes when the object is collected
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise PermissionError("this store was opened read-only")
+
+
+def change_as_update(drop_graphs: Iterable[str], delete: Iterable[ox.Quad], insert: Iterable[ox.Quad]) -> str:
+    """A SPARQL Update text for one atomic change. Terms are written by pyoxigraph's own
+    N-Triples serialisation of typed terms, never spliced from user text."""
+    parts = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in drop_graphs]
+    deleted = _data_block(delete)
+    if deleted:
+        parts.append("DELETE DATA {\n" + deleted + "}")
+    inserted = _data_block(insert)
+    if inserted:
+        parts.append("INSERT DATA {\n" + inserted + "}")
+    return " ;\n".join(parts)
+
+
+def _data_block(quads: Iterable[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        by_graph.setdefault(key, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    lines = []
+    for graph, triples in by_graph.items():
+        body = "\n".join(triples)
+        lines.append(f"GRAPH {graph} {{\n{body}\n}}\n" if graph else body + "\n")
+    return "".join(lines)
+
+
+def open_store(location: str, *, read_only: bool = False) -> GraphStore:
+    """The backend a ``store`` setting names: a directory, 'memory', or a remote engine URL."""
+    if location == "memory":
+        return OxigraphStore(None)
+    if location.startswith(("sparql+http://", "sparql+https://")):
+        from .remote import RemoteStore  # only imported when a remote engine is configured
+
+        return RemoteStore.from_url(location)
+    return OxigraphStore(location, read_only=read_only)
