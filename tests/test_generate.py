@@ -1,0 +1,111 @@
+"""The synthetic-data generator: same bytes for the same seed, sizes that scale with the
+number of people, well-formed records (ids, references, locators, EDTF times), a share of
+restricted testimonies whose speakers are not named in any public IRI."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from justicegraph.cli import main
+from justicegraph.generate import HEADERS, generate
+
+ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+LOCATOR = re.compile(r"^¶\d+(–\d+)?$")
+
+
+def digest(directory) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.glob("*.csv"))}
+
+
+def rows(directory, kind):
+    with open(directory / f"{kind}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen")
+    generate(out, people=600, seed=7)
+    return out
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, small):
+    generate(tmp_path / "again", people=600, seed=7)
+    generate(tmp_path / "other", people=600, seed=8)
+    assert digest(tmp_path / "again") == digest(small)
+    assert digest(tmp_path / "other") != digest(small)
+
+
+def test_exactly_the_people_asked_for_and_records_scale_linearly(tmp_path, small):
+    generate(tmp_path / "big", people=2400, seed=7)
+    assert len(rows(small, "people")) == 600
+    assert len(rows(tmp_path / "big", "people")) == 2400
+    for kind in ("events", "participations", "relations", "testimonies"):
+        ratio = len(rows(tmp_path / "big", kind)) / len(rows(small, kind))
+        assert 3.0 < ratio < 5.0, (kind, ratio)
+
+
+def test_headers_ids_references_and_locators_follow_the_record_format(small):
+    known: set[str] = set()
+    for kind in ("sources", "testimonies", "people", "organizations", "places", "events", "statements"):
+        table = rows(small, kind)
+        assert list(table[0]) == list(HEADERS[kind])
+        ids = [r["id"] for r in table]
+        assert all(ID.match(i) for i in ids), kind
+        assert not known & set(ids), f"ids reused across kinds in {kind}"
+        known |= set(ids)
+    assert len(known) == sum(len(rows(small, k)) for k in ("sources", "testimonies", "people", "organizations",
+                                                          "places", "events", "statements"))
+    for kind, fields in (("participations", ("event", "agent", "according_to")),
+                         ("relations", ("person", "other", "according_to")),
+                         ("events", ("according_to", "place", "from_place", "part_of")),
+                         ("positions", ("person", "organization", "according_to"))):
+        for r in rows(small, kind):
+            assert all(r[f] in known for f in fields if r[f]), (kind, r)
+            assert LOCATOR.match(r["locator"]), (kind, r)
+
+
+def test_about_thirty_prisons_variant_spellings_and_uncertain_times(small):
+    places = rows(small, "places")
+    assert sum(p["kind"] == "prison" for p in places) == 30
+    people = rows(small, "people")
+    assert sum(bool(p["alt_labels"]) for p in people) > len(people) / 2
+    assert any(p["label_fa"] for p in people) and any(p["unnamed"] == "true" for p in people)
+    times = {e["time"] for e in rows(small, "events")}
+    assert any(re.fullmatch(r"\d{4}-2[1-4]", t) for t in times), "seasons"
+    assert any("/" in t for t in times) and any(t.endswith("~") for t in times)
+    assert any(re.fullmatch(r"\d{4}-\d\d-\d\d", t) for t in times)
+    assert {e["type"] for e in rows(small, "events")} >= {
+        "arrest", "detention", "transfer", "hearing", "execution", "mass-atrocity", "trial", "conference"}
+    kinds = {s["kind"] for s in rows(small, "statements")}
+    assert kinds >= {"characterisation", "claimed-count", "call-to-action", "accusation", "observation"}
+
+
+def test_several_testimonies_per_source_some_restricted_with_anonymous_speakers(small):
+    testimonies = rows(small, "testimonies")
+    per_source: dict[str, int] = {}
+    for t in testimonies:
+        per_source[t["source"]] = per_source.get(t["source"], 0) + 1
+    assert sum(per_source.values()) / len(per_source) > 2
+    restricted = [t for t in testimonies if t["access"] == "restricted"]
+    assert 0.02 < len(restricted) / len(testimonies) < 0.2
+    people = {p["id"]: p for p in rows(small, "people")}
+    for t in restricted:
+        speaker = people[t["speaker"]]
+        assert speaker["access"] == "restricted" and speaker["id"].startswith("anon-")
+    public_refs = {r["agent"] for r in rows(small, "participations") if not r["according_to"].startswith("t-")}
+    assert not any(people.get(a, {}).get("access") == "restricted" for a in public_refs)
+
+
+def test_cli_writes_the_dataset_and_refuses_a_bad_size(tmp_path):
+    runner = CliRunner()
+    done = runner.invoke(main, ["generate", "--people", "50", "--seed", "2", "--out", str(tmp_path / "d")])
+    assert done.exit_code == 0, done.output
+    assert "50 people" in done.output and (tmp_path / "d" / "statements.csv").exists()
+    refused = runner.invoke(main, ["generate", "--people", "5", "--out", str(tmp_path / "e")])
+    assert refused.exit_code == 2 and "5" in refused.output
