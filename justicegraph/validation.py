@@ -1,0 +1,240 @@
+"""SHACL validation of the graph: the whole of some data, or one change against a store.
+
+pyshacl validates each named graph of a Dataset on its own, but our shapes cross graphs
+(an event's label is curated, its details are testimony; a graph's description sits in the
+provenance graph). So we always validate ONE union graph, to which we add:
+
+- the class hierarchy of the ontology and the SKOS vocabularies, so that ``sh:class
+  jg:Agent`` accepts a ``jg:Person`` and concept-scheme membership can be checked without
+  running inference;
+- a marker ``<g> a jgv:NamedGraph`` for every named graph that holds assertions, so that a
+  shape can demand that each is described in the provenance graph (the union alone forgets
+  which graphs existed).
+
+The marker class lives in the validation namespace, never in the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import OWL, SKOS
+
+from .namespaces import JG, SH, VOCAB, Minter
+from .resources import ontology_graph, shapes_graph, vocabulary_graph
+
+VALIDATION = "https://w3id.org/justicegraph/shapes#"
+NAMED_GRAPH = URIRef(VALIDATION + "NamedGraph")
+_CHUNK = 500  # VALUES rows per context query
+
+
+@dataclass
+class ValidationReport:
+    """A SHACL validation report: conformance, the results as plain dicts, and the graph."""
+
+    conforms: bool
+    results: list[dict] = field(default_factory=list)
+    text: str = ""
+    graph: Graph = field(default_factory=Graph)
+
+    @property
+    def violations(self) -> list[dict]:
+        return [r for r in self.results if r["severity"] == "Violation"]
+
+    def to_turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+    def to_json(self) -> str:
+        return json.dumps({"conforms": self.conforms, "results": self.results}, indent=2, ensure_ascii=False)
+
+
+def validate(data, *, minter: Minter | None = None, focus_nodes: Iterable[str] | None = None) -> ValidationReport:
+    """Validate the union of all graphs of ``data``: an rdflib Graph or Dataset, a pyoxigraph
+    Store, or an iterable of pyoxigraph Quads. ``focus_nodes`` limits which nodes are checked
+    (the rest only serve as context)."""
+    union = Graph()
+    graphs: set[str] = set()
+    if isinstance(data, Dataset):
+        for s, p, o, g in data.quads((None, None, None, None)):
+            union.add((s, p, o))
+            g = getattr(g, "identifier", g)
+            if isinstance(g, URIRef) and g != DATASET_DEFAULT_GRAPH_ID:
+                graphs.add(str(g))
+    elif isinstance(data, Graph):
+        for triple in data:
+            union.add(triple)
+    else:
+        for q in data:
+            union.add(triple_to_rdflib(q))
+            if isinstance(q.graph_name, ox.NamedNode):
+                graphs.add(q.graph_name.value)
+    return _run(union, graphs, minter or Minter(), focus_nodes)
+
+
+def validate_quads(
+    quads: Iterable[ox.Quad],
+    store=None,
+    *,
+    deleted: Iterable[ox.Quad] = (),
+    dropped_graphs: Iterable[str] = (),
+    minter: Minter | None = None,
+) -> ValidationReport:
+    """Validate a change cheaply: the new quads, plus from ``store`` only what checking them
+    needs — every triple of the nodes they describe (and of the graphs they write to), and
+    the types of the nodes they refer to. Only the described nodes and graphs are checked.
+
+    ``deleted`` quads and ``dropped_graphs`` are the parts of the store the change removes:
+    they are left out of the context, as they will be gone once the change is applied."""
+    minter = minter or Minter()
+    quads = list(quads)
+    union = Graph()
+    graphs: set[str] = set()
+    subjects: set[str] = set()
+    for q in quads:
+        union.add(triple_to_rdflib(q))
+        if isinstance(q.subject, ox.NamedNode):
+            subjects.add(q.subject.value)
+        if isinstance(q.graph_name, ox.NamedNode):
+            graphs.add(q.graph_name.value)
+    focus = subjects | graphs
+    if store is not None:
+        gone_graphs = set(dropped_graphs)
+        gone = {(q.subject, q.predicate, q.object, q.graph_name) for q in deleted}
+        for q in _describe(store, sorted(focus), gone_graphs, gone):
+            union.add(triple_to_rdflib(q))
+        referenced = {str(o) for o in union.objects() if isinstance(o, URIRef)} - focus
+        referenced = {r for r in referenced if not r.startswith((str(VOCAB), str(JG)))}
+        for q in _types(store, sorted(referenced), gone_graphs, gone):
+            union.add(triple_to_rdflib(q))
+    return _run(union, graphs, minter, focus)
+
+
+def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> ValidationReport:
+    system = {minter.ontology_graph, minter.vocabulary_graph, minter.provenance_graph,
+              minter.restricted_provenance_graph, minter.inferred_graph}
+    for g in graphs - system:
+        union.add((URIRef(g), RDF.type, NAMED_GRAPH))
+    for triple in background():
+        union.add(triple)
+    focus = None
+    if focus_nodes is not None:
+        focus = [URIRef(n) for n in focus_nodes]
+        if not focus:  # pyshacl reads an empty list as "everything"
+            return ValidationReport(True, [], "Validation Report\nConforms: True\n", _empty_report())
+    conforms, report_graph, text = pyshacl.validate(
+        union, shacl_graph=shapes_graph(), inference="none", inplace=True, focus_nodes=focus,
+        allow_warnings=True,
+    )
+    return ValidationReport(bool(conforms), results_of(report_graph), text, report_graph)
+
+
+@cache
+def background() -> tuple:
+    """The class hierarchy and the concept schemes: what sh:class and scheme checks need."""
+    triples = []
+    onto = ontology_graph()
+    for s, o in onto.subject_objects(RDFS.subClassOf):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            triples.append((s, RDFS.subClassOf, o))
+    for s in onto.subjects(RDF.type, OWL.Class):
+        if isinstance(s, URIRef):
+            triples.append((s, RDF.type, OWL.Class))
+    vocab = vocabulary_graph()
+    for p in (RDF.type, SKOS.inScheme, SKOS.notation, SKOS.prefLabel):
+        triples.extend((s, p, o) for s, o in vocab.subject_objects(p))
+    return tuple(triples)
+
+
+def results_of(report: Graph) -> list[dict]:
+    """The results of a SHACL report graph as dicts, sorted for stable output."""
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        def one(p, r=r):
+            v = report.value(r, p)
+            return None if v is None else str(v)
+
+        severity = one(SH.resultSeverity) or str(SH.Violation)
+        component = one(SH.sourceConstraintComponent) or ""
+        out.append({
+            "focus": one(SH.focusNode),
+            "path": one(SH.resultPath),
+            "component": component.rsplit("#", 1)[-1],
+            "constraint": component,
+            "message": one(SH.resultMessage) or "",
+            "severity": severity.rsplit("#", 1)[-1],
+            "value": one(SH.value),
+            "shape": one(SH.sourceShape) if isinstance(report.value(r, SH.sourceShape), URIRef) else None,
+        })
+    out.sort(key=lambda d: (d["focus"] or "", d["path"] or "", d["message"]))
+    return out
+
+
+def _empty_report() -> Graph:
+    g = Graph()
+    node = BNode()
+    g.add((node, RDF.type, SH.ValidationReport))
+    g.add((node, SH.conforms, Literal(True)))
+    return g
+
+
+# ---------------------------------------------------------------- context from the store
+
+def _describe(store, subjects: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
+    query = "SELECT ?s ?p ?o ?g WHERE { VALUES ?s { %s } { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }"
+    yield from _fetch(store, query, subjects, gone_graphs, gone, fixed_p=None)
+
+
+def _types(store, nodes: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
+    query = "SELECT ?s ?o ?g WHERE { VALUES ?s { %s } { GRAPH ?g { ?s a ?o } } UNION { ?s a ?o } }"
+    yield from _fetch(store, query, nodes, gone_graphs, gone, fixed_p=ox.NamedNode(str(RDF.type)))
+
+
+def _fetch(store, query: str, nodes: list[str], gone_graphs, gone, fixed_p) -> Iterable[ox.Quad]:
+    for i in range(0, len(nodes), _CHUNK):
+        values = " ".join(str(ox.NamedNode(n)) for n in nodes[i:i + _CHUNK])
+        for row in store.query(query % values):
+            g = row["g"]
+            graph = g if g is not None else ox.DefaultGraph()
+            if isinstance(g, ox.NamedNode) and g.value in gone_graphs:
+                continue
+            p = fixed_p or row["p"]
+            key = (row["s"], p, row["o"], graph)
+            if key in gone:
+                continue
+            yield ox.Quad(row["s"], p, row["o"], graph)
+
+
+# ---------------------------------------------------------------- pyoxigraph → rdflib
+
+def term_to_rdflib(term):
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"cannot convert {term!r} to rdflib")
+
+
+def triple_to_rdflib(q: ox.Quad | ox.Triple) -> tuple:
+    return term_to_rdflib(q.subject), term_to_rdflib(q.predicate), term_to_rdflib(q.object)
+
+
+def summarise(results: Iterable[Mapping]) -> str:
+    """One line per result, for logs and the command line."""
+    lines = []
+    for r in results:
+        where = r["focus"] or "?"
+        path = f" {r['path']}" if r.get("path") else ""
+        value = f" (value {r['value']})" if r.get("value") else ""
+        lines.append(f"{r['severity']}: <{where}>{path}: {r['message']}{value}")
+    return "\n".join(lines)
