@@ -22,6 +22,19 @@ def _setting(default: Any, help: str, secret: bool = False):
 class Settings:
     store: str = _setting("var/store", "Where the graph lives: a directory for the on-disk store, "
                           "'memory' for an in-memory store, or 'sparql+http://host:port/path' for a remote engine.")
+    store_update_url: str = _setting("", "Remote store only: SPARQL Update endpoint, absolute or relative to the "
+                                     "query URL (overrides the store URL's '?update=').")
+    store_graph_store_url: str = _setting("", "Remote store only: Graph Store Protocol endpoint (overrides "
+                                          "the store URL's '?store=').")
+    store_engine: str = _setting("auto", "Remote store only: 'oxigraph', 'virtuoso' or 'generic' (SPARQL 1.1 "
+                                 "as written); 'auto' reads the store URL's '?engine=' or the server header.")
+    store_user: str = _setting("", "Remote store only: user name sent to the engine (HTTP basic or digest).")
+    store_password: str = _setting("", "Remote store only: password for store_user.", secret=True)
+    store_auth: str = _setting("auto", "Remote store only: 'basic', 'digest', or 'auto' (digest for Virtuoso, "
+                               "basic otherwise).")
+    store_update_timeout: float = _setting(600.0, "Remote store only: seconds one update request may take.")
+    store_max_response_mb: int = _setting(512, "Remote store only: largest answer read from the engine, in MB "
+                                          "(larger answers are refused, never cut).")
     base: str = _setting(DEFAULT_BASE, "Base IRI under which entity and graph IRIs are minted.")
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(5000, "Port the server listens on.")
