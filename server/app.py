@@ -30,4 +30,6 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     for module_name, attr in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(getattr(module, attr))
+    # Headers, rate limits, size caps and log redaction for every route (server/security.py).
+    importlib.import_module("justicegraph.server.security").init_app(app)
     return app
