@@ -1,0 +1,258 @@
+"""A GraphStore on a remote SPARQL engine, over SPARQL 1.1 Query, Update and the Graph
+Store Protocol (see docs/scaling.md).
+
+``JUSTICEGRAPH_STORE=sparql+http://host:port/query?update=/update&store=/store&engine=oxigraph``
+— the query endpoint, then update and Graph Store endpoints relative to it (or absolute),
+and the engine's dialect; the settings ``store_update_url``, ``store_graph_store_url``,
+``store_engine``, ``store_user``/``store_password``/``store_auth`` override them.
+
+Guarantees kept from the embedded store:
+- access control: every query carries an explicit dataset (``default-graph-uri`` /
+  ``named-graph-uri``); FROM / FROM NAMED in the text are cut out and never widen it;
+- results are pyoxigraph objects (``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``);
+- writes: one Update request on engines where a request is a transaction (Oxigraph,
+  generic SPARQL 1.1); on Virtuoso, which commits each operation on its own, new content is
+  staged in hidden graphs first and swapped in by one final request;
+- bounded: connect/read timeouts, a total deadline per query (``QueryTimeout``, a
+  TimeoutError) and a response size cap; engine-side truncation or partial answers raise.
+
+The engine's own default graph is not expressible in the protocol's dataset parameters, so
+justicegraph's default graph is the named graph ``DEFAULT_GRAPH`` on remote engines.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
+
+import pyoxigraph as ox
+import requests
+
+from . import remote_dialect as dialects
+from . import remote_text
+from .store import change_as_update
+
+DEFAULT_GRAPH = "urn:justicegraph:default-graph"
+EMPTY_GRAPH = "urn:justicegraph:empty-graph"
+STAGING_PREFIX = "urn:justicegraph:staging:"
+_INTERNAL = (DEFAULT_GRAPH, EMPTY_GRAPH, STAGING_PREFIX)
+_JSON = "application/sparql-results+json"
+_NT = "application/n-triples"
+
+
+class RemoteStoreError(OSError):
+    """The engine could not be reached or refused the request for a reason not the caller's."""
+
+
+class QueryTimeout(TimeoutError):
+    """The query (or update) ran past its time; the server answers 503."""
+
+
+class RemoteStore:
+    def __init__(self, query_url: str, *, update_url: str | None = None, graph_store_url: str | None = None,
+                 engine: str = "auto", user: str = "", password: str = "", auth: str = "auto",
+                 query_timeout: float = 30.0, update_timeout: float = 600.0,
+                 max_response_bytes: int = 512 * 2**20, read_only: bool = False):
+        self.query_url = query_url
+        self.update_url = update_url or query_url
+        self.graph_store_url = graph_store_url
+        self.read_only = read_only
+        self.query_timeout = query_timeout
+        self.update_timeout = update_timeout
+        self.max_response_bytes = max_response_bytes
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "justicegraph-remote-store"
+        self._engine_name, self._user, self._password, self._auth = engine, user, password, auth
+        self._dialect: dialects.Dialect | None = None
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_url(cls, location: str, settings=None, *, read_only: bool = False) -> RemoteStore:
+        from .settings import Settings
+
+        settings = (settings or Settings.from_env()).replace(store=location)
+        return cls.from_settings(settings, read_only=read_only)
+
+    @classmethod
+    def from_settings(cls, settings, *, read_only: bool = False) -> RemoteStore:
+        query_url, params = split_location(settings.store)
+        update = settings.store_update_url or params.get("update")
+        gsp = settings.store_graph_store_url or params.get("store")
+        engine = settings.store_engine if settings.store_engine != "auto" else params.get("engine", "auto")
+        return cls(
+            query_url, update_url=urljoin(query_url, update) if update else None,
+            graph_store_url=urljoin(query_url, gsp) if gsp else None, engine=engine,
+            user=settings.store_user, password=settings.store_password, auth=settings.store_auth,
+            query_timeout=settings.query_timeout, update_timeout=settings.store_update_timeout,
+            max_response_bytes=settings.store_max_response_mb * 2**20, read_only=read_only,
+        )
+
+    @property
+    def dialect(self) -> dialects.Dialect:
+        if self._dialect is None:
+            name = self._engine_name
+            if name == "auto":
+                name = dialects.detect(self._session, self.query_url)
+            self._dialect = dialects.by_name(name)
+            if self._user:
+                scheme = self._auth if self._auth != "auto" else self._dialect.auth
+                self._session.auth = (requests.auth.HTTPDigestAuth if scheme == "digest"
+                                      else requests.auth.HTTPBasicAuth)(self._user, self._password)
+        return self._dialect
+
+    # -- reading --------------------------------------------------------------------------
+    def query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
+        found = remote_text.shape(query)
+        text = remote_text.without_dataset_clauses(query, found) if found.dataset_spans else query
+        if default_graph is None and named_graphs is None and not union and found.dataset_spans:
+            # No dataset from the caller: the query's own FROM clauses define it (SPARQL 1.1 §13.2).
+            default_graph = [ox.NamedNode(g) for g in found.from_default]
+            named_graphs = [ox.NamedNode(g) for g in found.from_named]
+        if substitutions:
+            text = remote_text.bind(text, substitutions, remote_text.shape(text))
+        default, named = self._dataset(default_graph, named_graphs, union)
+        data = [("query", text), *(("default-graph-uri", g) for g in default),
+                *(("named-graph-uri", g) for g in named)]
+        tabular = found.form in ("SELECT", "ASK")
+        body, media = self._post(self.query_url, data, _JSON if tabular else _NT, self.query_timeout)
+        if tabular:
+            return ox.parse_query_results(self.dialect.fix_results(body), format=ox.QueryResultsFormat.JSON)
+        return _as_query_triples(body, media)
+
+    def _dataset(self, default_graph, named_graphs, union) -> tuple[list[str], list[str]]:
+        if default_graph is None:
+            default = [DEFAULT_GRAPH, *self.graphs()] if union else [DEFAULT_GRAPH]
+        else:
+            default = [DEFAULT_GRAPH if isinstance(g, ox.DefaultGraph) else g.value for g in default_graph]
+        named = self.graphs() if named_graphs is None else [g.value for g in named_graphs]
+        # An empty list would mean "the engine's choice" (Virtuoso: every graph): name a void one.
+        return default or [EMPTY_GRAPH], named or [EMPTY_GRAPH]
+
+    def graphs(self) -> list[str]:
+        text = self.dialect.graphs_query
+        body, _ = self._post(self.query_url, [("query", text)], _JSON, self.query_timeout)
+        rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        names = {row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)}
+        hidden = _INTERNAL + self.dialect.system_graphs
+        return sorted(g for g in names if not g.startswith(hidden))
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        if graph is None:
+            return (q for g in [*self.graphs(), None] for q in self._graph_quads(g))
+        return self._graph_quads(graph)
+
+    def _graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
+        stored = graph or DEFAULT_GRAPH
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(stored)} {{ ?s ?p ?o }} }}",
+                             default_graph=[ox.NamedNode(EMPTY_GRAPH)], named_graphs=[ox.NamedNode(stored)])
+        return (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+
+    def __len__(self) -> int:
+        every = [ox.NamedNode(g) for g in [*self.graphs(), DEFAULT_GRAPH]]
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                          default_graph=[ox.NamedNode(EMPTY_GRAPH)], named_graphs=every)
+        return int(next(iter(rows))["n"].value)
+
+    # -- writing --------------------------------------------------------------------------
+    def update(self, update: str) -> None:
+        self._refuse_if_read_only()
+        self._post(self.update_url, [("update", update)], "*/*", self.update_timeout)
+
+    def apply(self, *, drop_graphs: Iterable[str] = (), delete: Iterable[ox.Quad] = (),
+              insert: Iterable[ox.Quad] = ()) -> None:
+        self._refuse_if_read_only()
+        drop = list(drop_graphs)
+        delete, insert = [_stored(q) for q in delete], [_stored(q) for q in insert]
+        if not (drop or delete or insert):
+            return
+        if self.dialect.atomic_requests:
+            self.update(change_as_update(drop, delete, insert))
+        else:
+            dialects.staged_apply(self, drop, delete, insert, uuid.uuid4().hex)
+
+    def bulk_import(self, quads: Iterable[ox.Quad]) -> None:
+        """Fast, non-atomic import for building a fresh store: one Graph Store POST per graph."""
+        self._refuse_if_read_only()
+        by_graph: dict[str, list[ox.Quad]] = {}
+        for q in quads:
+            q = _stored(q)
+            by_graph.setdefault(q.graph_name.value, []).append(q)
+        for graph, group in by_graph.items():
+            self.post_graph(graph, group)
+
+    def post_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
+        """Add triples to a graph with one Graph Store Protocol POST (or INSERT DATA without one)."""
+        body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
+        if not self.graph_store_url:
+            self.update(change_as_update([], [], [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph))
+                                                  for q in quads]))
+            return
+        self._request("POST", self.graph_store_url, params={"graph": graph}, data=body,
+                      headers={"Content-Type": _NT}, timeout=self.update_timeout)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise PermissionError("this store was opened read-only")
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def _post(self, url: str, data: list[tuple[str, str]], accept: str, timeout: float) -> tuple[bytes, str]:
+        return self._request("POST", url, data=data, headers={"Accept": accept}, timeout=timeout)
+
+    def _request(self, method: str, url: str, *, timeout: float, **kwargs) -> tuple[bytes, str]:
+        dialect = self.dialect
+        deadline = time.monotonic() + timeout
+        try:
+            with self._session.request(method, url, stream=True, timeout=(10, timeout), **kwargs) as resp:
+                body = self._read(resp, deadline)
+        except requests.exceptions.ConnectTimeout as exc:
+            raise RemoteStoreError(f"cannot reach the SPARQL engine at {url}: {exc}") from None
+        except requests.exceptions.Timeout:
+            raise QueryTimeout(f"the SPARQL engine did not answer within {timeout:g} s") from None
+        except requests.exceptions.RequestException as exc:
+            raise RemoteStoreError(f"cannot reach the SPARQL engine at {url}: {exc}") from None
+        dialect.check(resp, body)
+        return body, resp.headers.get("Content-Type", "")
+
+    def _read(self, resp: requests.Response, deadline: float) -> bytes:
+        chunks, size = [], 0
+        for chunk in resp.iter_content(chunk_size=1 << 16):
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raise RemoteStoreError(f"the engine's answer exceeds {self.max_response_bytes >> 20} MB; "
+                                       "narrow the query (store_max_response_mb)")
+            if time.monotonic() > deadline:
+                raise QueryTimeout("the SPARQL engine's answer took longer than the query timeout")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def split_location(location: str) -> tuple[str, dict[str, str]]:
+    """``sparql+http://h/q?update=/u&store=/s&engine=e`` → (``http://h/q``, {update, store, engine}).
+    Other query parameters stay part of the query URL."""
+    parts = urlsplit(location.removeprefix("sparql+"))
+    params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    ours = {k: params.pop(k) for k in ("update", "store", "engine") if k in params}
+    rest = "&".join(f"{k}={v}" for k, v in params.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, "")), ours
+
+
+def _stored(q: ox.Quad) -> ox.Quad:
+    if isinstance(q.graph_name, ox.DefaultGraph):
+        return ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(DEFAULT_GRAPH))
+    return q
+
+
+def _as_query_triples(body: bytes, media: str) -> Any:
+    """Triples as a real pyoxigraph ``QueryTriples`` (iterable, ``.serialize``), built from
+    the engine's answer through a throw-away in-memory store."""
+    fmt = ox.RdfFormat.from_media_type(media.split(";")[0].strip()) or ox.RdfFormat.N_TRIPLES
+    scratch = ox.Store()
+    scratch.load(body, format=fmt, to_graph=ox.DefaultGraph())
+    return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")

@@ -1,0 +1,157 @@
+"""What the remote store must know about a query's text, found by a small SPARQL lexer:
+its form (SELECT/ASK/CONSTRUCT/DESCRIBE), its dataset clauses (FROM / FROM NAMED), and where
+its WHERE group opens — so that saved-query parameters can be bound by a VALUES block
+placed inside that group. Nothing here splices caller text: only terms serialised by
+pyoxigraph are inserted, and only dataset clauses are cut out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+              |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<var>[?$]\w+)
+  | (?P<word>[^\W\d]?[\w.\-]*:[\w.\-%:]*|[^\W\d][\w\-]*)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<other>.)
+    """,
+    re.X | re.S,
+)
+
+FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+
+
+@dataclass
+class Shape:
+    form: str
+    prefixes: dict[str, str] = field(default_factory=dict)
+    from_default: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
+    dataset_spans: list[tuple[int, int]] = field(default_factory=list)
+    where_open: int | None = None  # offset just after the WHERE group's "{"
+    where_close: int | None = None  # offset of its matching "}"
+    subselect: bool = False  # the WHERE group is itself a sub-SELECT
+    template_is_pattern: bool = False  # CONSTRUCT WHERE { … }: the group is also the template
+
+
+def _tokens(text: str):
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind not in ("ws", "comment"):
+            yield kind, m.group(), m.start(), m.end()
+
+
+def shape(text: str) -> Shape:
+    """The parts of a query the remote store needs. Raises ValueError when the query has no
+    recognisable form (the engine would refuse it anyway)."""
+    toks = list(_tokens(text))
+    prefixes: dict[str, str] = {}
+    i = 0
+    while i < len(toks):
+        kind, value, *_ = toks[i]
+        upper = value.upper()
+        if upper == "PREFIX" and i + 2 < len(toks):
+            prefixes[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
+            i += 3
+            continue
+        if upper == "BASE":
+            i += 2
+            continue
+        if kind == "word" and upper in FORMS:
+            break
+        i += 1
+    else:
+        raise ValueError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
+    found = Shape(form=toks[i][1].upper(), prefixes=prefixes)
+    i += 1
+    if found.form == "CONSTRUCT" and i < len(toks) and toks[i][0] == "open":
+        i = _matching(toks, i) + 1  # skip the template
+    elif found.form == "CONSTRUCT":
+        found.template_is_pattern = True
+    while i < len(toks):
+        kind, value, start, end = toks[i]
+        if kind == "word" and value.upper() == "FROM":
+            named = i + 1 < len(toks) and toks[i + 1][1].upper() == "NAMED"
+            target = toks[i + 2 if named else i + 1]
+            iri = _resolve(target, prefixes)
+            (found.from_named if named else found.from_default).append(iri)
+            found.dataset_spans.append((start, target[3]))
+            i += 3 if named else 2
+            continue
+        if kind == "open":
+            close = _matching(toks, i)
+            found.where_open, found.where_close = end, toks[close][2]
+            found.subselect = i + 1 < len(toks) and toks[i + 1][1].upper() == "SELECT"
+            break
+        i += 1
+    return found
+
+
+def _matching(toks, i: int) -> int:
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j][0] == "open":
+            depth += 1
+        elif toks[j][0] == "close":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise ValueError("unbalanced braces in the query")
+
+
+def _resolve(token, prefixes: dict[str, str]) -> str:
+    kind, value, *_ = token
+    if kind == "iri":
+        return value[1:-1]
+    prefix, colon, local = value.partition(":")
+    if colon and prefix in prefixes:
+        return prefixes[prefix] + local
+    raise ValueError(f"FROM names an unknown prefix or a bad IRI: {value!r}")
+
+
+def without_dataset_clauses(text: str, found: Shape) -> str:
+    """The query with its FROM / FROM NAMED clauses blanked out (same length, same lines)."""
+    chars = list(text)
+    for start, end in found.dataset_spans:
+        for k in range(start, end):
+            if chars[k] != "\n":
+                chars[k] = " "
+    return "".join(chars)
+
+
+def values_block(substitutions: Mapping[ox.Variable, object]) -> str:
+    """A one-row VALUES block from typed pyoxigraph terms (never from raw text)."""
+    names, terms = [], []
+    for var, term in substitutions.items():
+        if not isinstance(var, ox.Variable):
+            var = ox.Variable(str(var).lstrip("?$"))
+        if isinstance(term, ox.BlankNode) or not isinstance(term, ox.NamedNode | ox.Literal):
+            raise ValueError(f"cannot bind {var} to {term!r}: only IRIs and literals can be bound")
+        names.append(str(var))
+        terms.append(str(term))
+    return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+
+
+def bind(text: str, substitutions: Mapping[ox.Variable, object], found: Shape | None = None) -> str:
+    """The query with the variables bound, as pyoxigraph's ``substitutions`` binds them
+    before evaluation: a VALUES block opens the WHERE group, so filters, OPTIONALs and
+    aggregates of that group all see the bound values."""
+    found = found or shape(text)
+    if found.where_open is None or found.template_is_pattern:
+        raise ValueError("this query has no WHERE group that can take bound parameters")
+    block = values_block(substitutions)
+    if found.subselect:  # `{ SELECT … }` cannot take a sibling: wrap the sub-select in a group
+        return (text[: found.where_open] + block + "{" + text[found.where_open : found.where_close]
+                + "}" + text[found.where_close :])
+    return text[: found.where_open] + block + text[found.where_open :]
