@@ -1,0 +1,86 @@
+"""HTTP serving, side by side: each engine started on the same data (justicegraph on its
+store, serving the public graphs; the others on the public graphs as N-Quads), checked to
+give the same number of rows for one query of each kind, then driven by closed-loop
+clients for each mix and client count; stopped after, with its peak RSS."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from urllib.parse import quote
+
+import loadgen
+import servers
+from mixes import one_of_each, requests_for
+
+
+def run(scale, params, args, log) -> dict:
+    engines = args.engines.split(",")
+    clients = [int(c) for c in args.clients.split(",")]
+    work = scale.dir / "work"
+    out: dict = {"cells": [], "servers": [], "skipped": [], "row_checks": {}}
+    starters = []
+    if "justicegraph" in engines:
+        for layout in args.layouts.split(","):
+            w, t = (int(x) for x in layout.split("x"))
+            starters.append((f"justicegraph {layout}",
+                             lambda w=w, t=t: (servers.start_justicegraph(scale.store, work, workers=w, threads=t), None)))
+    if "oxigraph" in engines:
+        starters.append(("oxigraph serve", lambda: _oxigraph(scale, work)))
+    if "virtuoso" in engines:
+        starters.append(("virtuoso", lambda: servers.start_virtuoso(scale.public_nq, work / "virtuoso")))
+    for name, start in starters:
+        log(f"  starting {name}…")
+        try:
+            server, load_s = start()
+        except Exception as exc:  # noqa: BLE001 — an engine that cannot run here is skipped, with why
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            log(f"    skipped: {reason}")
+            out["skipped"].append({"engine": name, "reason": reason})
+            continue
+        try:
+            out["servers"].append(_measure(server, name, load_s, params, clients, args, out, log))
+        finally:
+            server.stop()
+    return out
+
+
+def _oxigraph(scale, work):
+    location = work / "oxigraph-store"
+    load_s = servers.oxigraph_load(scale.public_nq, location)
+    return servers.start_oxigraph(location, work), load_s
+
+
+def _measure(server, name, load_s, params, clients, args, out, log) -> dict:
+    info = {"engine": name, "first_answer_s": round(server.first_answer_s, 3), "bulk_load_s":
+            None if load_s is None else round(load_s, 2), "notes": server.notes}
+    log(f"    first answer after {server.first_answer_s:.2f} s" + (f"; bulk load {load_s:.1f} s" if load_s else ""))
+    for mix in ("light", "heavy"):
+        for qname, text in one_of_each(mix, params):
+            out["row_checks"].setdefault(f"{mix}:{qname}", {})[name] = rows_of(server.endpoint, text)
+    for mix in ("light", "heavy"):
+        queries = requests_for(mix, params, 400)
+        for c in clients:
+            result = loadgen.run(server.endpoint, queries, clients=c, duration=args.duration, cap=args.cap)
+            cell = {"engine": name, "mix": mix, "clients": c, **result}
+            out["cells"].append(cell)
+            log(f"    {mix:<5} c={c:<3} {result['throughput_rps']:>8.1f} req/s  p50 {result['p50_ms']} ms  "
+                f"p99 {result['p99_ms']} ms  errors {result['errors']}")
+    info["peak_rss_mb"] = round(server.peak_rss_mb() or 0, 1)
+    return info
+
+
+def rows_of(endpoint: str, text: str) -> int | str:
+    request = urllib.request.Request(f"{endpoint}?query={quote(text)}",
+                                     headers={"Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return len(json.loads(response.read())["results"]["bindings"])
+    except Exception as exc:  # noqa: BLE001 — reported in the row check table
+        return f"error: {exc}"[:200]
+
+
+def cleanup(scale) -> None:
+    shutil.rmtree(scale.dir / "work" / "oxigraph-store", ignore_errors=True)
+    shutil.rmtree(scale.dir / "work" / "virtuoso", ignore_errors=True)

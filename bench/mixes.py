@@ -1,0 +1,112 @@
+"""The query mixes: the same SPARQL text for every engine (the default graph is the union of
+the visible graphs on each: justicegraph's default, `oxigraph serve --union-default-graph`,
+Virtuoso's default). Parameters are drawn from the generated records with a fixed seed, so
+every engine answers the same sequence of requests.
+
+light — entity lookups (what a page for one person does);
+heavy — timelines, prison rosters, aggregates, property paths, provenance by GRAPH, name search.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE = "https://w3id.org/justicegraph/"
+PREFIXES = f"""PREFIX jg: <https://w3id.org/justicegraph/ontology#>
+PREFIX role: <https://w3id.org/justicegraph/vocab/role/>
+PREFIX etype: <https://w3id.org/justicegraph/vocab/event-type/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX id: <{BASE}id/>
+"""
+
+LIGHT = {
+    "entity-outgoing": "SELECT ?p ?o WHERE {{ <{person}> ?p ?o }}",
+    "entity-incoming": "SELECT ?s ?p WHERE {{ ?s ?p <{person}> }} LIMIT 100",
+    "entity-label": "SELECT ?label WHERE {{ <{person}> skos:prefLabel ?label }}",
+}
+
+HEAVY = {
+    "timeline": """SELECT ?event ?type ?time ?earliest ?place WHERE {{
+  ?part jg:agent <{victim}> ; jg:event ?event .
+  ?event jg:eventType ?type .
+  OPTIONAL {{ ?event jg:time ?time }} OPTIONAL {{ ?event jg:earliest ?earliest }}
+  OPTIONAL {{ ?event jg:place ?place }}
+}} ORDER BY ?earliest ?event""",
+    "prison-roster": """SELECT DISTINCT ?person ?name WHERE {{
+  ?e jg:place <{prison}> ; jg:eventType etype:execution .
+  ?part jg:event ?e ; jg:agent ?person ; jg:role role:victim .
+  ?person skos:prefLabel ?name
+}} ORDER BY ?name ?person LIMIT 500""",
+    "victims-per-prison": """SELECT ?prison (COUNT(DISTINCT ?person) AS ?n) WHERE {{
+  ?e jg:eventType etype:execution ; jg:place ?prison .
+  ?part jg:event ?e ; jg:agent ?person ; jg:role role:victim .
+}} GROUP BY ?prison ORDER BY DESC(?n) ?prison""",
+    "characterisations": """SELECT ?c (COUNT(?s) AS ?n) WHERE {{ ?s jg:characterisedAs ?c }}
+GROUP BY ?c ORDER BY ?c""",
+    "part-of-path": """SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ ?e jg:partOf+ id:massacre-1988 }}""",
+    "located-in-path": """SELECT ?place (COUNT(?e) AS ?n) WHERE {{
+  ?place jg:locatedIn+ id:iran . ?e jg:place ?place
+}} GROUP BY ?place ORDER BY DESC(?n) ?place LIMIT 20""",
+    "who-says-by-graph": """SELECT ?g ?speaker ?source ?locator WHERE {{
+  GRAPH ?g {{ ?part jg:agent <{victim}> ; jg:locator ?locator }}
+  OPTIONAL {{ ?g prov:wasAttributedTo ?speaker }} OPTIONAL {{ ?g prov:wasDerivedFrom ?source }}
+}} ORDER BY ?g ?locator""",
+    "name-search": """SELECT ?s ?label WHERE {{
+  ?s skos:altLabel ?label FILTER(CONTAINS(LCASE(STR(?label)), "{fragment}"))
+}} ORDER BY ?label ?s LIMIT 50""",
+    "statements-by-speaker": """SELECT ?speaker (COUNT(?st) AS ?n) WHERE {{
+  GRAPH ?g {{ ?st jg:statedBy ?speaker }}
+}} GROUP BY ?speaker ORDER BY DESC(?n) ?speaker LIMIT 20""",
+    "relatives-of-prison-victims": """SELECT ?relative ?victim WHERE {{
+  ?e jg:place <{prison}> ; jg:eventType etype:execution .
+  ?part jg:event ?e ; jg:agent ?victim .
+  ?relative jg:siblingOf|jg:parentOf|jg:childOf|jg:spouseOf|jg:relativeOf ?victim
+}} ORDER BY ?victim ?relative LIMIT 200""",
+}
+
+FRAGMENTS = ("nouri", "qasem", "mousa", "rezaee", "hosein", "mohammed", "daneshw", "zahra")
+
+
+@dataclass(frozen=True)
+class Params:
+    people: list[str]
+    victims: list[str]
+    prisons: list[str]
+
+    @classmethod
+    def from_records(cls, directory: Path) -> Params:
+        with open(directory / "people.csv", encoding="utf-8", newline="") as handle:
+            public = [r["id"] for r in csv.DictReader(handle) if r["access"] != "restricted"]
+        with open(directory / "places.csv", encoding="utf-8", newline="") as handle:
+            prisons = [r["id"] for r in csv.DictReader(handle) if r["kind"] == "prison"]
+        rng = random.Random(42)
+        victims = [p for p in public if "-v-" in p]
+        return cls(rng.sample(public, min(500, len(public))), rng.sample(victims, min(500, len(victims))),
+                   prisons)
+
+
+def requests_for(mix: str, params: Params, n: int, seed: int = 1) -> list[tuple[str, str]]:
+    """``n`` (name, query text) pairs of a mix, in a fixed order for a seed."""
+    templates = LIGHT if mix == "light" else HEAVY
+    names = sorted(templates)
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        name = names[i % len(names)]
+        out.append((name, PREFIXES + templates[name].format(**_bind(rng, params))))
+    return out
+
+
+def one_of_each(mix: str, params: Params) -> list[tuple[str, str]]:
+    templates = LIGHT if mix == "light" else HEAVY
+    rng = random.Random(7)
+    return [(name, PREFIXES + templates[name].format(**_bind(rng, params))) for name in sorted(templates)]
+
+
+def _bind(rng: random.Random, params: Params) -> dict[str, str]:
+    return {"person": f"{BASE}id/{rng.choice(params.people)}", "victim": f"{BASE}id/{rng.choice(params.victims)}",
+            "prison": f"{BASE}id/{rng.choice(params.prisons)}", "fragment": rng.choice(FRAGMENTS)}

@@ -1,0 +1,199 @@
+"""Start the servers under test on loopback, each on a free port, and measure the time from
+start to first answer and the peak resident memory of the whole process tree.
+
+- ``justicegraph serve`` on the on-disk store (settings through JUSTICEGRAPH_* variables);
+- ``oxigraph serve --location DIR --union-default-graph`` on a copy loaded by ``oxigraph load``;
+- Virtuoso Open Source through ``justicegraph.engines.start_virtuoso`` (own ini, loopback
+  ports, dba password changed), bulk-loaded with ld_dir / rdf_loader_run / checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+VENV_BIN = Path(sys.executable).parent
+PROBE = quote("ASK { ?s ?p ?o }")
+
+
+@dataclass
+class Server:
+    name: str
+    endpoint: str                 # the query URL
+    process: subprocess.Popen
+    first_answer_s: float
+    stop_fn: object = None
+    sampler: RssSampler | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def peak_rss_mb(self) -> float | None:
+        return self.sampler.peak_mb if self.sampler else None
+
+    def stop(self) -> None:
+        if self.sampler:
+            self.sampler.stop()
+        if self.stop_fn:
+            self.stop_fn()
+        elif self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+class RssSampler:
+    """Samples the summed RSS of a process and its descendants every 0.2 s; keeps the peak."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_mb, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            self._stop.wait(0.2)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
+def tree_rss_mb(pid: int) -> float:
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            with open(f"/proc/{p}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_first_answer(endpoint: str, process: subprocess.Popen, started: float, log: Path,
+                      timeout: float = 120) -> float:
+    """Seconds from ``started`` until the endpoint answers a query with 200."""
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}: {_tail(log)}")
+        try:
+            request = urllib.request.Request(f"{endpoint}?query={PROBE}",
+                                             headers={"Accept": "application/sparql-results+json"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.01)
+    process.terminate()
+    raise RuntimeError(f"no answer within {timeout}s: {_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-600:] if log.exists() else ""
+
+
+def start_justicegraph(store: Path, workdir: Path, *, workers: int, threads: int, extra_env=None) -> Server:
+    port = free_port()
+    env = dict(os.environ, JUSTICEGRAPH_STORE=str(store), JUSTICEGRAPH_HOST="127.0.0.1",
+               JUSTICEGRAPH_PORT=str(port), JUSTICEGRAPH_WORKERS=str(workers), JUSTICEGRAPH_THREADS=str(threads),
+               JUSTICEGRAPH_RATE_LIMIT="", **(extra_env or {}))
+    return _start(f"justicegraph w{workers}×t{threads}", [str(VENV_BIN / "justicegraph"), "serve"], env,
+                  f"http://127.0.0.1:{port}/sparql", workdir)
+
+
+def start_oxigraph(location: Path, workdir: Path) -> Server:
+    port = free_port()
+    cmd = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(location),
+           "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    return _start("oxigraph serve", cmd, dict(os.environ), f"http://127.0.0.1:{port}/query", workdir)
+
+
+def _start(name, cmd, env, endpoint, workdir: Path) -> Server:
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / f"{name.split()[0]}.log"
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    sampler = RssSampler(process.pid)
+    try:
+        first = wait_first_answer(endpoint, process, started, log)
+    except RuntimeError:
+        sampler.stop()
+        raise
+    return Server(name, endpoint, process, first, sampler=sampler)
+
+
+def oxigraph_load(nquads: Path, location: Path) -> float:
+    """Bulk load with oxigraph's own loader; returns seconds."""
+    shutil.rmtree(location, ignore_errors=True)
+    location.mkdir(parents=True)
+    started = time.perf_counter()
+    done = subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(location), "--file", str(nquads)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"oxigraph load failed: {(done.stdout + done.stderr)[-600:]}")
+    return time.perf_counter() - started
+
+
+def start_virtuoso(nquads: Path, workdir: Path) -> tuple[Server, float]:
+    """A fresh Virtuoso database, bulk-loaded from ``nquads``; returns the server and load seconds."""
+    from justicegraph import engines
+
+    reason = engines.virtuoso_missing()
+    if reason:
+        raise RuntimeError(reason)
+    shutil.rmtree(workdir, ignore_errors=True)
+    started = time.perf_counter()
+    engine = engines.start_virtuoso(workdir, max_rows=10_000_000, buffers=340_000)
+    endpoint = engine.store_url.removeprefix("sparql+").split("?")[0]
+    first = time.perf_counter() - started
+    sampler = RssSampler(engine.process.pid)
+    load_dir = workdir / "load"
+    load_dir.mkdir(exist_ok=True)
+    shutil.copy(nquads, load_dir / "data.nq")
+    t0 = time.perf_counter()
+    engine.isql(f"ld_dir('{load_dir}', 'data.nq', 'urn:justicegraph:unused');\n"
+                "rdf_loader_run();\ncheckpoint;\n", timeout=3600)
+    loaded = time.perf_counter() - t0
+    server = Server("virtuoso", endpoint, engine.process, first, stop_fn=engine.stop, sampler=sampler)
+    server.notes.append("first answer measured on a new, empty database (before the bulk load)")
+    return server, loaded
