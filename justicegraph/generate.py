@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from pathlib import Path
 
 from . import generate_world as world
@@ -45,7 +46,8 @@ MASSACRE = "massacre-1988"
 class Sink:
     """One CSV writer per kind; rows are dicts, absent fields are empty cells."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, prefix: str = ""):
+        self.prefix = prefix  # put before every id this dataset mints (batches beside a base)
         out.mkdir(parents=True, exist_ok=True)
         self._files = {k: open(out / f"{k}.csv", "w", encoding="utf-8", newline="") for k in HEADERS}
         self._writers = {k: csv.writer(f, lineterminator="\n") for k, f in self._files.items()}
@@ -77,6 +79,11 @@ class Sources:
                                     "date": date, "language": "en",
                                     "description": "Synthetic source made for benchmarks."})
 
+    @property
+    def conference(self) -> str:
+        """The id of the current source's conference event (conference sources only)."""
+        return f"{self.id}-conference"
+
     def locator(self) -> str:
         self.para += 1
         return f"¶{self.para}"
@@ -85,19 +92,19 @@ class Sources:
         """Open a testimony in the current source (a new source when it is full):
         returns its id and the paragraphs it spans."""
         if self.left <= 0:
-            self._next_source()
+            self.next_source()
         self.left -= 1
         start, length = self.para + 1, self.rng.randint(2, 7)
         self.para += length
-        tid = f"t-{self.id[4:]}-{self.sink.counts['testimonies'] + 1}"
+        tid = f"{self.sink.prefix}t-{self.n}-{self.sink.counts['testimonies'] + 1}"
         self.sink.write("testimonies", {"id": tid, "source": self.id, "speaker": speaker,
                                         "locator": f"¶{start}–{start + length - 1}", "title": title,
                                         "access": "restricted" if restricted else ""})
         return tid, list(range(start, start + length))
 
-    def _next_source(self) -> None:
+    def next_source(self) -> None:
         rng, self.n = self.rng, self.n + 1
-        self.id, self.kind = f"src-{self.n}", rng.choice(self.KINDS)
+        self.id, self.kind = f"{self.sink.prefix}src-{self.n}", rng.choice(self.KINDS)
         self.left, self.para = rng.randint(3, 12), 1
         year = rng.randint(2008, 2023)
         title = {"conference": f"Report of a {year} conference on the 1988 executions ({self.n})",
@@ -112,7 +119,7 @@ class Sources:
             self._conference(year)
 
     def _conference(self, year: int) -> None:
-        event = f"conference-{self.id}"
+        event = self.conference
         self.sink.write("events", {
             "id": event, "label": f"Conference on the 1988 executions, {year} ({self.n})", "type": "conference",
             "according_to": self.id, "locator": "¶1", "time": f"{year}-{self.rng.randint(1, 12):02d}",
@@ -121,19 +128,35 @@ class Sources:
                                            "role": "organiser", "according_to": self.id, "locator": "¶1"})
 
 
-def generate(out: str | Path, *, people: int, seed: int = 1) -> dict[str, int]:
-    """Write a dataset of ``people`` persons to directory ``out``; returns rows per kind."""
+def generate(out: str | Path, *, people: int, seed: int = 1, id_prefix: str = "",
+             world: bool = True) -> dict[str, int]:
+    """Write a dataset of ``people`` persons to directory ``out``; returns rows per kind.
+
+    ``world=False`` leaves out the shared places, organisations, overview source and the
+    mass atrocity (they must then be in the store already) and ``id_prefix`` keeps the
+    new ids apart: a *batch* to load beside a base dataset."""
+    if id_prefix and not re.fullmatch(r"[a-z0-9][a-z0-9-]*-", id_prefix):
+        raise ValueError(f"id prefix {id_prefix!r} must be a slug ending in '-'")
     if not MIN_PEOPLE <= people <= MAX_PEOPLE:
         raise ValueError(f"people must be between {MIN_PEOPLE} and {MAX_PEOPLE}, not {people}")
     rng = random.Random(seed)
-    sink = Sink(Path(out))
+    sink = Sink(Path(out), id_prefix)
     try:
         sources = Sources(rng, sink)
-        _fixed_world(sink, sources, people)
-        officials = _officials(rng, sink, max(6, people // 100))
-        dignitaries = _dignitaries(rng, sink, max(4, people // 150))
-        trials = _trials(rng, sink, officials, 1 + people // 25_000)
-        maker = FamilyMaker(rng, sink, sources, officials, dignitaries, trials)
+        narrator, trial_reports = OVERVIEW, TRIAL_REPORTS
+        if world:
+            _fixed_world(sink, sources, people)
+        else:
+            narrator, trial_reports = f"{id_prefix}{OVERVIEW}", f"{id_prefix}{TRIAL_REPORTS}"
+            sources.fixed(narrator, "Register of further victims (a batch)", "2024")
+            sources.fixed(trial_reports, "Reports from further trials (a batch)", "2024")
+            sources.left = 0
+        officials = _officials(rng, sink, max(6, people // 100), narrator)
+        dignitaries = _dignitaries(rng, sink, max(4, people // 150), narrator)
+        trials = _trials(rng, sink, officials, 1 + people // 25_000, trial_reports)
+        maker = FamilyMaker(rng, sink, sources, officials, dignitaries, trials, trial_reports)
+        if not world:
+            sources.next_source()  # a batch never writes into the base dataset's graphs
         budget = people - len(officials) - len(dignitaries)
         while budget > 0:
             budget -= maker.unit(budget)
@@ -164,12 +187,12 @@ TITLES = ("deputy prosecutor", "prison warden", "head of intelligence",
           "judge of the revolutionary court", "assistant to the deputy prosecutor")
 
 
-def _officials(rng: random.Random, sink: Sink, n: int) -> list[str]:
+def _officials(rng: random.Random, sink: Sink, n: int, narrator: str) -> list[str]:
     """Officials alleged responsible, each with one or two positions."""
     ids = []
     for i in range(n):
         label, _fa, alts, _ = full_name(rng, female=False)
-        pid = f"{slug(label)}-o{i}"
+        pid = f"{sink.prefix}{slug(label)}-o{i}"
         ids.append(pid)
         sink.write("people", {"id": pid, "label": label, "alt_labels": "|".join(alts),
                               "description": "Synthetic official of the 1980s prison system.",
@@ -181,16 +204,16 @@ def _officials(rng: random.Random, sink: Sink, n: int) -> list[str]:
             else:
                 org, title = rng.choice(("prosecutor-tehran", "judiciary-of-iran")), rng.choice(TITLES)
             sink.write("positions", {"person": pid, "title": title, "organization": org,
-                                     "time": f"{start}/{start + rng.randint(1, 8)}", "according_to": OVERVIEW,
+                                     "time": f"{start}/{start + rng.randint(1, 8)}", "according_to": narrator,
                                      "locator": f"¶{4 + i % 40}"})
     return ids
 
 
-def _dignitaries(rng: random.Random, sink: Sink, n: int) -> list[str]:
+def _dignitaries(rng: random.Random, sink: Sink, n: int, narrator: str) -> list[str]:
     ids = []
     for i in range(n):
         label, _fa, alts, _ = full_name(rng, female=rng.random() < 0.4)
-        pid = f"{slug(label)}-d{i}"
+        pid = f"{sink.prefix}{slug(label)}-d{i}"
         ids.append(pid)
         country = rng.choice(world.COUNTRIES[1:])
         sink.write("people", {"id": pid, "label": label, "alt_labels": "|".join(alts),
@@ -198,21 +221,21 @@ def _dignitaries(rng: random.Random, sink: Sink, n: int) -> list[str]:
         start = rng.randint(1995, 2015)
         sink.write("positions", {"person": pid, "title": rng.choice(world.DIGNITARY_TITLES),
                                  "organization": f"government-of-{country[0]}", "time": f"{start}/{start + 4}",
-                                 "according_to": OVERVIEW, "locator": f"¶{50 + i % 40}"})
+                                 "according_to": narrator, "locator": f"¶{50 + i % 40}"})
     return ids
 
 
-def _trials(rng: random.Random, sink: Sink, officials: list[str], n: int) -> list[str]:
+def _trials(rng: random.Random, sink: Sink, officials: list[str], n: int, reports: str) -> list[str]:
     ids = []
     for i in range(n):
-        tid = f"trial-{i + 1}"
+        tid = f"{sink.prefix}trial-{i + 1}"
         ids.append(tid)
         year = rng.randint(2019, 2023)
         sink.write("events", {"id": tid, "label": f"Trial of a former prison official ({i + 1})", "type": "trial",
-                              "according_to": TRIAL_REPORTS, "locator": f"¶{1 + i}",
+                              "according_to": reports, "locator": f"¶{1 + i}",
                               "time": f"{year}-{rng.randint(1, 12):02d}/{year + 1}", "place": "stockholm"})
         sink.write("participations", {"event": tid, "agent": officials[i % len(officials)], "role": "defendant",
-                                      "according_to": TRIAL_REPORTS, "locator": f"¶{1 + i}"})
+                                      "according_to": reports, "locator": f"¶{1 + i}"})
         sink.write("participations", {"event": tid, "agent": "district-court-stockholm", "role": "court",
-                                      "according_to": TRIAL_REPORTS, "locator": f"¶{1 + i}"})
+                                      "according_to": reports, "locator": f"¶{1 + i}"})
     return ids

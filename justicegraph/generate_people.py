@@ -37,8 +37,8 @@ class Voice:
 
 
 class FamilyMaker:
-    def __init__(self, rng: random.Random, sink, sources, officials, dignitaries, trials):
-        self.rng, self.sink, self.sources = rng, sink, sources
+    def __init__(self, rng: random.Random, sink, sources, officials, dignitaries, trials, trial_reports):
+        self.rng, self.sink, self.sources, self.trial_reports = rng, sink, sources, trial_reports
         self.officials, self.dignitaries, self.trials = officials, dignitaries, trials
         self.prisons = world.prison_ids()
         self.prison_days = {p: sorted(rng.sample(range(FIRST_DAY, FIRST_DAY + 55), 12)) for p in self.prisons}
@@ -82,7 +82,7 @@ class FamilyMaker:
     def _person(self, tag, female, desc, *, family=None, unnamed=None, restricted=False):
         label, label_fa, alts, family = full_name(self.rng, female, family)
         # A restricted person's IRI must not reveal the name: opaque id.
-        pid = f"anon-{tag}-{self.n}" if restricted else f"{slug(label)}-{tag}-{self.n}"
+        pid = f"{self.sink.prefix}anon-{tag}-{self.n}" if restricted else f"{self.sink.prefix}{slug(label)}-{tag}-{self.n}"
         row = {"id": pid, "label": unnamed or label, "nationality": "iran",
                "description": f"Synthetic person, {desc}.", "access": "restricted" if restricted else ""}
         if unnamed:
@@ -101,7 +101,7 @@ class FamilyMaker:
             return Voice(self.rng, self.sources.id, None, self.sources)
         tid, paragraphs = self.sources.testimony(speaker, restricted, title)
         if self.sources.kind == "conference" and not restricted:
-            self.sink.write("participations", {"event": f"conference-{self.sources.id}", "agent": speaker,
+            self.sink.write("participations", {"event": self.sources.conference, "agent": speaker,
                                                "role": "speaker", "according_to": self.sources.id,
                                                "locator": f"¶{paragraphs[0]}"})
         return Voice(self.rng, tid, paragraphs, self.sources)
@@ -111,14 +111,14 @@ class FamilyMaker:
         rng = self.rng
         prison = rng.choice(self.prisons)
         if rng.random() < 0.45:
-            self._own_event(f"arrest-{victim}", f"Arrest of {label}", "arrest", voice, victim, "detainee",
+            self._own_event(f"{victim}-arrest", f"Arrest of {label}", "arrest", voice, victim, "detainee",
                             time=arrest_time(rng), place=rng.choice(IRAN_CITIES))
         if rng.random() < 0.35:
-            self._own_event(f"detention-{victim}", f"Detention of {label}", "detention", voice, victim,
+            self._own_event(f"{victim}-detention", f"Detention of {label}", "detention", voice, victim,
                             "detainee", time=detention_time(rng), place=prison)
         if rng.random() < 0.15:
             target = rng.choice(self.prisons)
-            self._own_event(f"transfer-{victim}", f"Transfer of {label}", "transfer", voice, victim, "detainee",
+            self._own_event(f"{victim}-transfer", f"Transfer of {label}", "transfer", voice, victim, "detainee",
                             time=rng.choice(("1988-07", "1987-24", "1988-22", "1988")), place=target,
                             from_place=prison)
             prison = target
@@ -134,13 +134,13 @@ class FamilyMaker:
 
     def _survivor_events(self, person: str, voice: Voice, public: bool) -> None:
         rng = self.rng
-        self._own_event(f"detention-{person}", "Detention of a political prisoner who survived", "detention",
+        self._own_event(f"{person}-detention", "Detention of a political prisoner who survived", "detention",
                         voice, person, "survivor", time=rng.choice(("1981/1991", "1982/1989", "1984-05/1990")),
                         place=rng.choice(self.prisons))
         if public and rng.random() < 0.05:
             trial = rng.choice(self.trials)
             self.sink.write("participations", {"event": trial, "agent": person, "role": "witness",
-                                               "according_to": "src-trial-reports", "locator": "¶1"})
+                                               "according_to": self.trial_reports, "locator": "¶1"})
 
     def _own_event(self, eid, label, etype, voice, agent, role, **details) -> None:
         row = voice.cite({"id": eid, "label": label, "type": etype, **details})
@@ -153,7 +153,7 @@ class FamilyMaker:
     def _group_event(self, kind: str, prison: str, day: int) -> str:
         """Hearings and executions are shared: one per prison and day, made on first use."""
         date = day_of_1988(day)
-        eid = f"{kind}-{prison}-{date}"
+        eid = f"{self.sink.prefix}{kind}-{prison}-{date}"
         if eid not in self.groups:
             self.groups.add(eid)
             self._write_group(eid, kind, prison, date)
@@ -178,7 +178,7 @@ class FamilyMaker:
     # -- statements ------------------------------------------------------------------------
     def _family_statement(self, voice: Voice, restricted: bool) -> None:
         rng = self.rng
-        sid = f"s{self.sink.counts['statements'] + 1}"
+        sid = f"{self.sink.prefix}s{self.sink.counts['statements'] + 1}"
         if rng.random() < 0.5:
             prison = rng.choice(self.prisons)
             row = {"id": sid, "kind": "observation", "about": prison,
@@ -195,7 +195,7 @@ class FamilyMaker:
         rng = self.rng
         speaker = rng.choice(self.dignitaries)
         voice = self._voice(speaker, False, "speech")
-        base = f"s{self.sink.counts['statements'] + 1}"
+        base = f"{self.sink.prefix}s{self.sink.counts['statements'] + 1}"
         self.sink.write("statements", voice.cite({
             "id": f"{base}-c", "kind": "characterisation", "about": "massacre-1988",
             "characterisation": rng.choice(("genocide", "crime-against-humanity", "massacre")),

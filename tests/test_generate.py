@@ -109,3 +109,24 @@ def test_cli_writes_the_dataset_and_refuses_a_bad_size(tmp_path):
     assert "50 people" in done.output and (tmp_path / "d" / "statements.csv").exists()
     refused = runner.invoke(main, ["generate", "--people", "5", "--out", str(tmp_path / "e")])
     assert refused.exit_code == 2 and "5" in refused.output
+
+
+def test_a_batch_mints_only_prefixed_ids_and_refers_only_to_the_shared_world(tmp_path):
+    from justicegraph import generate_world
+
+    generate(tmp_path / "b", people=120, seed=3, id_prefix="b1-", world=False)
+    world = {r["id"] for r in generate_world.places()} | {r["id"] for r in generate_world.organizations(8)}
+    world |= {"massacre-1988"}
+    minted: set[str] = set()
+    for kind in ("sources", "testimonies", "people", "events", "statements"):
+        ids = {r["id"] for r in rows(tmp_path / "b", kind)}
+        assert all(i.startswith("b1-") for i in ids), kind
+        minted |= ids
+    assert not rows(tmp_path / "b", "places") and not rows(tmp_path / "b", "organizations")
+    for kind, fields in (("participations", ("event", "agent", "according_to")),
+                         ("events", ("according_to", "place", "from_place", "part_of")),
+                         ("relations", ("person", "other", "according_to"))):
+        for r in rows(tmp_path / "b", kind):
+            assert all(r[f] in minted | world for f in fields if r[f]), (kind, r)
+    with pytest.raises(ValueError):
+        generate(tmp_path / "c", people=20, id_prefix="Bad_")
