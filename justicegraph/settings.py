@@ -47,6 +47,9 @@ class Settings:
     union_default_graph: bool = _setting(True, "Default graph of a query is the union of the visible graphs "
                                          "(false: the store's default graph only, strict SPARQL dataset semantics).")
     include_inferred: bool = _setting(True, "Include the reasoner's inferred graph in the default graph.")
+    java: str = _setting("java", "Java executable that runs the HermiT reasoner (justicegraph reason).")
+    reason_timeout: float = _setting(600.0, "Seconds one HermiT run may take before `justicegraph reason` "
+                                     "gives up (exit 2).")
     write_token: str = _setting("", "Bearer token that allows writes (Update, Graph Store, loads over HTTP). "
                                 "Empty: writes are off.", secret=True)
     read_token: str = _setting("", "Bearer token that opens restricted graphs to its holder.", secret=True)
@@ -55,6 +58,11 @@ class Settings:
     service_allowlist: str = _setting("", "Endpoints that SERVICE and LOAD may reach (comma-separated IRI "
                                       "prefixes). Empty: no outbound requests at all.")
     rate_limit: str = _setting("600 per minute", "Per-client rate limit on query, search and write routes.")
+    executors: int = _setting(0, "Query executor processes per server worker (killable, for the time limit); "
+                              "0: as many as `threads`.")
+    write_token_name: str = _setting("operator", "Name recorded (jg:writtenBy) in the provenance graph for "
+                                     "writes authorised by the write token.")
+    worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

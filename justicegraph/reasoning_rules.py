@@ -1,0 +1,94 @@
+"""Property values the reasoner entails, completed with SPARQL CONSTRUCT rules.
+
+HermiT's property-value report (``-Y``) is incomplete for our purposes: it leaves out values
+of super-properties (``relativeOf`` from ``siblingOf``) and of some property chains
+(``victimOf``). For the property axioms the ontology uses — inverse, symmetric,
+sub-property, transitive, property chains and ``owl:hasSelf`` — the OWL 2 RL rules are
+sound and, over named individuals, complete, so we run them as CONSTRUCT queries to a fixed
+point, over the asserted data plus what HermiT derived (its class memberships included, which
+the rules need for ``owl:hasSelf``). One query per axiom, generated from the ontology; the
+IRIs in the text come from the ontology, never from user input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS
+
+DERIVED = ox.NamedNode("urn:x-justicegraph:derived")
+MAX_ROUNDS = 50
+
+
+def rules(ontology: Graph) -> list[str]:
+    """CONSTRUCT queries, one per property axiom of the ontology."""
+    queries = []
+    for p, q in _iri_pairs(ontology, OWL.inverseOf):
+        queries += [f"CONSTRUCT {{ ?o <{q}> ?s }} WHERE {{ ?s <{p}> ?o }}",
+                    f"CONSTRUCT {{ ?o <{p}> ?s }} WHERE {{ ?s <{q}> ?o }}"]
+    for p in _iris(ontology.subjects(RDF.type, OWL.SymmetricProperty)):
+        queries.append(f"CONSTRUCT {{ ?o <{p}> ?s }} WHERE {{ ?s <{p}> ?o }}")
+    for p, q in _iri_pairs(ontology, RDFS.subPropertyOf):
+        queries.append(f"CONSTRUCT {{ ?s <{q}> ?o }} WHERE {{ ?s <{p}> ?o }}")
+    for p in _iris(ontology.subjects(RDF.type, OWL.TransitiveProperty)):
+        queries.append(f"CONSTRUCT {{ ?s <{p}> ?o }} WHERE {{ ?s <{p}> ?m . ?m <{p}> ?o }}")
+    for p, chain in _chains(ontology):
+        queries.append(_chain_query(p, chain))
+    for cls, prop in _self_classes(ontology):
+        queries.append(f"CONSTRUCT {{ ?x <{prop}> ?x }} WHERE {{ ?x a <{cls}> }}")
+    return queries
+
+
+def saturate(store: ox.Store, queries: list[str]) -> int:
+    """Run the rules over the union of the store's graphs until nothing new appears; new
+    triples go to the DERIVED graph. Returns how many were added."""
+    added = 0
+    for _ in range(MAX_ROUNDS):
+        new = [ox.Quad(t.subject, t.predicate, t.object, DERIVED)
+               for q in queries for t in store.query(q, use_default_graph_as_union=True)]
+        new = [q for q in set(new) if not _known(store, q)]
+        if not new:
+            return added
+        store.extend(new)
+        added += len(new)
+    raise RuntimeError(f"property rules did not reach a fixed point in {MAX_ROUNDS} rounds")
+
+
+def _known(store: ox.Store, quad: ox.Quad) -> bool:
+    return next(store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None), None) is not None
+
+
+def _iris(nodes: Iterable) -> Iterator[URIRef]:
+    return (n for n in nodes if isinstance(n, URIRef))
+
+
+def _iri_pairs(graph: Graph, predicate) -> Iterator[tuple[URIRef, URIRef]]:
+    return ((s, o) for s, o in graph.subject_objects(predicate) if isinstance(s, URIRef) and isinstance(o, URIRef))
+
+
+def _chains(graph: Graph) -> Iterator[tuple[URIRef, list]]:
+    for prop, head in graph.subject_objects(OWL.propertyChainAxiom):
+        steps = []
+        for element in Collection(graph, head):
+            inverse = graph.value(element, OWL.inverseOf) if isinstance(element, BNode) else None
+            steps.append(("^", inverse) if inverse is not None else ("", element))
+        yield prop, steps
+
+
+def _chain_query(prop: URIRef, steps: list) -> str:
+    patterns = []
+    for i, (direction, step) in enumerate(steps):
+        a, b = f"?v{i}", f"?v{i + 1}"
+        patterns.append(f"{b} <{step}> {a} ." if direction == "^" else f"{a} <{step}> {b} .")
+    return f"CONSTRUCT {{ ?v0 <{prop}> ?v{len(steps)} }} WHERE {{ {' '.join(patterns)} }}"
+
+
+def _self_classes(graph: Graph) -> Iterator[tuple[URIRef, URIRef]]:
+    for restriction in graph.subjects(OWL.hasSelf, None):
+        prop = graph.value(restriction, OWL.onProperty)
+        for cls in graph.subjects(OWL.equivalentClass, restriction):
+            if isinstance(cls, URIRef) and isinstance(prop, URIRef):
+                yield cls, prop
