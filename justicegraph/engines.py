@@ -204,7 +204,7 @@ def start_virtuoso(
     )
     base = f"http://127.0.0.1:{http_port}"
     _wait_http(f"{base}/sparql?query=ASK%7B%7D", process, workdir / "virtuoso.log", timeout=60)
-    dba, writer = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    dba, writer = "jg" + secrets.token_hex(12), "jg" + secrets.token_hex(12)  # isql: no leading digit
     _isql(sql_port, "dba", "dba", _VIRTUOSO_SETUP.format(dba=dba, pw=writer), 60)
     url = f"sparql+{base}/sparql?update=/sparql-auth&store=/sparql-graph-crud-auth&engine=virtuoso"
     environ = {
@@ -240,3 +240,17 @@ def _wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 
         time.sleep(0.1)
     process.terminate()
     raise RuntimeError(f"engine did not answer at {url} within {timeout}s")
+
+
+def clear_store(store) -> None:
+    """Empty a remote store, graph by graph (Virtuoso ignores DROP ALL), hidden graphs included."""
+    from .remote import DEFAULT_GRAPH, STAGING_PREFIX
+
+    body, _ = store._post(store.query_url, [("query", store.dialect.graphs_query)],
+                          "application/sparql-results+json", store.query_timeout)
+    import pyoxigraph as ox
+
+    rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    ours = [r["g"].value for r in rows if r["g"].value.startswith(STAGING_PREFIX)]
+    graphs = [*store.graphs(), *ours, DEFAULT_GRAPH]
+    store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))

@@ -118,6 +118,7 @@ class RemoteStore:
                 *(("named-graph-uri", g) for g in named)]
         tabular = found.form in ("SELECT", "ASK")
         body, media = self._post(self.query_url, data, _JSON if tabular else _NT, self.query_timeout)
+        self.dialect.complete(body, tabular)
         if tabular:
             return ox.parse_query_results(self.dialect.fix_results(body), format=ox.QueryResultsFormat.JSON)
         return _as_query_triples(body, media)

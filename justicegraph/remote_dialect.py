@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import requests
 
-_TIMEOUT_TEXT = re.compile(rb"(?i)time ?out|timed out|S1T00|S1TAT|deadline")
+_TIMEOUT_TEXT = re.compile(rb"(?i)time ?out|timed out|S1T00|S1TAT|deadline|cancelled")
 _VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
 _PER_OP = 2000  # Virtuoso's SPARQL parser gives up ("memory exhausted") near 5,000 triples in one operation
 
@@ -29,6 +29,19 @@ class Dialect:
         for fix in self.fixes:
             body = fix(body)
         return body
+
+    def complete(self, body: bytes, tabular: bool) -> None:
+        """Raise unless a 200 answer is whole: engines that stream (Oxigraph) report a
+        timeout by appending a message to an answer already begun."""
+        from .remote import QueryTimeout, RemoteStoreError
+
+        tail = body.rstrip()[-300:]
+        last = tail.splitlines()[-1].strip() if tail else b""
+        if not tail or last.endswith(b"}" if tabular else b".") or (not tabular and last.startswith(b"#")):
+            return
+        if _TIMEOUT_TEXT.search(tail):
+            raise QueryTimeout("the engine stopped the query at its time limit (its answer was cut)")
+        raise RemoteStoreError(f"the engine's answer is incomplete: …{tail[-120:].decode('utf-8', 'replace')}")
 
     def check(self, resp: requests.Response, body: bytes) -> None:
         """Raise for every answer that is not a complete success."""

@@ -21,7 +21,7 @@ _TOKEN = re.compile(
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<var>[?$]\w+)
-  | (?P<word>[^\W\d]?[\w.\-]*:[\w.\-%:]*|[^\W\d][\w\-]*)
+  | (?P<word>[^\W\d]?[\w.\-]*:(?:[\w.\-%:]|\\[_~.\-!$&'()*+,;=/?\#@%])*|[^\W\d][\w\-]*)
   | (?P<open>\{)
   | (?P<close>\})
   | (?P<other>.)
@@ -116,7 +116,7 @@ def _resolve(token, prefixes: dict[str, str]) -> str:
         return value[1:-1]
     prefix, colon, local = value.partition(":")
     if colon and prefix in prefixes:
-        return prefixes[prefix] + local
+        return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
     raise ValueError(f"FROM names an unknown prefix or a bad IRI: {value!r}")
 
 
