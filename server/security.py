@@ -21,11 +21,14 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 # Scripts, styles and images only from this origin; no plugins, no framing, no <base> games.
-# 'unsafe-inline' is deliberately absent: a label that slipped past escaping still cannot run.
+# Scripts have no 'unsafe-inline' and no 'unsafe-eval': a label that slipped past escaping
+# still cannot run. Styles allow inline because the vendored graph and query widgets
+# (cytoscape, YASGUI) set styles in markup they build; every value is escaped, so data
+# cannot reach a style either.
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
