@@ -5,7 +5,7 @@ Input: the packaged ontology and vocabularies plus every asserted graph of the s
 graphs but the inferred ones and the store's copies of the ontology and vocabularies).
 Output: an ``Outcome`` — consistent or not, unsatisfiable classes, findings in plain words,
 and (when asked) the inferred triples: class memberships from HermiT's realisation, property
-values from HermiT completed by SPARQL rules (see reasoning_rules).
+values from SPARQL rules for the ontology's property axioms (see reasoning_rules).
 """
 
 from __future__ import annotations
@@ -83,9 +83,6 @@ def derived(store: ox.Store, ontology: Graph, report: hermit.HermitReport, quads
     for individual, classes in report.types.items():
         for cls in _closure(classes, report.superclasses):
             store.add(ox.Quad(ox.NamedNode(individual), _TYPE, ox.NamedNode(cls), rules.DERIVED))
-    for prop, pairs in report.values.items():
-        for s, o in pairs:
-            store.add(ox.Quad(ox.NamedNode(s), ox.NamedNode(prop), ox.NamedNode(o), rules.DERIVED))
     rules.saturate(store, rules.rules(ontology))
     asserted = {q.triple for q in quads}
     return {q.triple for q in store.quads_for_pattern(None, None, None, rules.DERIVED)
@@ -115,7 +112,7 @@ _UNSAT = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT DISTINCT ?a ?b WHERE {
+SELECT DISTINCT ?c ?a ?b WHERE {
   ?c rdfs:subClassOf* ?a . ?c rdfs:subClassOf* ?b .
   { ?a owl:disjointWith ?b }
   UNION { ?ax a owl:AllDisjointClasses ; owl:members ?l . ?l rdf:rest*/rdf:first ?a . ?l rdf:rest*/rdf:first ?b }

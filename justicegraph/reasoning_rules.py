@@ -1,12 +1,13 @@
 """Property values the reasoner entails, completed with SPARQL CONSTRUCT rules.
 
-HermiT's property-value report (``-Y``) is incomplete for our purposes: it leaves out values
-of super-properties (``relativeOf`` from ``siblingOf``) and of some property chains
-(``victimOf``). For the property axioms the ontology uses — inverse, symmetric,
-sub-property, transitive, property chains and ``owl:hasSelf`` — the OWL 2 RL rules are
-sound and, over named individuals, complete, so we run them as CONSTRUCT queries to a fixed
-point, over the asserted data plus what HermiT derived (its class memberships included, which
-the rules need for ``owl:hasSelf``). One query per axiom, generated from the ontology; the
+HermiT's property-value report (``-Y``) is slow (it doubled the reasoning time on the 1988
+data) and incomplete for our purposes: it leaves out values of super-properties
+(``relativeOf`` from ``siblingOf``) and of some property chains (``victimOf``). For the
+property axioms the ontology uses — inverse, symmetric, sub-property, transitive, property
+chains and ``owl:hasSelf`` — the OWL 2 RL rules are sound and, over named individuals,
+complete, so we run them as CONSTRUCT queries to a fixed point, over the asserted data plus
+HermiT's class memberships (the ``owl:hasSelf`` rule needs them: a participation is a
+jg:VictimParticipation only by HermiT's classification). One query per axiom, generated from the ontology; the
 IRIs in the text come from the ontology, never from user input.
 """
 
