@@ -306,7 +306,10 @@ class PageBuilder:
 
     def _node_entry(self, subject, n) -> dict:
         attribution = self.attribution(n["graph"])
-        facts = [{"relation": relation(p), "value": self.names.term(v)} for p, v in n["facts"]]
+        speaker = (attribution["speaker"] or {}).get("value")
+        # "stated by" repeats the attribution when the graph's speaker made the statement
+        facts = [{"relation": relation(p), "value": self.names.term(v)} for p, v in n["facts"]
+                 if not (p == str(JG.statedBy) and v.value == speaker)]
         types = [t for t in n["types"] if t.startswith(str(JG))] or n["types"]
         return {"node": self.names.term(subject) if isinstance(subject, ox.NamedNode) else None,
                 "type": relation(types[0]) if types else None, "facts": facts,
@@ -366,7 +369,7 @@ class PageBuilder:
                 net.link(q.subject.value, self.node, q.predicate.value, reverse=True)
         for n in nodes.values():
             role = next((v for p, v in n["facts"] if p == str(JG.role)), None)
-            edge = (self.names.term(role)["label"] if role is not None else None) or short_name(n["types"][0] if n["types"] else "")
+            edge = (self.names.term(role)["label"] if role is not None else None) or (relation(n["types"][0])["label"] if n["types"] else "")
             for p, v in n["facts"]:
                 if p != str(JG.role):
                     net.link(self.iri, v, edge)

@@ -127,6 +127,8 @@ def entity_iri(rest: str):
     settings = context.settings()
     iri = settings.minter.entity(record_id)
     chosen = choose(ENTITY_OFFERS, forced)
+    if not is_iri(iri):
+        return not_found(f"{iri!r} is not an IRI.", chosen)
     dataset = context.query_dataset()
     store = context.store()
     if chosen in RDF:
@@ -176,6 +178,14 @@ def graph_iri(rest: str):
         response = page("graph.html", data, ENTITY_OFFERS, chosen)
     response.headers["Link"] = alternates(f"/graph/{path}", ENTITY_OFFERS)
     return response
+
+
+def is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _alternate_links(path: str) -> list[dict]:

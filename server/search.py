@@ -17,11 +17,15 @@ Matching is tolerant in tiers, ranked exact > prefix > word prefix > folded > fu
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 import threading
 import time
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
 
 import pyoxigraph as ox
 
@@ -44,7 +48,13 @@ _DOUBLES = re.compile(r"(.)\1+")
 TIER_SCORES = {"exact": 100, "prefix": 80, "word": 70, "folded": 60, "folded-prefix": 50, "fuzzy": 20}
 
 
+_ASCII_NOISE = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=262_144)
 def norm(text: str) -> str:
+    if text.isascii():  # the common case, without Unicode decomposition
+        return " ".join(_ASCII_NOISE.sub(" ", text.lower()).split())
     text = unicodedata.normalize("NFKC", text).translate(PERSIAN_MAP)
     text = _ARABIC_MARKS.sub("", text)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -56,16 +66,18 @@ def compact(normed: str) -> str:
     return normed.replace(" ", "")
 
 
+@lru_cache(maxsize=262_144)
 def fold(compacted: str) -> str:
     text = compacted
-    for old, new in _FOLDS:
+    for old, new in _FOLDS:  # in order: digraphs before single letters
         text = text.replace(old, new)
     return _DOUBLES.sub(r"\1", text)
 
 
-def trigrams(text: str) -> set[str]:
+@lru_cache(maxsize=262_144)
+def trigrams(text: str) -> frozenset[str]:
     padded = f"^{text}$"
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
 
 
 def edit_distance(a: str, b: str, cap: int) -> int:
@@ -102,11 +114,14 @@ class SearchIndex:
     names: dict[str, str] = field(default_factory=dict)       # iri → preferred label
     types: dict[str, list[str]] = field(default_factory=dict)  # iri → class IRIs
     by_norm: dict[str, list[int]] = field(default_factory=dict)
+    # folded keys (whole labels and their words), each once, with the entries that have them
     by_folded: dict[str, list[int]] = field(default_factory=dict)
+    fold_keys: list[str] = field(default_factory=list)
     sorted_norm: list[tuple[str, int]] = field(default_factory=list)
     sorted_words: list[tuple[str, int]] = field(default_factory=list)
-    sorted_folded: list[tuple[str, int]] = field(default_factory=list)
-    grams: dict[str, list[int]] = field(default_factory=dict)
+    sorted_folded: list[str] = field(default_factory=list)
+    grams: dict[str, list[int]] = field(default_factory=dict)  # trigram → fold key numbers
+    _seen: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, rows) -> SearchIndex:
@@ -120,33 +135,43 @@ class SearchIndex:
             if label is not None:
                 index._add(iri, label, lang, preferred)
         index._finish()
+        index._seen = {}
         return index
 
     def _add(self, iri: str, label: str, lang: str, preferred: bool) -> None:
         n = norm(label)
-        c = compact(n)
-        entry = Entry(iri, label, lang, preferred, n, c, fold(c))
-        if any(e.iri == iri and e.norm == n and e.preferred >= preferred for e in self._recent(iri)):
+        seen = self._seen.get((iri, n))
+        if seen is not None:  # one spelling twice (prefLabel and rdfs:label, two graphs)
+            self.entries[seen].preferred |= preferred
             return
-        self.entries.append(entry)
-
-    def _recent(self, iri: str):
-        # Labels of one entity arrive together (the query orders by entity): check the tail only.
-        for entry in reversed(self.entries[-12:]):
-            if entry.iri == iri:
-                yield entry
+        c = compact(n)
+        self._seen[(iri, n)] = len(self.entries)
+        self.entries.append(Entry(iri, label, lang, preferred, n, c, fold(c)))
 
     def _finish(self) -> None:
         for i, e in enumerate(self.entries):
             self.by_norm.setdefault(e.norm, []).append(i)
-            self.by_folded.setdefault(e.folded, []).append(i)
             self.sorted_norm.append((e.norm, i))
-            self.sorted_folded.append((e.folded, i))
             self.sorted_words.extend((word, i) for word in e.norm.split(" ")[1:])
-            for gram in trigrams(e.folded):
-                self.grams.setdefault(gram, []).append(i)
-        for table in (self.sorted_norm, self.sorted_words, self.sorted_folded):
-            table.sort()
+            words = e.norm.split(" ")
+            for k in {e.folded, *(fold(w) for w in words if len(words) > 1)}:
+                self.by_folded.setdefault(k, []).append(i)
+        self.fold_keys = list(self.by_folded)
+        self.sorted_folded = sorted(self.fold_keys)
+        for n, k in enumerate(self.fold_keys):
+            for gram in trigrams(k):
+                self.grams.setdefault(gram, []).append(n)
+        self.sorted_norm.sort()
+        self.sorted_words.sort()
+
+    def _folded_prefix(self, prefix: str, limit: int) -> list[int]:
+        found: list[int] = []
+        for position in range(bisect.bisect_left(self.sorted_folded, prefix), len(self.sorted_folded)):
+            key = self.sorted_folded[position]
+            if not key.startswith(prefix) or len(found) >= limit:
+                break
+            found.extend(self.by_folded[key][:limit])
+        return found[:limit]
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
         qn = norm(query)
@@ -158,8 +183,8 @@ class SearchIndex:
         self._tier(best, "prefix", _prefixed(self.sorted_norm, qn, limit * 4))
         self._tier(best, "word", _prefixed(self.sorted_words, qn, limit * 4))
         self._tier(best, "folded", self.by_folded.get(qf, []))
-        self._tier(best, "folded-prefix", _prefixed(self.sorted_folded, qf, limit * 4))
-        if len(best) < limit and len(qf) >= 3:
+        self._tier(best, "folded-prefix", self._folded_prefix(qf, limit * 4))
+        if len(best) < min(limit, 5) and len(qf) >= 3:  # fuzzy only when the better tiers find little
             self._tier(best, "fuzzy", self._fuzzy(qf, limit * 4))
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], self.entries[item[1][1]].norm, item[0]))
         return [self._hit(iri, score, idx) for iri, (score, idx) in ranked[:limit]]
@@ -172,15 +197,18 @@ class SearchIndex:
                 best[e.iri] = (score, i)
 
     def _fuzzy(self, qf: str, limit: int) -> list[int]:
-        counts: dict[int, int] = {}
-        for gram in trigrams(qf):
-            for i in self.grams.get(gram, ()):
-                counts[i] = counts.get(i, 0) + 1
         cap = 1 if len(qf) < 6 else 2
-        needed = max(1, len(qf) - 2 * cap)  # trigrams that survive `cap` edits
-        candidates = sorted((i for i, n in counts.items() if n >= needed), key=lambda i: -counts[i])
-        found = [i for i in candidates[:2000] if edit_distance(qf, self.entries[i].folded, cap) <= cap]
-        return found[:limit]
+        # Very common trigrams ("^ha") say little and cost much: leave them out of the count.
+        common = max(1000, len(self.fold_keys) // 20)
+        lists = [self.grams.get(g, ()) for g in trigrams(qf)]
+        rare = [posting for posting in lists if len(posting) <= common]
+        counts = Counter(chain.from_iterable(rare))
+        needed = max(1, len(rare) - 3 * cap)  # each edit spoils at most three trigrams
+        candidates = heapq.nlargest(300, (k for k, n in counts.items() if n >= needed), key=counts.__getitem__)
+        found = [i for k in candidates
+                 if abs(len(self.fold_keys[k]) - len(qf)) <= cap and edit_distance(qf, self.fold_keys[k], cap) <= cap
+                 for i in self.by_folded[self.fold_keys[k]][:limit]]
+        return list(dict.fromkeys(found))[:limit]
 
     def _hit(self, iri: str, score: int, idx: int) -> dict:
         e = self.entries[idx]
@@ -190,9 +218,9 @@ class SearchIndex:
 
 
 def _prefixed(table: list[tuple[str, int]], prefix: str, limit: int) -> list[int]:
-    start = bisect.bisect_left(table, (prefix, -1))
     found = []
-    for key, i in table[start:]:
+    for position in range(bisect.bisect_left(table, (prefix, -1)), len(table)):
+        key, i = table[position]
         if not key.startswith(prefix) or len(found) >= limit:
             break
         found.append(i)
@@ -251,22 +279,21 @@ def label_rows(store, dataset_kwargs: dict):
         yield (row["s"].value, label.value, label.language or "", row["pref"].value == "true", rdf_type)
 
 
-FINGERPRINT_QUERY = """
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT (COUNT(?load) AS ?n) (MAX(STR(?t)) AS ?last) (SUM(?labels) AS ?l) WHERE {
-  { ?load prov:endedAtTime ?t } UNION
-  { SELECT (COUNT(*) AS ?labels) WHERE { ?s skos:prefLabel|skos:altLabel ?label } }
-}
-"""
+LOADS_QUERY = """PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT (COUNT(?load) AS ?n) (MAX(STR(?t)) AS ?last) WHERE { ?load prov:endedAtTime ?t }"""
+LABEL_COUNT_QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT (COUNT(*) AS ?n) WHERE { ?s skos:prefLabel|skos:altLabel ?label }"""
 
 
 def store_fingerprint(store, dataset_kwargs: dict) -> tuple:
     """Changes whenever a load or a write changes what the index could hold: the store's own
-    change counter when it has one, the graph list, the load activities recorded in the
-    provenance graph and the number of labels."""
+    change counter when it has one, its directory (the server reads an immutable snapshot
+    directory per committed write, server/protocol_snapshot.py), the graph list, the load
+    activities recorded in the provenance graph and the number of labels."""
     counter = getattr(store, "change_counter", None)
-    counter = counter() if callable(counter) else counter
-    row = next(iter(store.query(FINGERPRINT_QUERY, **dataset_kwargs)), None)
-    values = tuple(None if row is None or row[v] is None else row[v].value for v in ("n", "last", "l"))
-    return (counter, tuple(store.graphs()), values)
+    counter = (counter() if callable(counter) else counter, str(getattr(store, "path", None)))
+    values = []
+    for query, names in ((LOADS_QUERY, ("n", "last")), (LABEL_COUNT_QUERY, ("n",))):
+        row = next(iter(store.query(query, **dataset_kwargs)), None)
+        values += [None if row is None or row[v] is None else row[v].value for v in names]
+    return (counter, tuple(store.graphs()), tuple(values))

@@ -1,0 +1,200 @@
+"""Dereferenceable IRIs: every representation is parsed with rdflib and checked for triples."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import PROV, RDF, SKOS
+from test_pages_fixture import AUTH, BASE, SECRETS, app, client, store  # noqa: F401
+
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+JG = Namespace("https://w3id.org/justicegraph/ontology#")
+NOURY = ID["hamid-noury"]
+
+TRIPLE_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml"}
+QUAD_FORMATS = {"application/trig": "trig", "application/n-quads": "nquads", "application/ld+json": "json-ld"}
+SUFFIX = {"text/turtle": ".ttl", "application/n-triples": ".nt", "application/rdf+xml": ".rdf",
+          "application/trig": ".trig", "application/n-quads": ".nq", "application/ld+json": ".jsonld"}
+
+
+def parse_triples(response, fmt) -> Graph:
+    return Graph().parse(data=response.get_data(), format=fmt, publicID=BASE)
+
+
+def parse_quads(response, fmt) -> Dataset:
+    ds = Dataset()
+    ds.parse(data=response.get_data(), format=fmt, publicID=BASE)
+    return ds
+
+
+@pytest.mark.parametrize("media_type, fmt", TRIPLE_FORMATS.items())
+def test_entity_as_triples_with_provenance(client, media_type, fmt):  # noqa: F811
+    response = client.get("/id/hamid-noury", headers={"Accept": media_type})
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    assert "Accept" in response.headers["Vary"]
+    g = parse_triples(response, fmt)
+    assert (NOURY, RDF.type, JG.Person) in g
+    assert (NOURY, SKOS.prefLabel, Literal("Hamid Noury", lang="en")) in g
+    assert (NOURY, SKOS.altLabel, Literal("Hamid Nouri", lang="en")) in g
+    # incoming links and the n-ary statements that make them
+    accusation = ID["s-kamran-accuses-noury"]
+    assert (accusation, JG.accused, NOURY) in g
+    assert (accusation, JG.statedBy, ID["kamran-sample"]) in g
+    assert (ID["p-noury-dc"], JG.event, ID["death-commission-gohardasht"]) in g
+    # provenance of the graphs the triples come from
+    testimony = GRAPH["testimony/kamran-sample-report-2023"]
+    assert (testimony, PROV.wasAttributedTo, ID["kamran-sample"]) in g
+    assert (testimony, PROV.wasDerivedFrom, ID["report-2023"]) in g
+    assert not any(secret in str(term) for t in g for term in t for secret in SECRETS)
+
+
+@pytest.mark.parametrize("media_type, fmt", QUAD_FORMATS.items())
+def test_entity_as_quads_keeps_the_asserting_graph(client, media_type, fmt):  # noqa: F811
+    response = client.get("/id/hamid-noury", headers={"Accept": media_type})
+    assert response.status_code == 200 and response.mimetype == media_type
+    ds = parse_quads(response, fmt)
+    testimony = ds.graph(GRAPH["testimony/kamran-sample-report-2023"])
+    assert (ID["s-kamran-accuses-noury"], JG.accused, NOURY) in testimony
+    curated = ds.graph(GRAPH["curated/fixture"])
+    assert (NOURY, SKOS.prefLabel, Literal("Hamid Noury", lang="en")) in curated
+    provenance = ds.graph(GRAPH["provenance"])
+    assert (GRAPH["testimony/kamran-sample-report-2023"], PROV.wasAttributedTo, ID["kamran-sample"]) in provenance
+    assert GRAPH["testimony/secret-witness-report-2023/restricted"] not in {c.identifier for c in ds.graphs()}
+
+
+@pytest.mark.parametrize("media_type", list(SUFFIX))
+def test_suffix_overrides_accept(client, media_type):  # noqa: F811
+    response = client.get("/id/hamid-noury" + SUFFIX[media_type], headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    fmt = {**TRIPLE_FORMATS, **QUAD_FORMATS}[media_type]
+    parsed = parse_triples(response, fmt) if media_type in TRIPLE_FORMATS else parse_quads(response, fmt)
+    assert (NOURY, RDF.type, JG.Person) in set(parsed.triples((None, None, None))) | \
+        {(s, p, o) for s, p, o, _ in getattr(parsed, "quads", lambda _: [])((None, None, None, None))}
+
+
+@pytest.mark.parametrize("accept, expected", [
+    ("text/html", "text/html"),
+    ("text/turtle;q=0.9, application/ld+json", "application/ld+json"),
+    ("application/rdf+xml;q=0.5, text/turtle;q=0.8, */*;q=0.1", "text/turtle"),
+    ("text/*;q=0.5, text/html;q=0.1", "text/turtle"),
+    ("application/json", "application/json"),
+    ("text/html;q=0, */*", "application/json"),
+    ("*/*", "text/html"),
+])
+def test_q_values_choose_the_representation(client, accept, expected):  # noqa: F811
+    response = client.get("/id/hamid-noury", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == expected
+
+
+def test_406_when_nothing_fits(client):  # noqa: F811
+    for accept in ("image/png", "text/turtle;q=0, text/html;q=0, application/*;q=0"):
+        response = client.get("/id/hamid-noury", headers={"Accept": accept})
+        assert response.status_code == 406
+        assert "text/turtle" in response.get_json()["error"]["detail"]["offered"]
+
+
+def test_unknown_and_restricted_entities_are_404_without_token(client):  # noqa: F811
+    assert client.get("/id/no-such-person").status_code == 404
+    assert client.get("/id/no-such-person.ttl").status_code == 404
+    assert client.get("/id/secret-witness").status_code == 404
+    assert client.get("/id/secret-witness.ttl").status_code == 404
+    assert client.get("/id/%20bad%3Ciri").status_code == 404
+    with_token = client.get("/id/secret-witness.ttl", headers=AUTH)
+    assert with_token.status_code == 200
+    assert (ID["secret-witness"], SKOS.prefLabel, Literal("Hidden Witness Zarbaf", lang="en")) in \
+        parse_triples(with_token, "turtle")
+
+
+def test_restricted_statements_join_the_description_only_with_the_token(client):  # noqa: F811
+    anonymous = parse_quads(client.get("/id/hamid-noury.nq"), "nquads")
+    opened = parse_quads(client.get("/id/hamid-noury.nq", headers=AUTH), "nquads")
+    secret = ID["s-secret-about-noury"]
+    assert (secret, JG.about, NOURY) not in set(anonymous.triples((None, None, None, None)) if False else
+                                                 ((s, p, o) for s, p, o, _ in anonymous.quads()))
+    assert (secret, JG.about, NOURY) in {(s, p, o) for s, p, o, _ in opened.quads()}
+
+
+def test_graph_iri_dereferences_to_its_provenance(client):  # noqa: F811
+    iri = GRAPH["testimony/kamran-sample-report-2023"]
+    g = parse_triples(client.get("/graph/testimony/kamran-sample-report-2023", headers={"Accept": "text/turtle"}),
+                      "turtle")
+    assert (iri, RDF.type, JG.Testimony) in g
+    assert (iri, PROV.wasAttributedTo, ID["kamran-sample"]) in g
+    html = client.get("/graph/testimony/kamran-sample-report-2023").get_data(as_text=True)
+    assert "Kamran Sample" in html and "Conference report (fixture)" in html
+    data = client.get("/graph/testimony/kamran-sample-report-2023.json").get_json()
+    assert data["triples"] == 22 and data["attribution"]["speaker"]["label"] == "Kamran Sample"
+    assert client.get("/graph/testimony/secret-witness-report-2023/restricted").status_code == 404
+    assert client.get("/graph/testimony/secret-witness-report-2023/restricted.ttl", headers=AUTH).status_code == 200
+    assert client.get("/graph/nothing-here").status_code == 404
+
+
+def test_iris_resolve_under_any_base(store):  # noqa: F811
+    """Served on localhost with a local base, the same path scheme resolves the IRIs."""
+    import pyoxigraph as ox
+
+    from justicegraph.server.app import create_app
+    from justicegraph.settings import Settings
+
+    local = "http://127.0.0.1:5000/"
+
+    def move(term):
+        if isinstance(term, ox.NamedNode) and term.value.startswith((BASE + "id/", BASE + "graph/")):
+            return ox.NamedNode(local + term.value[len(BASE):])
+        return term
+
+    moved = [ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name))
+             for q in store.quads()]
+    from justicegraph.store import OxigraphStore
+
+    relocated = OxigraphStore(None)
+    relocated.bulk_import(moved)
+    client = create_app(Settings.from_env({}, store="memory", base=local), store=relocated).test_client()  # noqa: F811
+    g = parse_triples(client.get("/id/hamid-noury.ttl"), "turtle")
+    assert (URIRef(local + "id/hamid-noury"), RDF.type, JG.Person) in g
+    assert 'href="/id/kamran-sample"' in client.get("/id/hamid-noury").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("suffix, accept, fmt", [
+    ("", "text/turtle", "turtle"), ("", "application/rdf+xml", "xml"), (".ttl", None, "turtle"),
+    (".rdf", None, "xml"), (".owl", None, "xml"), (".nt", None, "nt"), (".jsonld", None, "json-ld"),
+])
+def test_ontology_by_content_negotiation(client, suffix, accept, fmt):  # noqa: F811
+    response = client.get("/ontology" + suffix, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    g = Graph().parse(data=response.get_data(), format=fmt)
+    from rdflib.namespace import OWL
+
+    assert (URIRef("https://w3id.org/justicegraph/ontology"), RDF.type, OWL.Ontology) in g
+    assert (JG.Participation, RDF.type, OWL.Class) in g
+
+
+def test_ontology_rdfxml_loads_in_owlready2(client, tmp_path):  # noqa: F811
+    owlready2 = pytest.importorskip("owlready2")
+    path = tmp_path / "jg.owl"
+    path.write_bytes(client.get("/ontology.rdf").get_data())
+    world = owlready2.World()
+    onto = world.get_ontology(path.as_uri()).load()
+    assert onto.search_one(iri=str(JG.Person)) is not None
+    assert onto.search_one(iri=str(JG.statedBy)) is not None
+
+
+def test_dump_is_gzipped_nquads_of_visible_graphs(client):  # noqa: F811
+    response = client.get("/dump")
+    assert response.status_code == 200 and response.mimetype == "application/gzip"
+    ds = Dataset()
+    ds.parse(data=gzip.decompress(response.get_data()), format="nquads")
+    names = {str(c.identifier) for c in ds.graphs()}
+    assert str(GRAPH["testimony/kamran-sample-report-2023"]) in names
+    assert not any(n.endswith("/restricted") for n in names)
+    assert (NOURY, SKOS.prefLabel, Literal("Hamid Noury", lang="en")) in {(s, p, o) for s, p, o, _ in ds.quads()}
+    text = gzip.decompress(response.get_data()).decode()
+    assert not any(secret in text for secret in SECRETS)
+    full = gzip.decompress(client.get("/dump.nq.gz", headers=AUTH).get_data()).decode()
+    assert "Hidden Witness Zarbaf" in full

@@ -1,0 +1,177 @@
+"""Pages for people: entity pages, home, search, query editor, ontology — and their JSON twins."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pyoxigraph as ox
+from test_pages_fixture import AUTH, BASE, SECRETS, app, client, store  # noqa: F401
+
+from justicegraph import resources
+
+
+class Scripts(HTMLParser):
+    """Collects <script> tags: (attributes, body)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts, self._current = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._current = [dict(attrs), ""]
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self._current[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._current is not None:
+            self.scripts.append(tuple(self._current))
+            self._current = None
+
+
+def scripts_of(html: str):
+    parser = Scripts()
+    parser.feed(html)
+    return parser.scripts
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_person_page_shows_names_and_the_testimonies_about_him_with_speakers(client):  # noqa: F811
+    response = client.get("/id/hamid-noury", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    text = text_of(html)
+    assert "<h1>Hamid Noury</h1>" in html
+    for spelling in ("Hamid Nouri", "Hamid Abbasi", "حميد نوري"):
+        assert spelling in text
+    # the accusation, with who made it, in which source, at which locator
+    assert "read out the names of prisoners" in text
+    assert re.search(r"stated by Kamran Sample in Conference report \(fixture\) ?, ¶41", text)
+    assert re.search(r"stated by Shirin Example in Conference report \(fixture\) ?, ¶56", text)
+    # participations: the role and the event, linked
+    assert 'href="/id/death-commission-gohardasht"' in html and "alleged perpetrator" in text
+    assert 'href="/id/trial-noury"' in html and "defendant" in text
+    # timeline of dated events, in order
+    timeline = html[html.index('id="timeline"'):]
+    assert timeline.index("1988-07/1988-08") < timeline.index("2021-08/2022-07")
+
+
+def test_prison_page_lists_who_was_held_there(client):  # noqa: F811
+    html = client.get("/id/ghezelhesar-prison").get_data(as_text=True)
+    assert "Ghezel Hesar Prison" in html
+    held = html[html.index('id="at-place"'):]
+    assert "Azadali Hajilouei" in held and "detainee" in held and "Shirin Example" in held
+    event = client.get("/id/death-commission-gohardasht.json").get_json()
+    assert {m["type"]["label"] for m in event["mentions"]} == {"participation"}
+    assert event["timeline"][0]["time"] == "1988-07/1988-08"
+
+
+def test_page_json_twin_by_suffix_and_accept(client):  # noqa: F811
+    by_suffix = client.get("/id/hamid-noury.json")
+    by_accept = client.get("/id/hamid-noury", headers={"Accept": "application/json"})
+    assert by_suffix.mimetype == by_accept.mimetype == "application/json"
+    data = by_suffix.get_json()
+    assert data == by_accept.get_json()
+    assert data["iri"] == BASE + "id/hamid-noury" and data["kind"] == "person"
+    speakers = {item["attribution"]["speaker"]["label"] for group in data["mentions"] for item in group["items"]
+                if item["attribution"]["speaker"]}
+    assert {"Kamran Sample", "Shirin Example"} <= speakers
+    nodes = {n["id"] for n in data["network"]["nodes"]}
+    assert {BASE + "id/trial-noury", BASE + "id/kamran-sample", BASE + "id/death-commission-gohardasht"} <= nodes
+    assert all(e["source"] in nodes and e["target"] in nodes for e in data["network"]["edges"])
+
+
+def test_restricted_material_only_with_the_read_token(client):  # noqa: F811
+    for url in ("/id/hamid-noury", "/id/hamid-noury.json", "/", "/index.json", "/id/report-2023"):
+        body = client.get(url).get_data(as_text=True)
+        assert not any(secret in body for secret in SECRETS), url
+    opened = client.get("/id/hamid-noury", headers=AUTH).get_data(as_text=True)
+    assert "CONFIDENTIAL-MARKER" in opened and "Hidden Witness Zarbaf" in opened and "restricted" in opened
+
+
+def test_values_are_escaped_and_no_inline_script(client, store):  # noqa: F811
+    evil = '</script><script>alert("x")</script><img src=x onerror=alert(1)>'
+    person = ox.NamedNode(BASE + "id/hamid-noury")
+    store.apply(insert=[ox.Quad(person, ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
+                                ox.Literal(evil, language="en"), ox.NamedNode(BASE + "graph/curated/fixture")),
+                        ox.Quad(ox.NamedNode(BASE + "id/kamran-sample"),
+                                ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+                                ox.Literal(evil, language="fa"), ox.NamedNode(BASE + "graph/curated/fixture"))])
+    for url in ("/id/hamid-noury", "/search?q=script", "/queries/none", "/"):
+        response = client.get(url, headers={"Accept": "text/html"})
+        html = response.get_data(as_text=True)
+        assert '<script>alert' not in html and "<img src=x" not in html, url
+        for attrs, body in scripts_of(html):
+            # every script is a file from this origin or an inert JSON data block
+            assert attrs.get("src", "").startswith("/static/") or attrs.get("type") == "application/json", url
+            if attrs.get("type") == "application/json":
+                json.loads(body)  # still valid JSON after escaping
+                assert "</" not in body
+    page = client.get("/id/hamid-noury").get_data(as_text=True)
+    assert "&lt;/script&gt;&lt;script&gt;alert" in page
+
+
+def test_security_headers_on_pages(client):  # noqa: F811
+    for url in ("/", "/id/hamid-noury", "/query", "/ontology", "/search?q=evin"):
+        csp = client.get(url).headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        assert "connect-src 'self'" in csp
+
+
+def test_home_page_counts_sources_saved_queries_and_links(client):  # noqa: F811
+    data = client.get("/index.json").get_json()
+    counts = {c["class"]["short"]: c["count"] for c in data["classes"]}
+    assert counts["jg:Person"] == 4  # the restricted person is not counted
+    assert counts["jg:Prison"] == 2
+    assert [s["title"] for s in data["sources"]] == ["Conference report (fixture)"]
+    assert data["links"]["query"] == "/query" and data["links"]["dump"] == "/dump"
+    assert client.get("/index.json", headers=AUTH).get_json()["classes"][0]["count"] >= 5
+    html = client.get("/").get_data(as_text=True)
+    assert 'action="/search"' in html and 'href="/query"' in html and 'href="/dump"' in html
+    assert "Conference report (fixture)" in html
+    for query in data["saved_queries"]:
+        assert f'href="/queries/{query["name"]}"' in html
+
+
+def test_search_page_without_javascript(client):  # noqa: F811
+    html = client.get("/search?q=Nouri").get_data(as_text=True)
+    assert 'href="/id/hamid-noury"' in html
+    assert client.get("/search.json?q=ghezel hesar").get_json()["hits"][0]["href"] == "/id/ghezelhesar-prison"
+
+
+def test_query_editor_is_served_from_this_server(client):  # noqa: F811
+    html = client.get("/query").get_data(as_text=True)
+    sources = [attrs["src"] for attrs, _ in scripts_of(html) if "src" in attrs]
+    assert "/static/vendor/yasgui.min.js" in sources
+    assert all(src.startswith("/static/") for src in sources)
+    assert client.get("/static/vendor/yasgui.min.js").status_code == 200
+    assert client.get("/static/vendor/yasgui.min.css").status_code == 200
+    assert client.get("/static/vendor/cytoscape.min.js").status_code == 200
+    config = client.get("/query.json").get_json()["config"]
+    from justicegraph.namespaces import PREFIXES
+
+    assert config["prefixes"] == PREFIXES and config["endpoint"] == "/sparql"
+    assert {e["name"] for e in config["examples"]} == {q["name"] for q in client.get("/api/queries").get_json()["queries"]}
+
+
+def test_ontology_documentation_covers_every_term(client):  # noqa: F811
+    from rdflib import OWL, RDF, URIRef
+
+    html = client.get("/ontology").get_data(as_text=True)
+    onto = resources.ontology_graph()
+    jg = "https://w3id.org/justicegraph/ontology#"
+    terms = {s for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+             for s in onto.subjects(RDF.type, kind) if isinstance(s, URIRef) and str(s).startswith(jg)}
+    assert len(terms) > 30
+    for term in terms:
+        assert f'id="{term[len(jg):]}"' in html, term
+    assert 'id="vocab-role-victim"' in html
+    doc = client.get("/ontology.json").get_json()
+    assert sum(len(s["terms"]) for s in doc["sections"]) >= len(terms)
