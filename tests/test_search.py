@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from test_pages_fixture import AUTH, BASE, SECRETS, app, client, store  # noqa: F401
-
 from justicegraph.server.search import SearchIndex, compact, fold, norm
+from test_pages_fixture import AUTH, BASE, SECRETS, app, client, store  # noqa: F401
 
 
 def key(text: str) -> str:
