@@ -94,25 +94,25 @@ def validate_quads(
     they are left out of the context, as they will be gone once the change is applied."""
     minter = minter or Minter()
     quads = list(quads)
-    union = Graph()
-    graphs: set[str] = set()
-    subjects: set[str] = set()
-    for q in quads:
-        union.add(triple_to_rdflib(q))
-        if isinstance(q.subject, ox.NamedNode):
-            subjects.add(q.subject.value)
-        if isinstance(q.graph_name, ox.NamedNode):
-            graphs.add(q.graph_name.value)
-    focus = subjects | graphs
+    graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    focus: set[str] | None = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)} | graphs
+    context: list[ox.Quad] = []
     if store is not None:
-        gone_graphs = set(dropped_graphs)
+        # the ontology and vocabularies come from the package (background), not the store
+        gone_graphs = set(dropped_graphs) | {minter.ontology_graph, minter.vocabulary_graph}
         gone = {(q.subject, q.predicate, q.object, q.graph_name) for q in deleted}
-        for q in _describe(store, sorted(focus), gone_graphs, gone):
-            union.add(triple_to_rdflib(q))
-        referenced = {str(o) for o in union.objects() if isinstance(o, URIRef)} - focus
+        context = list(_describe(store, sorted(focus), gone_graphs, gone))
+        referenced = {q.object.value for q in (*quads, *context)
+                      if isinstance(q.object, ox.NamedNode) and q.predicate != _RDF_TYPE} - focus
         referenced = {r for r in referenced if not r.startswith((str(VOCAB), str(JG)))}
-        for q in _types(store, sorted(referenced), gone_graphs, gone):
-            union.add(triple_to_rdflib(q))
+        context += _types(store, sorted(referenced), gone_graphs, gone)
+    union = Graph()
+    convert = _Converter()
+    union.addN((*convert.triple(q), union) for q in (*quads, *context))
+    if not {q.subject.value for q in context if isinstance(q.subject, ox.NamedNode)} - focus:
+        # nothing from the store needs shielding: skip pyshacl's focus filter, which
+        # compares every target with every focus node (quadratic)
+        focus = None
     return _run(union, graphs, minter, focus)
 
 
@@ -129,10 +129,48 @@ def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> Validat
         if not focus:  # pyshacl reads an empty list as "everything"
             return ValidationReport(True, [], "Validation Report\nConforms: True\n", _empty_report())
     conforms, report_graph, text = pyshacl.validate(
-        union, shacl_graph=shapes_graph(), inference="none", inplace=True, focus_nodes=focus,
+        union, shacl_graph=validation_shapes(), inference="none", inplace=True, focus_nodes=focus,
         allow_warnings=True,
     )
+    if not isinstance(report_graph, Graph):  # pyshacl's ValidationFailure: the shapes could not run
+        raise RuntimeError(f"SHACL validation could not run: {report_graph}")
     return ValidationReport(bool(conforms), results_of(report_graph), text, report_graph)
+
+
+@cache
+def validation_shapes() -> Graph:
+    """The shapes as pyshacl runs them fastest: every property shape of a targeted node shape
+    becomes a top-level property shape with the node shape's targets (same conformance).
+    pyshacl evaluates a nested property shape once per focus node, paying its set-up cost
+    each time; a top-level one is evaluated once for all its focus nodes (~2× faster)."""
+    graph = Graph()
+    for triple in shapes_graph():
+        graph.add(triple)
+    for prefix, namespace in shapes_graph().namespaces():
+        graph.bind(prefix, namespace)
+    targets = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+    for shape in list(graph.subjects(RDF.type, SH.NodeShape)):
+        declared = [(p, o) for p in targets for o in graph.objects(shape, p)]
+        if not declared:
+            continue
+        for prop in list(graph.objects(shape, SH.property)):
+            graph.remove((shape, SH.property, prop))
+            graph.add((prop, RDF.type, SH.PropertyShape))
+            for p, o in declared:
+                graph.add((prop, p, o))
+    _speed_up_pyshacl()
+    return graph
+
+
+def _speed_up_pyshacl() -> None:
+    """pyshacl looks every shape predicate up in a list of ~40 constraint parameters; give it
+    a set (it reads them from a module-level cache it fills itself when empty)."""
+    try:
+        from pyshacl import shape as shape_module
+        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+    except ImportError:  # a pyshacl without these internals: run it as it is
+        return
+    shape_module.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
 
 @cache
@@ -193,7 +231,7 @@ def _describe(store, subjects: list[str], gone_graphs: set[str], gone: set) -> I
 
 def _types(store, nodes: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
     query = "SELECT ?s ?o ?g WHERE { VALUES ?s { %s } { GRAPH ?g { ?s a ?o } } UNION { ?s a ?o } }"
-    yield from _fetch(store, query, nodes, gone_graphs, gone, fixed_p=ox.NamedNode(str(RDF.type)))
+    yield from _fetch(store, query, nodes, gone_graphs, gone, fixed_p=_RDF_TYPE)
 
 
 def _fetch(store, query: str, nodes: list[str], gone_graphs, gone, fixed_p) -> Iterable[ox.Quad]:
@@ -212,6 +250,25 @@ def _fetch(store, query: str, nodes: list[str], gone_graphs, gone, fixed_p) -> I
 
 
 # ---------------------------------------------------------------- pyoxigraph → rdflib
+
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+class _Converter:
+    """pyoxigraph → rdflib terms, each distinct term converted once."""
+
+    def __init__(self):
+        self._cache: dict = {}
+
+    def triple(self, q) -> tuple:
+        return self.term(q.subject), self.term(q.predicate), self.term(q.object)
+
+    def term(self, term):
+        converted = self._cache.get(term)
+        if converted is None:
+            converted = self._cache[term] = term_to_rdflib(term)
+        return converted
+
 
 def term_to_rdflib(term):
     if isinstance(term, ox.NamedNode):

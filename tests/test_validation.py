@@ -111,7 +111,7 @@ def test_every_constraint_has_a_message():
     g = shapes_graph()
     shapes = set(g.subjects(RDF.type, SH.NodeShape)) | set(g.objects(None, SH.property))
     for shape in shapes:
-        constraints = set(g.predicates(shape)) - {RDF.type, SH.path, SH.targetClass, SH.targetSubjectsOf,
+        constraints = set(g.predicates(shape)) - {RDF.type, SH.path, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf,
                                                    SH.message, SH.property, SH.sparql}
         if constraints:
             assert g.value(shape, SH.message) is not None, shape

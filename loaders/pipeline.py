@@ -1,0 +1,275 @@
+"""One load: parse → check → resolve references → map → validate (SHACL) → commit, the
+commit being ONE atomic store change. Any error anywhere means nothing is written.
+
+Re-loading a dataset replaces every graph it produced before (found in the provenance
+graphs through ``jg:dataset``), together with their descriptions and the old load's: loads
+are idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from justicegraph import __version__
+from justicegraph.access import is_restricted
+from justicegraph.namespaces import Minter
+from justicegraph.validation import ValidationReport, validate_quads
+
+from . import rdfimport, system
+from .checks import check_records
+from .errors import LoadError, RecordError
+from .kinds import ASSERTED_KINDS, KINDS
+from .mapping import FIELD_OF, GraphInfo, Mapper, Resolved
+from .provenance import Input, describe_graphs, describe_load
+from .readers import Record, read_csv, read_json, read_yaml
+from .state import DatasetState, find_state, graph_owners, lookup_ids
+
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+RECORD_SUFFIXES = {".csv", ".json", ".yaml", ".yml"}
+Progress = Callable[[str], None]
+
+# Fields holding references, per kind (checked against the batch and the store).
+REFERENCE_FIELDS = {kind: [n for n, f in spec.items() if f.type == "ref"] for kind, spec in KINDS.items()}
+
+
+@dataclass
+class LoadResult:
+    dataset: str
+    load: str
+    graphs: list[str]
+    inserted: int
+    replaced: list[str]
+    records: int
+    seconds: float
+    dry_run: bool
+    report: ValidationReport | None = None
+    inputs: list[Input] = field(default_factory=list)
+
+
+def dataset_name(paths: list[Path], given: str | None) -> str:
+    name = given or (paths[0].name if paths[0].is_dir() else paths[0].stem)
+    if not DATASET_NAME.match(name):
+        raise LoadError([RecordError(str(paths[0]), None, None, None, "dataset",
+                                     f"{name!r} is not a dataset name (letters, digits, '.', '_', '-'); use --dataset")])
+    return name
+
+
+def load(store, paths: Iterable[str | Path], *, dataset: str | None = None, minter: Minter | None = None,
+         dry_run: bool = False, shacl: bool = True, progress: Progress | None = None) -> LoadResult:
+    """Load record files and directories as one dataset. Raises LoadError (nothing written)."""
+    clock = time.perf_counter()
+    started = datetime.now(UTC)
+    minter = minter or Minter()
+    step = progress or (lambda _stage: None)
+    paths = [Path(p) for p in paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise LoadError([RecordError(str(p), None, None, None, "file", "no such file or directory") for p in missing])
+    name = dataset_name(paths, dataset)
+    errors: list[RecordError] = []
+    records, passthrough, inputs = _read(paths, name, minter, errors, step)
+    if not records and not passthrough and not errors:
+        errors.append(RecordError(", ".join(map(str, paths)), None, None, None, "empty", "no records found"))
+    step("checking records")
+    check_records(records, errors)
+    state = find_state(store, name, minter)
+    index = _resolve(store, records, state, errors, minter)
+    _check_passthrough_owners(store, passthrough, name, minter, errors)
+    if errors:
+        raise LoadError(errors)
+
+    step("mapping")
+    load_iri = minter.load_activity(started.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4))
+    mapper = Mapper(minter, name, index)
+    mapper.map_all(records)
+    data = mapper.quads
+    for display, quads in passthrough:
+        data.extend(quads)
+        _register_passthrough(mapper, quads, display, minter)
+    provenance = _passthrough_descriptions(mapper, passthrough, minter)
+    provenance += describe_graphs(mapper.graphs, minter, name, load_iri)
+    provenance += describe_load(minter, name, load_iri, started, datetime.now(UTC), inputs, __version__)
+
+    report = None
+    if shacl:
+        step("validating (SHACL)")
+        report = validate_quads(data + provenance, store, deleted=state.provenance_quads,
+                                dropped_graphs=state.graphs, minter=minter)
+        if not report.conforms:
+            raise LoadError(_shacl_errors(report, mapper, name))
+    inserted = data + provenance + system.quads(minter)
+    if not dry_run:
+        step("committing")
+        store.apply(drop_graphs=sorted(state.graphs | system.graphs(minter)), delete=state.provenance_quads,
+                    insert=inserted)
+    graphs = sorted({q.graph_name.value for q in data} | set(mapper.graphs))
+    return LoadResult(name, load_iri, graphs, len(inserted), sorted(state.graphs), len(records),
+                      time.perf_counter() - clock, dry_run, report, inputs)
+
+
+# ---------------------------------------------------------------- reading
+
+def _files(paths: list[Path]) -> list[tuple[Path, str]]:
+    out = []
+    for path in paths:
+        if path.is_dir():
+            out += [(p, str(p)) for p in sorted(path.iterdir()) if p.is_file() and _is_input(p)]
+        else:
+            out.append((path, str(path)))
+    return out
+
+
+def _is_input(path: Path) -> bool:
+    return path.suffix.lower() in RECORD_SUFFIXES or path.suffix.lower() in rdfimport.FORMATS
+
+
+def _read(paths, name, minter, errors, step):
+    records: list[Record] = []
+    passthrough: list[tuple[str, list[ox.Quad]]] = []
+    inputs: list[Input] = []
+    for path, display in _files(paths):
+        step(f"reading {path.name}")
+        suffix = path.suffix.lower()
+        inputs.append(Input(path.name, "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()))
+        if suffix == ".csv":
+            if path.stem not in KINDS:
+                errors.append(RecordError(display, None, None, None, "unknown-kind",
+                                          f"a CSV file is named after its kind: one of {', '.join(KINDS)}"))
+                continue
+            records += read_csv(path, display, path.stem, errors)
+        elif suffix == ".json":
+            records += read_json(path, display, errors)
+        elif suffix in (".yaml", ".yml"):
+            records += read_yaml(path, display, errors)
+        elif suffix in rdfimport.FORMATS:
+            quads = rdfimport.read_rdf(path, display, minter, name, errors)
+            rdfimport.check_targets(quads, display, minter, errors)
+            passthrough.append((display, quads))
+        else:
+            errors.append(RecordError(display, None, None, None, "file",
+                                      "not a record file (.csv, .json, .yaml) nor RDF (.ttl, .nt, .nq, .trig, .jsonld)"))
+    return records, passthrough, inputs
+
+
+# ---------------------------------------------------------------- references
+
+def _resolve(store, records: list[Record], state: DatasetState, errors: list[RecordError], minter: Minter):
+    """Index the batch's ids; look up in the store every other id referred to; refuse
+    duplicates, dangling references, and public records pointing at restricted ones."""
+    index: dict[str, Resolved] = {}
+    by_id = {r.values["id"]: r for r in records if "id" in r.values}
+    restricted_sources = {i for i, r in by_id.items() if r.kind == "sources" and r.values["access"] == "restricted"}
+    for rid, record in by_id.items():
+        restricted = record.values["access"] == "restricted"
+        if record.kind == "testimonies":
+            restricted = restricted or record.values.get("source") in restricted_sources
+            iri = minter.testimony_graph(rid)
+            index[rid] = Resolved(minter.restricted_twin(iri) if restricted else iri, record.kind, restricted)
+        else:
+            index[rid] = Resolved(minter.entity(rid), record.kind, restricted)
+    referenced = {r.values[f] for r in records for f in REFERENCE_FIELDS[r.kind]
+                  if isinstance(r.values.get(f), str)}
+    referenced |= {v for r in records for f in REFERENCE_FIELDS[r.kind] if isinstance(r.values.get(f), list)
+                   for v in r.values[f]}
+    found = lookup_ids(store, sorted(set(by_id) | (referenced - set(by_id))), state)
+    for rid, hits in found.items():
+        if rid in by_id:
+            record = by_id[rid]
+            errors.append(record.error("id", "unique-id", f"id {rid!r} is already used in the store by <{hits[0][0]}>"))
+        else:
+            subject, graph = hits[0]
+            index[rid] = Resolved(subject, None, is_restricted(graph))
+    for record in records:
+        _check_refs(record, index, errors)
+    return index
+
+
+def _check_refs(record: Record, index: dict[str, Resolved], errors: list[RecordError]) -> None:
+    v = record.values
+    public = v.get("access") == "public"
+    if record.kind in ASSERTED_KINDS and "according_to" in v:
+        who = index.get(v["according_to"])
+        if who is None or who.kind not in ("testimonies", "sources"):
+            errors.append(record.error("according_to", "according-to",
+                                       f"{v['according_to']!r} is not a testimony or source of this dataset"))
+            return
+        public = public and not who.restricted
+    for name in REFERENCE_FIELDS[record.kind]:
+        if name == "according_to" or name not in v:
+            continue
+        for rid in v[name] if isinstance(v[name], list) else [v[name]]:
+            target = index.get(rid)
+            if target is None:
+                errors.append(record.error(name, "reference", f"unknown id {rid!r}"))
+            elif public and target.restricted:
+                errors.append(record.error(name, "access", f"a public record may not refer to restricted {rid!r}"))
+
+
+# ---------------------------------------------------------------- pass-through
+
+def _check_passthrough_owners(store, passthrough, name, minter, errors) -> None:
+    graphs = {q.graph_name.value: display for display, quads in passthrough for q in quads}
+    for graph, owner in graph_owners(store, sorted(graphs), minter).items():
+        if owner != name:
+            errors.append(RecordError(graphs[graph], None, f"<{graph}>", None, "graph-owner",
+                                      f"the graph belongs to dataset {owner!r}"))
+
+
+def _register_passthrough(mapper: Mapper, quads: list[ox.Quad], display: str, minter: Minter) -> None:
+    provenance = {minter.provenance_graph, minter.restricted_provenance_graph}
+    origin = Record("rdf", {}, display)
+    for q in quads:
+        if q.graph_name.value in provenance:
+            continue
+        mapper.origins.setdefault(q.subject.value if isinstance(q.subject, ox.NamedNode) else "", origin)
+        g = q.graph_name.value
+        if g not in mapper.graphs:
+            mapper.graphs[g] = GraphInfo(g, "import", g.endswith("/restricted"), origin)
+
+
+def _passthrough_descriptions(mapper: Mapper, passthrough, minter: Minter) -> list[ox.Quad]:
+    """Graphs a file describes itself keep their own type; the loader adds the rest."""
+    provenance = {minter.provenance_graph, minter.restricted_provenance_graph}
+    quads = [q for _display, qs in passthrough for q in qs if q.graph_name.value in provenance]
+    typed = {q.subject.value for q in quads if q.predicate.value.endswith("#type")}
+    for iri, info in mapper.graphs.items():
+        if info.kind == "import" and iri in typed:
+            info.kind = "described"
+    return quads
+
+
+# ---------------------------------------------------------------- SHACL → records
+
+def _shacl_errors(report: ValidationReport, mapper: Mapper, dataset: str) -> list[RecordError]:
+    errors = []
+    seen = set()
+    for r in report.violations:
+        focus, path = r["focus"] or "", r["path"] or ""
+        record = mapper.triple_origins.get((focus, path)) or mapper.origins.get(focus)
+        if record is None and focus in mapper.graphs:
+            record = mapper.graphs[focus].record
+        local = re.split(r"[#/]", path)[-1] if path else None
+        field_name = FIELD_OF.get(local, local) if local else None
+        if record is not None and record.kind == "rdf":
+            field_name = f"<{path}>" if path else None
+        message = r["message"] + (f" (value: {r['value']})" if r.get("value") else "")
+        rule = "shacl:" + r["component"].removesuffix("ConstraintComponent")
+        if record is not None:
+            error = record.error(field_name, rule, message)
+            if record.kind == "rdf":
+                error = RecordError(record.file, None, f"<{focus}>", field_name, rule, message)
+        else:
+            error = RecordError(f"dataset {dataset}", None, f"<{focus}>", field_name, rule, message)
+        if str(error) not in seen:
+            seen.add(str(error))
+            errors.append(error)
+    return errors

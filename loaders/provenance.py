@@ -1,0 +1,85 @@
+"""PROV-O descriptions of the graphs a load fills and of the load itself.
+
+Public graphs are described in the provenance graph, restricted ones (IRI ending
+'/restricted') only in the restricted provenance graph: nothing about a restricted graph
+appears in a public one. The load is a ``jg:Load, prov:Activity`` with its times, the
+loader's version and every input file with its SHA-256 checksum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyoxigraph as ox
+
+from justicegraph.namespaces import Minter
+
+from . import terms as t
+from .mapping import GraphInfo
+from .terms import LABEL, A, jg, node
+
+GRAPH_CLASS = {"testimony": "Testimony", "narration": "SourceNarration", "curated": "CuratedGraph",
+               "import": "AssertionGraph"}
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str  # the file's name, never a full path
+    checksum: str  # 'sha256:' + hex
+
+
+def describe_graphs(graphs: dict[str, GraphInfo], minter: Minter, dataset: str, load: str) -> list[ox.Quad]:
+    quads = []
+    for info in graphs.values():
+        target = node(minter.restricted_provenance_graph if info.restricted else minter.provenance_graph)
+        g = node(info.iri)
+
+        def add(p, o, g=g, target=target):
+            quads.append(ox.Quad(g, p, o, target))
+
+        if info.kind in GRAPH_CLASS:  # a graph a pass-through file describes keeps its own type
+            add(A, jg(GRAPH_CLASS[info.kind]))
+        add(A, node(t.PROV + "Bundle"))
+        add(node(t.PROV + "wasGeneratedBy"), node(load))
+        add(jg("dataset"), t.text(dataset))
+        add(jg("accessLevel"), t.RESTRICTED if info.restricted else t.PUBLIC)
+        if info.attributed_to:
+            add(node(t.PROV + "wasAttributedTo"), node(info.attributed_to))
+        if info.derived_from:
+            add(node(t.PROV + "wasDerivedFrom"), node(info.derived_from))
+        if info.locator:
+            add(jg("locator"), t.text(info.locator))
+        if info.label:
+            add(LABEL, t.en(info.label))
+        if info.kind == "testimony" and info.record is not None and not info.twin:
+            add(jg("recordId"), t.text(info.record.values["id"]))
+    return quads
+
+
+def describe_load(minter: Minter, dataset: str, load: str, started: datetime, ended: datetime,
+                  inputs: list[Input], version: str) -> list[ox.Quad]:
+    g = node(minter.provenance_graph)
+    s = node(load)
+    quads = [
+        ox.Quad(s, A, jg("Load"), g),
+        ox.Quad(s, A, node(t.PROV + "Activity"), g),
+        ox.Quad(s, LABEL, t.en(f"Load of dataset {dataset}"), g),
+        ox.Quad(s, jg("dataset"), t.text(dataset), g),
+        ox.Quad(s, jg("loaderVersion"), t.text(version), g),
+        ox.Quad(s, node(t.PROV + "startedAtTime"), t.typed(_stamp(started), t.T_DATETIME), g),
+        ox.Quad(s, node(t.PROV + "endedAtTime"), t.typed(_stamp(ended), t.T_DATETIME), g),
+    ]
+    for n, item in enumerate(inputs, 1):
+        used = node(f"{load}/input/{n}")
+        quads += [
+            ox.Quad(s, node(t.PROV + "used"), used, g),
+            ox.Quad(used, A, node(t.PROV + "Entity"), g),
+            ox.Quad(used, jg("inputFile"), t.text(item.name), g),
+            ox.Quad(used, jg("checksum"), t.text(item.checksum), g),
+        ]
+    return quads
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

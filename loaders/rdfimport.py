@@ -1,0 +1,70 @@
+"""RDF pass-through: Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML files are loaded
+as they are (validated with the same shapes), into the graphs they name (N-Quads, TriG) or
+into ``{base}graph/import/{dataset}``.
+
+Parsing is pyoxigraph's: it fetches nothing — a JSON-LD remote context is refused (no
+document loader is set) and RDF/XML external entities are not resolved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from justicegraph.namespaces import Minter
+
+from .errors import RecordError
+
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+
+
+def read_rdf(path: Path, display: str, minter: Minter, dataset: str, errors: list[RecordError]) -> list[ox.Quad]:
+    fmt = FORMATS[path.suffix.lower()]
+    default = ox.NamedNode(minter.import_graph(dataset) if hasattr(minter, "import_graph")
+                           else f"{minter.base}graph/import/{dataset}")
+    try:
+        parsed = list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+    except SyntaxError as exc:
+        message = str(exc).replace("No LoadDocumentCallback has been set to load remote contexts",
+                                   "remote JSON-LD contexts are refused; nothing is fetched (inline the context)")
+        errors.append(RecordError(display, exc.lineno, None, None, "rdf-syntax", message))
+        return []
+    except (OSError, ValueError) as exc:
+        errors.append(RecordError(display, None, None, None, "rdf-syntax", str(exc)))
+        return []
+    quads = []
+    for item in parsed:
+        if isinstance(item, ox.Triple) or isinstance(item.graph_name, ox.DefaultGraph):
+            quads.append(ox.Quad(item.subject, item.predicate, item.object, default))
+        else:
+            quads.append(item)
+    return quads
+
+
+def check_targets(quads: list[ox.Quad], display: str, minter: Minter, errors: list[RecordError]) -> None:
+    """Pass-through may fill data graphs, and may describe in the provenance graphs only the
+    graphs it fills; it may not write the ontology, vocabulary or inferred graphs."""
+    system = {minter.ontology_graph, minter.vocabulary_graph, minter.inferred_graph}
+    provenance = {minter.provenance_graph, minter.restricted_provenance_graph}
+    filled = {q.graph_name.value for q in quads if q.graph_name.value not in provenance}
+    reported = set()
+    for q in quads:
+        g = q.graph_name.value
+        if g in system and g not in reported:
+            reported.add(g)
+            errors.append(RecordError(display, None, f"<{g}>", None, "graph", "pass-through may not write this system graph"))
+        elif g in provenance:
+            if not isinstance(q.subject, ox.NamedNode) or q.subject.value not in filled:
+                key = (g, str(q.subject))
+                if key not in reported:
+                    reported.add(key)
+                    errors.append(RecordError(display, None, f"{q.subject}", None, "provenance",
+                                              "the provenance graph may only describe graphs this file fills"))
+            elif (q.subject.value.endswith("/restricted")) != (g == minter.restricted_provenance_graph):
+                errors.append(RecordError(display, None, f"{q.subject}", None, "access",
+                                          "restricted graphs are described only in the restricted provenance graph"))
