@@ -73,6 +73,7 @@ class Sources:
     def __init__(self, rng: random.Random, sink: Sink):
         self.rng, self.sink, self.n = rng, sink, 0
         self.id, self.kind, self.left, self.para = OVERVIEW, "report", 0, 1
+        self.speakers: set[str] = set()  # who already spoke at the current source's conference
 
     def fixed(self, sid: str, title: str, date: str) -> None:
         self.sink.write("sources", {"id": sid, "title": title, "publisher": "Justice Watch Association 1",
@@ -105,7 +106,7 @@ class Sources:
     def next_source(self) -> None:
         rng, self.n = self.rng, self.n + 1
         self.id, self.kind = f"{self.sink.prefix}src-{self.n}", rng.choice(self.KINDS)
-        self.left, self.para = rng.randint(3, 12), 1
+        self.left, self.para, self.speakers = rng.randint(3, 12), 1, set()
         year = rng.randint(2008, 2023)
         title = {"conference": f"Report of a {year} conference on the 1988 executions ({self.n})",
                  "interviews": f"Collected interviews with former prisoners and families, volume {self.n}",

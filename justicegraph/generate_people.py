@@ -50,10 +50,10 @@ class FamilyMaker:
         rng = self.rng
         self.n += 1
         kin = [(rng.choice(("parent", "sibling", "sibling", "spouse", "child")), rng.random() < 0.1)
-               for _ in range(rng.choice((0, 1, 1, 1, 2, 2, 3)))][: budget - 1]
-        survivor = len(kin) + 1 < budget and rng.random() < 0.35
+               for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 3)))][: budget - 1]
+        survivor = len(kin) + 1 < budget and rng.random() < 0.3
         candidates = (["s"] if survivor else []) + [f"r{i}" for i, (_, unnamed) in enumerate(kin) if not unnamed]
-        speaker_tag = candidates[0] if candidates and rng.random() < 0.7 else None
+        speaker_tag = candidates[0] if candidates and rng.random() < 0.6 else None
         restricted = speaker_tag is not None and rng.random() < RESTRICTED_SHARE
         victim, vlabel, family = self._person("v", rng.random() < 0.15, "executed in 1988")
         ids = {}
@@ -83,8 +83,9 @@ class FamilyMaker:
         label, label_fa, alts, family = full_name(self.rng, female, family)
         # A restricted person's IRI must not reveal the name: opaque id.
         pid = f"{self.sink.prefix}anon-{tag}-{self.n}" if restricted else f"{self.sink.prefix}{slug(label)}-{tag}-{self.n}"
-        row = {"id": pid, "label": unnamed or label, "nationality": "iran",
-               "description": f"Synthetic person, {desc}.", "access": "restricted" if restricted else ""}
+        row = {"id": pid, "label": unnamed or label, "access": "restricted" if restricted else ""}
+        if tag == "v":  # relatives and survivors, as in most records, come without them
+            row.update(nationality="iran", description=f"Synthetic person, {desc}.")
         if unnamed:
             row["unnamed"] = "true"
         else:
@@ -100,7 +101,8 @@ class FamilyMaker:
             self.sources.locator()  # the narration moves on by a paragraph
             return Voice(self.rng, self.sources.id, None, self.sources)
         tid, paragraphs = self.sources.testimony(speaker, restricted, title)
-        if self.sources.kind == "conference" and not restricted:
+        if self.sources.kind == "conference" and not restricted and speaker not in self.sources.speakers:
+            self.sources.speakers.add(speaker)
             self.sink.write("participations", {"event": self.sources.conference, "agent": speaker,
                                                "role": "speaker", "according_to": self.sources.id,
                                                "locator": f"¶{paragraphs[0]}"})
@@ -110,20 +112,20 @@ class FamilyMaker:
     def _victim_events(self, victim: str, label: str, voice: Voice) -> None:
         rng = self.rng
         prison = rng.choice(self.prisons)
-        if rng.random() < 0.45:
+        if rng.random() < 0.3:
             self._own_event(f"{victim}-arrest", f"Arrest of {label}", "arrest", voice, victim, "detainee",
                             time=arrest_time(rng), place=rng.choice(IRAN_CITIES))
-        if rng.random() < 0.35:
+        if rng.random() < 0.25:
             self._own_event(f"{victim}-detention", f"Detention of {label}", "detention", voice, victim,
                             "detainee", time=detention_time(rng), place=prison)
-        if rng.random() < 0.15:
+        if rng.random() < 0.12:
             target = rng.choice(self.prisons)
             self._own_event(f"{victim}-transfer", f"Transfer of {label}", "transfer", voice, victim, "detainee",
                             time=rng.choice(("1988-07", "1987-24", "1988-22", "1988")), place=target,
                             from_place=prison)
             prison = target
         day = rng.choice(self.prison_days[prison])
-        if rng.random() < 0.3:
+        if rng.random() < 0.25:
             hearing = self._group_event("hearing", prison, day - 1)
             self.sink.write("participations", voice.cite({"event": hearing, "agent": victim, "role": "detainee"}))
         execution = self._group_event("execution", prison, day)

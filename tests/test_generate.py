@@ -130,3 +130,38 @@ def test_a_batch_mints_only_prefixed_ids_and_refers_only_to_the_shared_world(tmp
             assert all(r[f] in minted | world for f in fields if r[f]), (kind, r)
     with pytest.raises(ValueError):
         generate(tmp_path / "c", people=20, id_prefix="Bad_")
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """N=200 and N=400 through the real loader (records → RDF → SHACL → commit)."""
+    from justicegraph.loaders.pipeline import load
+
+    from justicegraph.store import OxigraphStore
+
+    stores = {}
+    for n in (200, 400):
+        out = tmp_path_factory.mktemp(f"gen{n}")
+        generate(out, people=n, seed=11)
+        store = OxigraphStore(None)
+        result = load(store, [out], dataset="synthetic")
+        assert result.report is not None and result.report.conforms
+        stores[n] = store
+    return stores
+
+
+def test_loads_and_validates_with_the_real_loader_at_about_twenty_triples_a_person(loaded):
+    per_person = (len(loaded[400]) - len(loaded[200])) / 200
+    assert 15 <= per_person <= 25, per_person
+
+
+def test_restricted_testimonies_land_in_restricted_graphs_only(loaded):
+    from justicegraph.access import is_restricted
+
+    store = loaded[400]
+    graphs = store.graphs()
+    restricted = [g for g in graphs if is_restricted(g)]
+    assert any("/graph/testimony/" in g for g in restricted)
+    anonymous = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/justicegraph/id/anon-')) } }"
+    holding = {row[0].value for row in store.query(anonymous)}
+    assert holding and all(is_restricted(g) for g in holding), holding - set(restricted)
