@@ -77,7 +77,8 @@ VIRTUOSO = Dialect(
     "virtuoso",
     atomic_requests=False,  # measured: a failing operation leaves the earlier ones committed
     auth="digest",
-    graphs_query="SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+    # DISTINCT ?g takes seconds on Virtuoso 7 even on a small store; GROUP BY ?g is ~100x faster.
+    graphs_query="SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     system_graphs=(
         "http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
         "http://www.w3.org/2002/07/owl#", "urn:activitystreams-owl:", "urn:core:services:",
