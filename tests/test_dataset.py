@@ -77,13 +77,13 @@ def test_dataset_loads_and_conforms_to_the_shapes(loaded):
     _store, result = loaded
     assert result.report is not None and result.report.conforms, result.report
     assert result.dataset == "1988"
-    assert result.records == 508
+    assert result.records == 509
 
 
 # ---------------------------------------------------------------- coverage
 
 ENTITIES = {
-    "Person": 49, "Collective": 19, "GovernmentBody": 9, "InternationalBody": 8, "PoliticalOrganization": 5,
+    "Person": 50, "Collective": 19, "GovernmentBody": 9, "InternationalBody": 8, "PoliticalOrganization": 5,
     "Court": 2, "NonGovernmentalOrganization": 2, "Commission": 1,
     "Prison": 5, "Country": 8, "Settlement": 3, "Place": 1,
     "Event": 72, "Participation": 131, "Position": 27, "Source": 1, "Testimony": 20, "SourceNarration": 1,
@@ -144,10 +144,10 @@ def test_family_relations_and_unnamed_people(store):
         VALUES ?p { jg:siblingOf jg:parentOf jg:childOf jg:spouseOf jg:relativeOf } }""")
     assert relations == [("15",)]
     unnamed = {p for (p,) in select(store, "SELECT ?p WHERE { ?p a jg:Person ; skos:scopeNote ?note }")}
-    assert len(unnamed) == 17
+    assert len(unnamed) == 18
     assert {"ashtiani-brother", "mirzaei-brother-arrested-at-16", "mirzaei-father", "mirzaei-mother",
             "masoumeh-mirzaei-son", "mirzaei-mother-torturer", "iran-chief-justice-1988", "hajilouei-prosecutor",
-            "hajilouei-guard", "iran-new-foreign-minister", "quds-force-commander"} <= unnamed
+            "hajilouei-guard", "iran-new-foreign-minister", "quds-force-commander", "the-shah"} <= unnamed
 
 
 def test_the_five_prisons(store):
@@ -181,7 +181,8 @@ NAMES = {  # every name the report uses for a person or body → the one entity 
     "International Criminal Court": "international-criminal-court", "Resistance Units": "resistance-units",
     "Call-for-Justice movement": "call-for-justice-movement", "Iranian Resistance": "iranian-resistance",
     "UN Security Council": "un-security-council", "UN Human Rights Council": "un-human-rights-council",
-    "Srebrenica": "srebrenica", "Stockholm": "stockholm", "Qazvin": "qazvin",
+    "Srebrenica": "srebrenica", "Stockholm": "stockholm", "Qazvin": "qazvin", "the Shah": "the-shah",
+    "Security forces of the Shah": "shahs-security-forces", "Death Commissions": "death-commission",
 }
 
 
