@@ -8,15 +8,18 @@ them on purpose, a change that loses records fails here.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from click.testing import CliRunner
 from justicegraph.loaders.pipeline import load
 
 from justicegraph.access import dataset
+from justicegraph.cli import main
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 from justicegraph.store import OxigraphStore
@@ -286,3 +289,23 @@ def test_counter_sanity():  # the coverage tables add up to the statement kinds
     assert sum(v[3] for v in ASSERTED_PER_GRAPH.values()) == sum(kinds.values())
     assert sum(v[1] for v in ASSERTED_PER_GRAPH.values()) == ENTITIES["Participation"]
     assert sum(v[0] for v in ASSERTED_PER_GRAPH.values()) == ENTITIES["Event"]
+
+
+# ---------------------------------------------------------------- the command line's stats
+
+
+def test_stats_command_reports_the_guarded_counts(tmp_path):
+    """`justicegraph stats` (what a curator runs) agrees with the tables above."""
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    loaded = runner.invoke(main, ["--store", store, "load", str(dataset_dir("1988"))])
+    assert loaded.exit_code == 0, loaded.output
+    result = runner.invoke(main, ["--store", store, "stats", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    classes = {name.removeprefix("jg:"): n for name, n in stats["classes"].items()}
+    assert {c: classes.get(c) for c in ENTITIES} == ENTITIES
+    speakers = {s["speaker"].removeprefix(ID): s["statements"] for s in stats["speakers"]}
+    assert speakers == STATEMENTS_PER_SPEAKER
+    graphs = {_short(g) for g in stats["graphs"]}
+    assert set(ASSERTED_PER_GRAPH) <= graphs
