@@ -5,6 +5,8 @@
 set -u
 need=()
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+# javac: the OWL 2 DL profile check runs ontology/checks/ProfileCheck.java (OWL API) from source.
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
