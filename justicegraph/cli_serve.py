@@ -1,3 +1,100 @@
-"""Commands of this concern (placeholder until implemented)."""
+"""`justicegraph serve`: the production server (gunicorn, threads per worker) or, with
+``--dev``, Flask's development server."""
 
-commands: list = []
+from __future__ import annotations
+
+import click
+
+from .settings import Settings
+
+
+def _publish(location: str) -> None:
+    from .server.protocol_snapshot import SnapshotStore
+
+    SnapshotStore(location).publish()
+
+
+def _prepare(settings: Settings) -> None:
+    """Publish a snapshot of the on-disk store as it is now, so every worker (and every
+    query executor) reads the data committed before the server started.
+
+    Done in a separate, spawned process: RocksDB must never be opened in the gunicorn master,
+    because its background threads do not survive the fork and a worker that then writes
+    waits forever for a flush."""
+    import multiprocessing
+
+    from .server.protocol import is_disk_store
+
+    if not is_disk_store(settings.store):
+        return
+    process = multiprocessing.get_context("spawn").Process(target=_publish, args=(settings.store,))
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise click.ClickException(
+            f"cannot open the store at {settings.store!r}; is another process writing it? (see above)")
+
+
+def gunicorn_options(settings: Settings) -> dict:
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "worker_class": "gthread",
+        # Built once in the master: the metrics counters are shared by every worker.
+        "preload_app": True,
+        "timeout": settings.worker_timeout or int(settings.query_timeout) + 30,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+        # gunicorn 27's control socket is one fixed path per user: two servers would collide.
+        "control_socket_disable": True,
+    }
+
+
+def run_gunicorn(settings: Settings) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from .server.app import create_app
+
+    class Application(BaseApplication):
+        def load_config(self):
+            for key, value in gunicorn_options(settings).items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            if settings.writes_enabled:
+                # Parse shapes and ontology once in the master, so no worker's first write
+                # pays for it (no store is opened here).
+                from . import validation
+
+                validation.background()
+            return create_app(settings)
+
+    Application().run()
+
+
+@click.command("serve")
+@click.option("--host", help="Address to listen on (default: the `host` setting, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: the `port` setting, 5000).")
+@click.option("--workers", type=int, help="gunicorn worker processes (the `workers` setting).")
+@click.option("--threads", type=int, help="Threads per worker (the `threads` setting).")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn (not for production).")
+@click.pass_obj
+def serve(ctx, host, port, workers, threads, dev):
+    """Serve the SPARQL endpoint, Graph Store, pages and API over HTTP."""
+    settings = ctx.settings.replace(**{k: v for k, v in
+                                       {"host": host, "port": port, "workers": workers, "threads": threads}.items()
+                                       if v is not None})
+    ctx.close()  # the server opens the store itself; the CLI must not hold it
+    _prepare(settings)
+    if dev:
+        from .server.app import create_app
+
+        create_app(settings).run(host=settings.host, port=settings.port, threaded=True)
+    else:
+        run_gunicorn(settings)
+
+
+commands = [serve]

@@ -27,6 +27,9 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     app.config["JUSTICEGRAPH"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["justicegraph.store"] = store
+    # Snapshots, executors, write sessions, metrics (server/protocol.py); one JSON error shape.
+    importlib.import_module("justicegraph.server.protocol").init_app(app, store)
+    importlib.import_module("justicegraph.server.errors").register(app)
     for module_name, attr in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(getattr(module, attr))

@@ -15,7 +15,11 @@ def settings() -> Settings:
 
 
 def store() -> GraphStore:
+    """The store to read. With an on-disk store this is the current read-only snapshot
+    (server/protocol_snapshot.py): write through ``protocol.endpoint().write_session()``."""
     ext = current_app.extensions
+    if ext.get("justicegraph.endpoint") is not None:
+        return ext["justicegraph.endpoint"].store()
     if ext.get("justicegraph.store") is None:
         ext["justicegraph.store"] = open_store(settings().store)
     return ext["justicegraph.store"]

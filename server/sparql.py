@@ -1,5 +1,239 @@
-"""Blueprint of this concern (placeholder until implemented)."""
+"""/sparql: the SPARQL 1.1 Protocol (query and update), the Service Description, CORS.
 
-from flask import Blueprint
+The request path is lean: read the request (protocol_request), scan the text once
+(protocol_scan: form, FROM, SERVICE/LOAD), narrow the dataset to what the caller may see,
+negotiate the format, and hand the job to the executor, whose output is streamed back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, request
+
+from justicegraph.namespaces import PREFIXES
+
+from . import conneg, context, protocol_write
+from .errors import ApiError, error_response
+from .executor import Busy, QueryTimeout
+from .protocol import endpoint
+from .protocol_request import parse_request
+from .protocol_scan import allowed, scan_query, scan_update, with_using
+from .protocol_sd import service_description, stats
+from .results import write_rdf
 
 bp = Blueprint("sparql", __name__)
+
+ALLOW = "GET, HEAD, POST, OPTIONS"
+EXPOSED = "X-JusticeGraph-Truncated, X-JusticeGraph-Row-Cap, Content-Type, Content-Length"
+GRAPH_NICKNAMES = {"json": "jsonld", "xml": "rdfxml"}
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def sparql():
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": ALLOW})
+    if request.method not in ("GET", "HEAD", "POST"):
+        return error_response(405, f"{request.method} is not a SPARQL Protocol operation; use GET or POST.",
+                              headers={"Allow": ALLOW})
+    req = parse_request()
+    if req.operation is None:
+        return _service_description(req.format)
+    if len(req.text) > context.settings().max_query_length:
+        raise ApiError(413, f"The {req.operation} has {len(req.text)} characters; the limit is "
+                            f"{context.settings().max_query_length}.")
+    if req.operation == "query":
+        return _query(req)
+    return _update(req)
+
+
+# --- queries ---------------------------------------------------------------------------------
+def _formats(fmt_param: str | None):
+    accept = request.headers.get("Accept")
+    if fmt_param:
+        rf = conneg.by_name(fmt_param, conneg.RESULTS)
+        gf = conneg.by_name(GRAPH_NICKNAMES.get(fmt_param.lower(), fmt_param), conneg.GRAPHS)
+        if rf is None and gf is None:
+            raise ApiError(400, f"Unknown format {fmt_param!r}.",
+                           {"formats": [f.name for f in conneg.RESULTS + conneg.GRAPHS]})
+        return rf, gf
+    return conneg.negotiate(accept, conneg.RESULTS), conneg.negotiate(accept, conneg.GRAPHS)
+
+
+def _refuse_network(services, loads) -> None:
+    allowlist = [p.strip() for p in context.settings().service_allowlist.split(",") if p.strip()]
+    for kind, targets in (("SERVICE", services), ("LOAD", loads)):
+        for target in targets:
+            if not allowed(target, allowlist):
+                shown = "a variable endpoint" if target is None else f"<{target}>"
+                raise ApiError(400, f"{kind} {shown} is not allowed: this server makes no outbound requests "
+                                    "except to endpoints the operator allow-lists (service_allowlist).",
+                               {"operation": kind, "target": target})
+
+
+def _not_acceptable(kind: str, offers) -> ApiError:
+    return ApiError(406, f"None of the media types in Accept can carry a {kind} result.",
+                    {"available": conneg.offered(offers)})
+
+
+def _query(req) -> Response:
+    s, ep = context.settings(), endpoint()
+    base = request.base_url
+    scan = scan_query(req.text, base)
+    _refuse_network(scan.services, [])
+    restricted_ok = context.can_read_restricted()
+    if req.default_graphs is not None or req.named_graphs is not None:
+        dataset = ep.dataset(restricted_ok=restricted_ok, default_graph_uris=req.default_graphs or [],
+                             named_graph_uris=req.named_graphs or [])
+    elif scan.from_graphs or scan.from_named:
+        # FROM / FROM NAMED name graphs of this store (never fetched), narrowed to the visible.
+        dataset = ep.dataset(restricted_ok=restricted_ok, default_graph_uris=scan.from_graphs,
+                             named_graph_uris=scan.from_named)
+    else:
+        dataset = ep.dataset(restricted_ok=restricted_ok)
+    rf, gf = _formats(req.format)
+    if scan.form in ("SELECT", "ASK") and rf is None:
+        raise _not_acceptable(scan.form, conneg.RESULTS)
+    if scan.form in ("CONSTRUCT", "DESCRIBE") and gf is None:
+        raise _not_acceptable(scan.form, conneg.GRAPHS)
+    job = {"kind": "query", "query": req.text, "base": base, "dataset": dataset,
+           "results_format": rf and rf.name, "graph_format": gf and gf.name,
+           "row_cap": s.row_cap, "prefixes": PREFIXES}
+    meta, body = _run(job, "query")
+    ep.metrics.inc("justicegraph_queries_total", form=meta["form"])
+    family = conneg.RESULTS if meta["form"] in ("SELECT", "ASK") else conneg.GRAPHS
+    fmt = next(f for f in family if f.name == meta["format"])
+    response = Response(_guard(body), status=200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    response.headers["X-JusticeGraph-Row-Cap"] = str(s.row_cap)
+    if meta["truncated"]:
+        response.headers["X-JusticeGraph-Truncated"] = "true"
+        ep.metrics.inc("justicegraph_rows_truncated_total")
+    return response
+
+
+def _run(job: dict, what: str):
+    s, ep = context.settings(), endpoint()
+    started = time.monotonic()
+    try:
+        meta, body = ep.executor.run(job, s.query_timeout)
+    except QueryTimeout:
+        ep.metrics.inc("justicegraph_query_timeouts_total")
+        ep.metrics.inc("justicegraph_executor_restarts_total")
+        raise ApiError(503, f"The {what} was stopped: it ran longer than the time limit of "
+                            f"{s.query_timeout:g} s. Narrow it (LIMIT, more specific patterns) and retry.",
+                       {"time_limit_seconds": s.query_timeout}, headers={"Retry-After": "1"}) from None
+    except Busy:
+        raise ApiError(503, "Every query executor stayed busy until the time limit; retry shortly.",
+                       headers={"Retry-After": "2"}) from None
+    except (EOFError, OSError) as exc:
+        ep.metrics.inc("justicegraph_executor_restarts_total")
+        raise ApiError(500, f"The query executor failed: {exc!r}") from None
+    ep.metrics.inc("justicegraph_query_seconds_total", time.monotonic() - started)
+    if "error" in meta:
+        status, message = meta["error"]
+        ep.metrics.inc("justicegraph_query_errors_total")
+        if status == 400:
+            match = _POSITION.search(message)
+            detail = {"line": int(match.group(1)), "column": int(match.group(2))} if match else None
+            raise ApiError(400, f"Malformed {what}: {message}", detail)
+        raise ApiError(status, message)
+    return meta, body
+
+
+def _guard(body):
+    """Count a timeout that cuts a streaming answer (the connection is then aborted, so a
+    client never mistakes a cut answer for a complete one)."""
+    try:
+        yield from body
+    except QueryTimeout:
+        endpoint().metrics.inc("justicegraph_query_timeouts_total")
+        raise
+
+
+# --- updates ---------------------------------------------------------------------------------
+def _update(req) -> Response:
+    protocol_write.require_writer()
+    ep = endpoint()
+    base = request.base_url
+    scan = scan_update(req.text, base)
+    _refuse_network(scan.services, scan.loads)
+    text = req.text
+    if req.using_graphs or req.using_named:
+        if scan.has_dataset_clause:
+            raise ApiError(400, "using-graph-uri / using-named-graph-uri cannot be combined with "
+                                "USING or WITH in the update (SPARQL 1.1 Protocol §2.2.3).")
+        graphs = [_iri(g) for g in req.using_graphs], [_iri(g) for g in req.using_named]
+        text = with_using(text, scan.using_positions, *graphs)
+    started = dt.datetime.now(dt.UTC)
+    body = protocol_write.checksum(req.text.encode("utf-8"))
+    with ep.write_session() as primary:
+        meta, _ = _run({"kind": "diff", "update": text, "base": base}, "update")
+        change = protocol_write.Change(**meta["change"])
+        if change:
+            reader = ep.store()
+            prov = protocol_write.provenance(change, reader, description="SPARQL Update through /sparql",
+                                             body_checksum=body, started=started)
+            try:
+                protocol_write.validate(change, prov, reader)
+            except protocol_write.InvalidWrite:
+                ep.metrics.inc("justicegraph_writes_refused_total")
+                raise
+            protocol_write.apply(primary, change, prov)
+    ep.metrics.inc("justicegraph_queries_total", form="UPDATE")
+    return Response(status=204)
+
+
+def _iri(value: str) -> str:
+    try:
+        return ox.NamedNode(value).value
+    except ValueError:
+        raise ApiError(400, f"Not an absolute IRI: {value!r}.") from None
+
+
+# --- service description -------------------------------------------------------------------
+def _service_description(fmt_param: str | None) -> Response:
+    accept = request.headers.get("Accept")
+    if not fmt_param and conneg.prefers_html(accept):
+        return redirect("/query", code=303)
+    fmt = (conneg.by_name(GRAPH_NICKNAMES.get(fmt_param.lower(), fmt_param), conneg.GRAPHS) if fmt_param
+           else conneg.negotiate(accept, conneg.GRAPHS))
+    if fmt is None:
+        raise _not_acceptable("service description", conneg.GRAPHS)
+    ep = endpoint()
+    triples = service_description(request.base_url, context.settings(),
+                                  stats(ep, context.can_read_restricted()))
+    chunks: list[bytes] = []
+    write_rdf(fmt.name, triples, chunks.append, {"sd": "http://www.w3.org/ns/sparql-service-description#",
+                                                 "void": "http://rdfs.org/ns/void#",
+                                                 "formats": "http://www.w3.org/ns/formats/"})
+    response = Response(b"".join(chunks), content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+# --- CORS (reading /sparql from a browser page on another origin) -------------------------
+@bp.after_request
+def _cors(response: Response) -> Response:
+    origins = [o.strip() for o in context.settings().cors_origins.split(",") if o.strip()]
+    origin = request.headers.get("Origin")
+    if not origins or not origin:
+        return response
+    if "*" in origins:
+        response.headers["Access-Control-Allow-Origin"] = "*"  # never with credentials
+    elif origin in origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.vary.add("Origin")
+    else:
+        return response
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response

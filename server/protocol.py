@@ -1,0 +1,131 @@
+"""The endpoint's per-process machinery, built once per app: where reads come from
+(snapshots or the store itself), the query executor, the write session and the metrics.
+
+``endpoint()`` returns it for the current app. Other blueprints read through
+``context.store()`` (which, for an on-disk store, is the read-only current snapshot) and
+write through ``endpoint().write_session()``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Flask, current_app, request
+
+from justicegraph import access
+from justicegraph.settings import Settings
+from justicegraph.store import GraphStore, OxigraphStore, open_store
+
+from .executor import InlineExecutor, ProcessExecutor
+from .protocol_metrics import Metrics
+from .protocol_snapshot import SnapshotStore
+
+EXTENSION = "justicegraph.endpoint"
+
+
+def is_disk_store(location: str) -> bool:
+    return location != "memory" and "://" not in location
+
+
+class Endpoint:
+    def __init__(self, settings: Settings, store: GraphStore | None):
+        self.settings = settings
+        self.metrics = Metrics()
+        self._given = store
+        self._store: GraphStore | None = store
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self.snapshots: SnapshotStore | None = None
+        if store is None and is_disk_store(settings.store):
+            self.snapshots = SnapshotStore(settings.store, grace=max(120.0, 4 * settings.query_timeout))
+        self._executor = None
+
+    # --- reading ---------------------------------------------------------------------------
+    def store(self) -> GraphStore:
+        """The store to read: the current snapshot (on disk) or the store itself."""
+        if self.snapshots is not None:
+            return self.snapshots.reader()
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = open_store(self.settings.store)
+        return self._store
+
+    def graphs(self) -> list[str]:
+        if self.snapshots is not None:
+            return self.snapshots.graphs()
+        return self.store().graphs()
+
+    @property
+    def executor(self):
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    if self.snapshots is not None:
+                        size = self.settings.executors or self.settings.threads
+                        self._executor = ProcessExecutor(self.snapshots, size)
+                    else:
+                        self._executor = InlineExecutor(self.store)
+        return self._executor
+
+    def restarts(self) -> int:
+        return 0 if self._executor is None else self._executor.killed
+
+    # --- writing ---------------------------------------------------------------------------
+    @contextmanager
+    def write_session(self) -> Iterator[GraphStore]:
+        """Exclusive, read-write access to the store for one change. On disk: the primary,
+        under the inter-process write lock; readers see the change once the block ends
+        without an exception (a new snapshot is published)."""
+        with self._write_lock:
+            if self.snapshots is None:
+                yield self.store()
+                return
+            with self.snapshots.writer() as primary:
+                yield primary
+
+    def dataset(self, *, restricted_ok: bool, default_graph_uris=None, named_graph_uris=None) -> dict:
+        """The picklable dataset description for a job, narrowed to what the caller may see."""
+        s = self.settings
+        exclude = () if s.include_inferred else (s.minter.inferred_graph,)
+        graphs = self.graphs()
+        explicit = default_graph_uris is not None or named_graph_uris is not None
+        visible = access.visible_graphs(graphs, restricted_ok=restricted_ok, exclude=exclude)
+        if not explicit and len(visible) == len(graphs):
+            # Everything is visible: let the engine use its own (fast) union / default graph.
+            return {"union": True} if s.union_default_graph else {"default": [""], "named": None}
+        kwargs = access.dataset(graphs, restricted_ok=restricted_ok, union=s.union_default_graph,
+                                default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
+                                exclude=exclude)
+        default = ["" if isinstance(g, ox.DefaultGraph) else g.value for g in kwargs["default_graph"]]
+        return {"default": default, "named": [g.value for g in kwargs["named_graphs"]]}
+
+
+def init_app(app: Flask, store: GraphStore | None) -> Endpoint:
+    endpoint_ = Endpoint(app.config["JUSTICEGRAPH"], store)
+    app.extensions[EXTENSION] = endpoint_
+
+    @app.after_request
+    def _count(response):
+        path = request.path
+        route = ("sparql" if path.startswith("/sparql") else "graphs" if path.startswith("/graphs")
+                 else "meta" if path in ("/healthz", "/metrics", "/.well-known/void") else "other")
+        endpoint_.metrics.inc("justicegraph_http_requests_total", route=route, status=str(response.status_code))
+        return response
+
+    return endpoint_
+
+
+def endpoint() -> Endpoint:
+    return current_app.extensions[EXTENSION]
+
+
+def primary_path(settings: Settings) -> Path | None:
+    return Path(settings.store) if is_disk_store(settings.store) else None
+
+
+__all__ = ["Endpoint", "endpoint", "init_app", "OxigraphStore"]

@@ -1,0 +1,106 @@
+"""The work an executor does for one request, written as a function that reports through
+``emit(message)`` so the same code runs inside a killable executor process (messages go
+through a pipe) or inline (in-memory stores).
+
+Messages: ``("meta", {...})`` once before any data, ``("data", bytes)`` zero or more times,
+``("error", status, message)`` instead of meta on failure, and ``("done", {...})`` last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyoxigraph as ox
+
+from . import results
+
+Emit = Callable[[tuple], None]
+
+
+def dataset_kwargs(dataset: dict) -> dict[str, Any]:
+    """pyoxigraph keyword arguments from the picklable dataset description the web side sends:
+    {"union": bool} or {"default": [iri or "" for the store default], "named": [iri] | None}."""
+    if dataset.get("union"):
+        return {"use_default_graph_as_union": True}
+    kwargs: dict[str, Any] = {}
+    if dataset.get("default") is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in dataset["default"]]
+    if dataset.get("named") is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset["named"]]
+    return kwargs
+
+
+def run_job(job: dict, store: ox.Store, emit: Emit) -> None:
+    try:
+        if job["kind"] == "query":
+            _query(job, store, emit)
+        elif job["kind"] == "diff":
+            _diff(job, store, emit)
+        else:
+            emit(("error", 500, f"unknown job kind {job['kind']!r}"))
+    except SyntaxError as exc:
+        emit(("error", 400, str(exc)))
+    except (OSError, ValueError, RuntimeError) as exc:
+        emit(("error", 500, f"{type(exc).__name__}: {exc}"))
+    emit(("done", {}))
+
+
+def _query(job: dict, store: ox.Store, emit: Emit) -> None:
+    result = store.query(job["query"], base_iri=job.get("base"), **dataset_kwargs(job["dataset"]))
+    cap = job["row_cap"]
+    if isinstance(result, ox.QueryBoolean):
+        fmt = job["results_format"]
+        if fmt is None:
+            emit(("error", 406, "no acceptable media type for an ASK result"))
+            return
+        emit(("meta", {"form": "ASK", "format": fmt, "truncated": False, "rows": 1}))
+        emit(("data", results.boolean_bytes(fmt, bool(result))))
+    elif isinstance(result, ox.QuerySolutions):
+        fmt = job["results_format"]
+        if fmt is None:
+            emit(("error", 406, "no acceptable media type for a SELECT result"))
+            return
+        names = [v.value for v in result.variables]
+        rows, truncated = _take(result, cap, tuple)
+        emit(("meta", {"form": "SELECT", "format": fmt, "truncated": truncated, "rows": len(rows)}))
+        for chunk in results.select_chunks(fmt, names, rows):
+            emit(("data", chunk))
+    else:
+        fmt = job["graph_format"]
+        if fmt is None:
+            emit(("error", 406, "no acceptable media type for a CONSTRUCT or DESCRIBE result"))
+            return
+        triples, truncated = _take(result, cap, None)
+        emit(("meta", {"form": "CONSTRUCT", "format": fmt, "truncated": truncated, "rows": len(triples)}))
+        results.write_rdf(fmt, triples, lambda b: emit(("data", b)), job.get("prefixes"))
+
+
+def _take(iterator, cap: int, convert) -> tuple[list, bool]:
+    """At most ``cap`` items, and whether there were more (the row cap)."""
+    items = []
+    for item in iterator:
+        if len(items) >= cap:
+            return items, True
+        items.append(convert(item) if convert else item)
+    return items, False
+
+
+def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
+    """Run an update on an in-memory copy of the store and report the change it makes."""
+    copy = ox.Store()
+    copy.bulk_extend(store)
+    before_graphs = set(store.named_graphs())
+    for graph in before_graphs:
+        copy.add_graph(graph)
+    copy.update(job["update"], base_iri=job.get("base"))
+    after = set(copy)
+    before = set(store)
+    after_graphs = set(copy.named_graphs())
+    change = {
+        "removed": [q for q in before if q not in after],
+        "added": [q for q in after if q not in before],
+        "dropped": sorted(g.value for g in before_graphs - after_graphs),
+        "created": sorted(g.value for g in after_graphs - before_graphs),
+    }
+    emit(("meta", {"form": "UPDATE", "change": change}))

@@ -1,0 +1,71 @@
+"""Counters for /metrics, shared by every gunicorn worker.
+
+The counters live in one anonymous shared-memory array created when the app is built;
+``justicegraph serve`` builds the app in the gunicorn master (preload), so the forked workers
+all add into the same array and /metrics answers the server's totals whichever worker
+serves it. (Built in a single process, e.g. the dev server, they are that process's.)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from itertools import product
+
+ROUTES = ("sparql", "graphs", "meta", "other")
+STATUSES = ("200", "201", "204", "303", "400", "401", "403", "404", "405", "406", "413", "414",
+            "415", "422", "429", "500", "503", "other")
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "UPDATE", "GSP")
+
+COUNTERS = {
+    "justicegraph_http_requests_total": ("HTTP requests answered, by route and status.",
+                                          [{"route": r, "status": s} for r, s in product(ROUTES, STATUSES)]),
+    "justicegraph_queries_total": ("SPARQL queries and writes executed, by form.",
+                                   [{"form": f} for f in FORMS]),
+    "justicegraph_query_timeouts_total": ("Queries or updates stopped at the time limit (503).", [{}]),
+    "justicegraph_query_errors_total": ("Queries or updates refused or failed (4xx/5xx from the engine).", [{}]),
+    "justicegraph_rows_truncated_total": ("Answers cut at the row cap.", [{}]),
+    "justicegraph_executor_restarts_total": ("Executor processes killed and replaced.", [{}]),
+    "justicegraph_writes_refused_total": ("Writes refused by SHACL validation.", [{}]),
+    "justicegraph_query_seconds_total": ("Seconds spent answering queries (until the first byte).", [{}]),
+}
+
+
+def _key(name: str, labels: dict) -> tuple:
+    return (name, tuple(sorted(labels.items())))
+
+
+class Metrics:
+    def __init__(self):
+        self._index = {}
+        for name, (_, label_sets) in COUNTERS.items():
+            for labels in label_sets:
+                self._index[_key(name, labels)] = len(self._index)
+        self._values = multiprocessing.RawArray("d", len(self._index))
+        self._lock = multiprocessing.Lock()
+
+    def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
+        if name == "justicegraph_http_requests_total" and labels.get("status") not in STATUSES:
+            labels["status"] = "other"
+        index = self._index.get(_key(name, labels))
+        if index is None:
+            return
+        with self._lock:
+            self._values[index] += amount
+
+    def value(self, name: str, **labels: str) -> float:
+        return self._values[self._index[_key(name, labels)]]
+
+    def render(self) -> str:
+        """Prometheus text exposition format 0.0.4."""
+        lines = []
+        for name, (help_text, label_sets) in COUNTERS.items():
+            lines.append(f"# HELP {name} {help_text}")
+            lines.append(f"# TYPE {name} counter")
+            for labels in label_sets:
+                value = self._values[self._index[_key(name, labels)]]
+                if labels and name == "justicegraph_http_requests_total" and value == 0:
+                    continue  # keep the exposition short: unseen route/status pairs are 0
+                shown = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+                number = repr(value) if value != int(value) else str(int(value))
+                lines.append(f"{name}{{{shown}}} {number}" if shown else f"{name} {number}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,195 @@
+"""Every write (SPARQL Update, Graph Store Protocol) goes through here:
+
+1. the caller must hold the write token (writes are off when none is configured);
+2. inside one write session (the inter-process write lock) the change is computed as quads
+   removed / added and graphs dropped / created — for an Update by running it on an
+   in-memory copy in a killable executor;
+3. the change, together with the provenance record of the write, is validated with SHACL
+   (``justicegraph.validation.validate_quads``); an invalid change is refused (422) with
+   the report and nothing is written;
+4. the change and its provenance are applied to the store, and a new snapshot published.
+
+The provenance record: ``<{base}write/{uuid}> a prov:Activity`` with start/end time,
+``jg:writtenBy`` (the token's name), ``jg:checksum`` (sha256 of the request body),
+``prov:generated`` for each graph the write changed; a graph that the provenance graph did
+not describe yet is described (``jg:AssertionGraph``, access level from its IRI,
+``prov:wasGeneratedBy`` the write), so the provenance graph stays true. Writes that touch a
+restricted graph are recorded in the restricted provenance graph.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Response, request
+
+from justicegraph import access
+
+from . import context
+from .errors import ApiError
+
+PROV = "http://www.w3.org/ns/prov#"
+JG = "https://w3id.org/justicegraph/ontology#"
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+ACCESS = "https://w3id.org/justicegraph/vocab/access/"
+
+
+@dataclass
+class Change:
+    added: list[ox.Quad] = field(default_factory=list)
+    removed: list[ox.Quad] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+
+    def graphs(self) -> set[str]:
+        names = {q.graph_name.value for q in self.added + self.removed if isinstance(q.graph_name, ox.NamedNode)}
+        return names | set(self.dropped) | set(self.created)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.dropped or self.created)
+
+
+class InvalidWrite(ApiError):
+    """A change SHACL refuses; carries the report (answered as Turtle or JSON by Accept)."""
+
+    def __init__(self, report):
+        super().__init__(422, "The change does not conform to the shapes; nothing was written.",
+                         {"results": report.results})
+        self.report = report
+
+    def custom_response(self):
+        if not wants_turtle():
+            return None
+        return Response(self.report.to_turtle(), status=422, mimetype="text/turtle")
+
+
+def require_writer() -> None:
+    """401 without a token, 403 with the wrong kind; writes off without a write token."""
+    s = context.settings()
+    if not s.writes_enabled:
+        raise ApiError(403, "Writes are disabled on this server (no write token is configured).")
+    given = context.bearer_token()
+    challenge = 'Bearer realm="justicegraph"'
+    if given is None:
+        raise ApiError(401, "Writing needs 'Authorization: Bearer <write token>'.",
+                       headers={"WWW-Authenticate": challenge})
+    if access.token_matches(given, s.write_token):
+        return
+    if access.token_matches(given, s.read_token):
+        raise ApiError(403, "This token may read restricted graphs but not write.",
+                       headers={"WWW-Authenticate": challenge + ', error="insufficient_scope"'})
+    raise ApiError(401, "The bearer token is not valid for writing.",
+                   headers={"WWW-Authenticate": challenge + ', error="invalid_token"'})
+
+
+def checksum(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def provenance(change: Change, reader, *, description: str, body_checksum: str, started: dt.datetime) -> list[ox.Quad]:
+    s = context.settings()
+    minter = s.minter
+    graphs = sorted(change.graphs() - {minter.provenance_graph, minter.restricted_provenance_graph})
+    restricted = any(access.is_restricted(g) for g in graphs)
+    where = ox.NamedNode(minter.restricted_provenance_graph if restricted else minter.provenance_graph)
+    activity = ox.NamedNode(f"{minter.base}write/{uuid.uuid4()}")
+
+    def q(s_, p, o, g=where):
+        return ox.Quad(s_, ox.NamedNode(p) if isinstance(p, str) else p, o, g)
+
+    now = dt.datetime.now(dt.UTC)
+    out = [q(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity")),
+           q(activity, RDFS_COMMENT, ox.Literal(description, language="en")),
+           q(activity, PROV + "startedAtTime", ox.Literal(started.isoformat(), datatype=XSD_DATETIME)),
+           q(activity, PROV + "endedAtTime", ox.Literal(now.isoformat(), datatype=XSD_DATETIME)),
+           q(activity, JG + "writtenBy", ox.Literal(s.write_token_name)),
+           q(activity, JG + "checksum", ox.Literal(body_checksum))]
+    described = _described(reader, graphs)
+    for g in graphs:
+        node = ox.NamedNode(g)
+        verb = "invalidated" if g in change.dropped else "generated"
+        out.append(q(activity, PROV + verb, node))
+        if g in described or g in change.dropped:
+            continue
+        gwhere = ox.NamedNode(minter.restricted_provenance_graph if access.is_restricted(g)
+                              else minter.provenance_graph)
+        level = "restricted" if access.is_restricted(g) else "public"
+        out += [q(node, RDF_TYPE, ox.NamedNode(JG + "AssertionGraph"), gwhere),
+                q(node, JG + "accessLevel", ox.NamedNode(ACCESS + level), gwhere),
+                q(node, PROV + "wasGeneratedBy", activity, gwhere)]
+    return out
+
+
+def _described(reader, graphs: list[str]) -> set[str]:
+    if not graphs:
+        return set()
+    values = " ".join(str(ox.NamedNode(g)) for g in graphs)
+    query = (f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} "
+             f"GRAPH ?pg {{ ?g a ?type }} }}")
+    return {row["g"].value for row in reader.query(query)}
+
+
+def validate(change: Change, prov: list[ox.Quad], reader) -> None:
+    from justicegraph.validation import validate_quads  # pyshacl: imported on the write path only
+
+    quads = change.added + prov + _remaining_context(change, reader)
+    report = validate_quads(quads, reader, deleted=change.removed, dropped_graphs=change.dropped,
+                            minter=context.settings().minter)
+    if not report.conforms:
+        raise InvalidWrite(report)
+
+
+def _remaining_context(change: Change, reader) -> list[ox.Quad]:
+    """Subjects that lose triples must still conform afterwards: one quad each that stays
+    makes them focus nodes (validate_quads then reads the rest of them, minus what goes)."""
+    added_subjects = {q.subject for q in change.added}
+    gone = set(change.removed)
+    out, seen = [], set()
+    for q in change.removed:
+        s = q.subject
+        if not isinstance(s, ox.NamedNode) or s in added_subjects or s in seen:
+            continue
+        seen.add(s)
+        for candidate in reader.engine.quads_for_pattern(s, None, None, None):
+            if candidate not in gone and not (isinstance(candidate.graph_name, ox.NamedNode)
+                                              and candidate.graph_name.value in change.dropped):
+                out.append(candidate)
+                break
+    return out
+
+
+def apply(primary, change: Change, prov: list[ox.Quad]) -> None:
+    """Write the change. Without blank nodes it is one SPARQL Update (one transaction);
+    blank nodes must keep their identity, so then the quads go through the store API (the
+    session is exclusive and readers only see the snapshot published after it)."""
+    engine = primary.engine
+    insert = change.added + prov
+    dropped = set(change.dropped)
+    removed = [q for q in change.removed
+               if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in dropped)]
+    has_bnodes = any(isinstance(t, ox.BlankNode) for q in removed + insert
+                     for t in (q.subject, q.object))
+    if not has_bnodes:
+        primary.apply(drop_graphs=change.dropped, delete=removed, insert=insert)
+    else:
+        for g in change.dropped:
+            engine.remove_graph(ox.NamedNode(g))
+        for quad in removed:
+            engine.remove(quad)
+        engine.extend(insert)
+    for g in change.created:
+        engine.add_graph(ox.NamedNode(g))
+
+
+def wants_turtle() -> bool:
+    from .conneg import Format, negotiate
+
+    offers = (Format("json", "application/json"), Format("turtle", "text/turtle"))
+    chosen = negotiate(request.headers.get("Accept"), offers)
+    return chosen is not None and chosen.name == "turtle"
