@@ -1,0 +1,163 @@
+"""RDF pass-through: Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML are loaded as they
+are, validated with the same shapes; nothing is ever fetched (remote JSON-LD contexts and
+RDF/XML external entities are refused)."""
+
+import http.server
+import shutil
+import threading
+
+import pytest
+from justicegraph.loaders import LoadError, load
+from loader_helpers import FIXTURES, snapshot
+
+from justicegraph.namespaces import Minter
+from justicegraph.store import OxigraphStore
+
+M = Minter()
+TRIG = FIXTURES / "rdf" / "minimal.trig"
+
+
+def test_trig_goes_into_the_graphs_it_names(tmp_path):
+    store = OxigraphStore(None)
+    result = load(store, [TRIG])
+    assert result.dataset == "minimal"
+    assert M.testimony_graph("t-minimal") in store.graphs()
+    # the loader adds its own description (load, dataset) next to the file's
+    assert bool(store.query(f"ASK {{ GRAPH <{M.provenance_graph}> {{ <{M.testimony_graph('t-minimal')}> "
+                            f"<https://w3id.org/justicegraph/ontology#dataset> 'minimal' ; "
+                            f"<http://www.w3.org/ns/prov#wasAttributedTo> ?who }} }}"))
+    # re-loading replaces
+    count = len(store)
+    load(store, [TRIG])
+    assert len(store) == count
+
+
+def test_triples_go_into_the_import_graph(tmp_path):
+    path = tmp_path / "extra.ttl"
+    path.write_text("""@prefix jg: <https://w3id.org/justicegraph/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/justicegraph/id/place-t> a jg:Place ; jg:recordId "place-t" ;
+    skos:prefLabel "Place T"@en ; rdfs:label "Place T"@en .
+""", encoding="utf-8")
+    store = OxigraphStore(None)
+    load(store, [path])
+    assert f"{M.base}graph/import/extra" in store.graphs()
+
+
+def test_shacl_violation_in_rdf_names_file_and_node(tmp_path):
+    path = tmp_path / "bad.ttl"
+    path.write_text("""@prefix jg: <https://w3id.org/justicegraph/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/justicegraph/id/event-t> a jg:Event ; jg:recordId "event-t" ;
+    jg:earliest "1990-01-01"^^xsd:date ; jg:latest "1980-01-01"^^xsd:date .
+""", encoding="utf-8")
+    store = OxigraphStore(None)
+    with pytest.raises(LoadError) as info:
+        load(store, [path])
+    text = [str(e) for e in info.value.errors]
+    assert any(e.startswith(f"{path}: <https://w3id.org/justicegraph/id/event-t>: field "
+                            "'<https://w3id.org/justicegraph/ontology#earliest>'") and "not after the latest day" in e
+               for e in text), text
+    assert any("needs a preferred label" in e for e in text)
+    assert len(store) == 0
+
+
+def test_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "broken.nt"
+    path.write_text("<http://e/a> <http://e/b> <http://e/c> .\n<http://e/a> <http://e/b> .\n", encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load(OxigraphStore(None), [path])
+    assert str(info.value.errors[0]).startswith(f"{path}:2: ") and "(rule: rdf-syntax)" in str(info.value.errors[0])
+
+
+def test_pass_through_may_not_write_system_graphs(tmp_path):
+    path = tmp_path / "sneaky.nq"
+    path.write_text(f'<{M.entity("x")}> <http://www.w3.org/2000/01/rdf-schema#label> "x" <{M.ontology_graph}> .\n'
+                    f'<{M.entity("load-x")}> <http://www.w3.org/2000/01/rdf-schema#label> "y" <{M.provenance_graph}> .\n',
+                    encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load(OxigraphStore(None), [path])
+    rules = {e.rule for e in info.value.errors}
+    assert {"graph", "provenance"} <= rules
+
+
+def test_graph_of_another_dataset_is_refused(tmp_path):
+    store = OxigraphStore(None)
+    load(store, [TRIG])
+    other = tmp_path / "other.trig"
+    shutil.copy(TRIG, other)
+    before = snapshot(store)
+    with pytest.raises(LoadError, match="belongs to dataset 'minimal'"):
+        load(store, [other])
+    assert snapshot(store) == before
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        _Recorder.requests.append(self.path)
+        body = b'{"@context": {"name": "http://schema.org/name"}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ld+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def loopback():
+    _Recorder.requests = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_remote_jsonld_context_is_refused_and_not_fetched(tmp_path, loopback):
+    path = tmp_path / "remote.jsonld"
+    path.write_text(f'{{"@context": "{loopback}/context.jsonld", "@id": "https://w3id.org/justicegraph/id/x", "name": "X"}}',
+                    encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load(OxigraphStore(None), [path])
+    assert "remote JSON-LD contexts are refused; nothing is fetched" in str(info.value)
+    assert _Recorder.requests == []
+
+
+def test_inline_jsonld_context_is_fine(tmp_path):
+    path = tmp_path / "inline.jsonld"
+    path.write_text("""{"@context": {"jg": "https://w3id.org/justicegraph/ontology#",
+        "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"},
+      "@id": "https://w3id.org/justicegraph/id/place-j", "@type": "jg:Place", "jg:recordId": "place-j",
+      "skos:prefLabel": {"@value": "Place J", "@language": "en"}, "rdfs:label": {"@value": "Place J", "@language": "en"}}""",
+                    encoding="utf-8")
+    store = OxigraphStore(None)
+    load(store, [path])
+    assert bool(store.query("ASK { GRAPH ?g { <https://w3id.org/justicegraph/id/place-j> a ?t } }"))
+
+
+def test_rdfxml_external_entity_is_not_resolved(tmp_path, loopback):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT", encoding="utf-8")
+    path = tmp_path / "xxe.rdf"
+    path.write_text(f"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+  <!ENTITY file SYSTEM "file://{secret}">
+  <!ENTITY web SYSTEM "{loopback}/entity">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">
+  <rdf:Description rdf:about="https://w3id.org/justicegraph/id/x"><rdfs:comment>&file;&web;</rdfs:comment></rdf:Description>
+</rdf:RDF>""", encoding="utf-8")
+    store = OxigraphStore(None)
+    try:
+        load(store, [path])
+    except LoadError:
+        pass  # refused: fine
+    assert not any("TOP-SECRET" in str(q) for q in store.quads())
+    assert _Recorder.requests == []
