@@ -188,3 +188,19 @@ def test_without_java_reason_says_what_is_missing_in_one_line(monkeypatch):
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "apt-get install default-jre-headless" in lines[0]
+
+
+def test_the_1988_dataset_is_consistent_and_its_victims_are_victims_of_the_massacre():
+    from justicegraph.loaders.pipeline import load
+
+    from justicegraph.reasoning_store import asserted_graphs, read_quads
+    from justicegraph.resources import dataset_dir
+
+    store = OxigraphStore(None)
+    load(store, [dataset_dir("1988")], shacl=False)
+    outcome = reasoning.check(read_quads(store, asserted_graphs(store, MINTER)), derive=True)
+    assert outcome.ok, [f.message for f in outcome.findings] + list(outcome.unsatisfiable.values())
+    massacre = ox.NamedNode(ID + "massacre-1988")
+    victims = {t.subject for t in outcome.inferred if t.predicate.value == str(JG.victimOf) and t.object == massacre}
+    asserted = {q.subject for q in store.quads() if q.predicate.value == str(JG.victimOf)}
+    assert len(victims) >= 5 and not asserted
