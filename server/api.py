@@ -184,26 +184,37 @@ def render_form(query, values, answer, message, status) -> Response:
 
 def editor_examples() -> list[dict]:
     """The saved queries as examples for the query editor, their parameters set to the
-    defaults by a trailing VALUES clause (printed from typed terms, not from user text)."""
+    defaults by a VALUES block at the start of the outer WHERE group (equivalent to the
+    API's binding: FILTERs in the group see the values). The values are printed from typed
+    terms of the saved query's own defaults, never from request text."""
     minter = context.settings().minter
     examples = []
     for q in saved_queries().values():
         text = q.text
         defaults = {n: p.default for n, p in q.params.items() if p.default is not None}
-        if q.params and len(defaults) == len(q.params) and not AGGREGATE.search(_body(q.text)):
+        if q.params and len(defaults) == len(q.params):
             terms = q.bind(defaults, minter)
-            names = " ".join(f"?{v.value}" for v in terms)
-            text = text.rstrip() + f"\n# parameters (defaults of the saved query)\nVALUES ({names}) {{ (" + \
-                " ".join(str(t) for t in terms.values()) + ") }\n"
+            block = " VALUES ({}) {{ ({}) }}  # parameters: the saved query's defaults\n".format(
+                " ".join(f"?{v.value}" for v in terms), " ".join(str(t) for t in terms.values()))
+            text = with_values(text, block)
         examples.append({"name": q.name, "title": q.title, "description": q.description, "query": text})
     return examples
 
 
-AGGREGATE = re.compile(r"\b(GROUP\s+BY|COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT)\b", re.IGNORECASE)
+WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
-def _body(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+def with_values(text: str, block: str) -> str:
+    """``block`` inserted after the first ``WHERE {`` outside comments; unchanged if none."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if not line.lstrip().startswith("#"):
+            found = WHERE_OPEN.search(line)
+            if found:
+                at = offset + found.end()
+                return text[:at] + block + text[at:]
+        offset += len(line)
+    return text
 
 
 # -- search ------------------------------------------------------------------------------------------

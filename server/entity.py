@@ -289,7 +289,7 @@ class PageBuilder:
         nodes: OrderedDict[ox.Term, dict] = OrderedDict()
         for q in quads:
             n = nodes.setdefault(q.subject, {"types": [], "facts": [], "links": [], "graph": q.graph_name,
-                                             "locator": None, "summary": None})
+                                             "locator": None, "summary": None, "record_id": None})
             p = q.predicate.value
             if q.predicate == RDF_TYPE:
                 n["types"].append(q.object.value)
@@ -300,6 +300,8 @@ class PageBuilder:
                 n["locator"] = q.object.value
             elif p == str(JG.summary):
                 n["summary"] = q.object.value
+            elif p == str(JG.recordId):
+                n["record_id"] = q.object.value
             else:
                 n["facts"].append((p, q.object))
         return nodes

@@ -16,13 +16,17 @@
     elements: elements,
     style: [
       { selector: "node", style: { "background-color": "data(colour)", label: "data(label)", "font-size": 10,
-        "text-wrap": "wrap", "text-max-width": 120, width: 18, height: 18 } },
+        "text-wrap": "wrap", "text-max-width": 110, width: 16, height: 16, "text-valign": "bottom",
+        "text-margin-y": 3, "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: "node[center = 1]", style: { width: 30, height: 30, "font-weight": "bold", "font-size": 12 } },
       { selector: "edge", style: { width: 1.2, "line-color": "#bbb", "target-arrow-color": "#bbb",
-        "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 8,
-        color: "#666", "text-rotation": "autorotate" } }
+        "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 7,
+        color: "#777", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.7 } }
     ],
-    layout: { name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 110 }
+    // The entity in the middle, its neighbours on rings around it (most connected inside).
+    layout: { name: "concentric", animate: false, minNodeSpacing: 46, padding: 24,
+      concentric: function (node) { return node.data("center") ? 1000 : node.degree(); },
+      levelWidth: function () { return 2; } }
   });
   cy.on("tap", "node", function (evt) {
     var href = evt.target.data("href");
