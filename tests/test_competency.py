@@ -537,3 +537,28 @@ def test_cq19_sources_and_testimonies_with_locators(store, queries):
     assert len(testimonies) == 20
     assert testimonies["maryam-rajavi"] == "¶7–20" and testimonies["abulfazl-mahzoon"] == "¶101–103"
     assert rows_of([r for r in rows if r["graphType"] == "SourceNarration"], "speaker") == {(REPORT,)}
+
+
+def test_cq22_who_held_posts_in_the_un_and_its_bodies(store, queries):
+    rows = run(store, queries, "cq22-people-in-organization")
+    assert rows_of(rows, "body", "person", "time", "saidBy") == {
+        ("un-division-of-human-rights", "theo-van-boven", "1977/1982", REPORT),
+        ("un-special-rapporteurs", "theo-van-boven", "2001/2004", REPORT),
+        ("un-special-rapporteurs", "gulnara-shahinian", "2008/2014", REPORT),
+    }
+    rows = run(store, queries, "cq22-people-in-organization", organization="government-of-italy")
+    assert rows_of(rows, "person", "time") == {("franco-frattini", "2002/2004"), ("franco-frattini", "2008/2011"),
+                                               ("giulio-terzi", "2011/2013")}
+    rows = run(store, queries, "cq22-people-in-organization", organization="death-commission")
+    assert rows_of(rows, "person", "role", "saidBy") == {("ebrahim-raisi", "role/member", REPORT)}
+
+
+def test_cq23_what_happened_at_a_place_and_inside_it(store, queries):
+    rows = run(store, queries, "cq23-events-at-place")
+    assert {r["event"] for r in rows} == {
+        "hajilouei-detention-evin", "ashtiani-detention-evin", "mahzoon-detention-evin", "ashraf-ahmadi-detention-evin",
+        "ashraf-ahmadi-torture-evin", "ashraf-ahmadi-transfer-evin", "mahzoon-transfer-gohardasht-1986",
+        "evin-transfers-1988"}
+    rows = run(store, queries, "cq23-events-at-place", place="sweden")
+    assert rows_of(rows, "event", "where", "saidBy") == {("noury-trial", "sweden", "mehri-hajinejad"),
+                                                         ("stockholm-rallies", "stockholm", "maryam-rajavi")}
