@@ -13,7 +13,7 @@ from justicegraph import edtf
 from justicegraph.resources import vocabulary_graph
 
 from .errors import RecordError
-from .kinds import ASSERTED_KINDS, ID_PATTERN, KINDS, STATEMENT_FIELDS, STATEMENT_REQUIRED, Field
+from .kinds import ID_PATTERN, KINDS, STATEMENT_FIELDS, STATEMENT_REQUIRED, Field
 from .readers import Record
 
 _ID = re.compile(ID_PATTERN)
@@ -72,12 +72,11 @@ def _check_record(record: Record, errors: list[RecordError]) -> None:
             record.values[name] = value
     if ok and record.kind == "statements":
         _check_statement(record, errors)
+    if ok and record.kind == "relations" and record.values["person"] == record.values["other"]:
+        errors.append(record.error("other", "relation", "a person is not their own relative"))
     if ok and record.kind in ("participations", "positions") and "id" not in record.values:
         record.values["id"] = default_id(record)
-    if record.kind in ASSERTED_KINDS or record.kind in ("sources", "testimonies"):
-        record.values.setdefault("access", "public")
-    else:
-        record.values.setdefault("access", "public")
+    record.values.setdefault("access", "public")
 
 
 def _typed(record: Record, name: str, field: Field, raw, errors: list[RecordError]):

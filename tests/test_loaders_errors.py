@@ -61,6 +61,9 @@ CSV_CASES = {
     "bad locator": (
         "participations.csv", "official-delta,alleged-perpetrator,t-alpha,¶5", "official-delta,alleged-perpetrator,t-alpha,p. 5",
         "participations.csv:5: field 'locator': 'p. 5' is not a locator like '¶12' or '¶12–14' (rule: locator)"),
+    "relative of oneself": (
+        "relations.csv", "person-beta,sibling,person-gamma", "person-beta,sibling,person-beta",
+        "relations.csv:2: field 'other': a person is not their own relative (rule: relation)"),
     # only SHACL sees this one (the nationality is a prison, not a country): reported on the record
     "value of the wrong class": (
         "people.csv", "A fictional speaker.,country-x", "A fictional speaker.,prison-x",
