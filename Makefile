@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 STORE  ?= var/store
 PORT   ?= 5000
 
-.PHONY: setup run load serve test lint system-deps bench bench-small clean
+.PHONY: setup run load serve test lint system-deps bench bench-small clean diagram
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: setup
 
 bench-small: setup
 	$(BIN)/python bench/run.py --small
+
+# The ontology diagram in docs/ontology.md (needs Graphviz's `dot`: make system-deps).
+diagram: setup system-deps
+	$(BIN)/python scripts/ontology_diagram.py docs/ontology.svg
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

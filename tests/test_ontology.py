@@ -108,3 +108,20 @@ def test_terms_the_other_components_rely_on_are_all_still_declared():
                 used |= set(re.findall(r"jg:([A-Za-z]+)", path.read_text(encoding="utf-8")))
     declared = {str(s)[len(str(JG)):] for s in graph.subjects(RDF.type, None) if str(s).startswith(str(JG))}
     assert used and sorted(used - declared) == []
+
+
+def test_diagram_shows_every_class_and_property_and_the_committed_svg_is_current():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ontology_diagram", ROOT / "scripts" / "ontology_diagram.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    graph = core()
+    text = module.dot(graph)
+    svg = (ROOT / "docs" / "ontology.svg").read_text(encoding="utf-8")
+    for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
+        for term in graph.subjects(RDF.type, kind):
+            if str(term).startswith(str(JG)):
+                name = str(term)[len(str(JG)):]
+                assert name in text, name
+                assert name in svg, f"{name} is not in docs/ontology.svg: run make diagram"
