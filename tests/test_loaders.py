@@ -90,8 +90,7 @@ def test_provenance_of_graphs_and_load(loaded):
     assert set(files) == {p.name for p in (FIXTURES / "sample").iterdir()}
     assert all(s.startswith("sha256:") and len(s) == 71 for s in files.values())
     # compared as xsd:dateTime (the store writes them in canonical form, e.g. "10.1Z")
-    assert ask(store, f"ASK {{ <{result.load}> prov:startedAtTime ?s ; prov:endedAtTime ?e FILTER(?s <= ?e) }}".replace(
-        "ASK {", f"ASK {{ GRAPH <{prov}> {{").replace("?e) }", "?e) } }"))
+    assert ask(store, f"ASK {{ GRAPH <{prov}> {{ <{result.load}> prov:startedAtTime ?s ; prov:endedAtTime ?e }} FILTER(?s <= ?e) }}")
     # every data graph is described
     described = {r["g"].value for r in select(store, "SELECT ?g WHERE { GRAPH ?pg { ?g jg:dataset 'sample' } }")}
     assert set(result.graphs) <= described | {M.provenance_graph, M.restricted_provenance_graph}
