@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pyoxigraph as ox
 
@@ -20,8 +20,9 @@ ACCESS = "https://w3id.org/justicegraph/vocab/access/"
 node = lru_cache(maxsize=200_000)(ox.NamedNode)
 
 
+@cache
 def jg(name: str) -> ox.NamedNode:
-    return node(str(JG) + name)
+    return ox.NamedNode(str(JG) + name)
 
 
 A = node(RDF + "type")
