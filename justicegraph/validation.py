@@ -56,8 +56,8 @@ class ValidationReport:
 
 
 def validate(data, *, minter: Minter | None = None, focus_nodes: Iterable[str] | None = None) -> ValidationReport:
-    """Validate the union of all graphs of ``data``: an rdflib Graph or Dataset, a pyoxigraph
-    Store, or an iterable of pyoxigraph Quads. ``focus_nodes`` limits which nodes are checked
+    """Validate the union of all graphs of ``data``: an rdflib Graph or Dataset, a GraphStore,
+    a pyoxigraph Store, or an iterable of pyoxigraph Quads. ``focus_nodes`` limits which nodes are checked
     (the rest only serve as context)."""
     union = Graph()
     graphs: set[str] = set()
@@ -71,7 +71,8 @@ def validate(data, *, minter: Minter | None = None, focus_nodes: Iterable[str] |
         for triple in data:
             union.add(triple)
     else:
-        for q in data:
+        quads = data.quads() if hasattr(data, "graphs") and callable(getattr(data, "quads", None)) else data
+        for q in quads:  # a GraphStore, a pyoxigraph Store, or quads
             union.add(triple_to_rdflib(q))
             if isinstance(q.graph_name, ox.NamedNode):
                 graphs.add(q.graph_name.value)

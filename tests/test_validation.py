@@ -157,3 +157,10 @@ def test_change_that_removes_a_required_value():
     assert validate_quads([other], store).conforms
     report = validate_quads([other], store, deleted=[label])
     assert [r for r in violations(report) if r["path"].endswith("prefLabel")], report.text
+
+
+def test_whole_store_validates():
+    store = _store_with_fixture()
+    assert validate(store).conforms
+    assert validate(store.engine).conforms
+    assert validate(list(store.quads())).conforms
