@@ -4,7 +4,7 @@ loaders produce is the target of a shape."""
 import pyshacl
 from justicegraph.loaders import load
 from loader_helpers import copy_fixture
-from rdflib import RDF, RDFS, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SH
 
 from justicegraph.resources import ontology_graph, shapes_graph
@@ -15,7 +15,8 @@ JG = "https://w3id.org/justicegraph/ontology#"
 
 def test_shapes_are_valid_shacl():
     # pyshacl's meta-validation checks the shapes graph against the SHACL-for-SHACL shapes
-    conforms, _graph, text = pyshacl.validate(shapes_graph(), shacl_graph=shapes_graph(), meta_shacl=True)
+    # (and raises if they do not conform); the data graph is empty
+    conforms, _graph, text = pyshacl.validate(Graph(), shacl_graph=shapes_graph(), meta_shacl=True)
     assert conforms, text
 
 
