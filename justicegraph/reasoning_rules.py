@@ -4,10 +4,10 @@ HermiT's property-value report (``-Y``) is slow (it doubled the reasoning time o
 data) and incomplete for our purposes: it leaves out values of super-properties
 (``relativeOf`` from ``siblingOf``) and of some property chains (``victimOf``). For the
 property axioms the ontology uses — inverse, symmetric, sub-property, transitive, property
-chains and ``owl:hasSelf`` — the OWL 2 RL rules are sound and, over named individuals,
-complete, so we run them as CONSTRUCT queries to a fixed point, over the asserted data plus
-HermiT's class memberships (the ``owl:hasSelf`` rule needs them: a participation is a
-jg:VictimParticipation only by HermiT's classification). One query per axiom, generated from the ontology; the
+chains, ``owl:hasSelf`` — and for class definitions by ``owl:hasValue`` (jg:VictimParticipation,
+whose definition reasoning.RULES_ONLY keeps from HermiT for speed), the OWL 2 RL rules are
+sound and, over named individuals, complete. We run them as CONSTRUCT queries to a fixed
+point over the asserted data plus HermiT's class memberships. One query per axiom, generated from the ontology; the
 IRIs in the text come from the ontology, never from user input.
 """
 
@@ -40,6 +40,8 @@ def rules(ontology: Graph) -> list[str]:
         queries.append(_chain_query(p, chain))
     for cls, prop in _self_classes(ontology):
         queries.append(f"CONSTRUCT {{ ?x <{prop}> ?x }} WHERE {{ ?x a <{cls}> }}")
+    for cls, parts in _has_value_definitions(ontology):
+        queries.append(f"CONSTRUCT {{ ?x a <{cls}> }} WHERE {{ {' '.join(parts)} }}")
     return queries
 
 
@@ -85,6 +87,26 @@ def _chain_query(prop: URIRef, steps: list) -> str:
         a, b = f"?v{i}", f"?v{i + 1}"
         patterns.append(f"{b} <{step}> {a} ." if direction == "^" else f"{a} <{step}> {b} .")
     return f"CONSTRUCT {{ ?v0 <{prop}> ?v{len(steps)} }} WHERE {{ {' '.join(patterns)} }}"
+
+
+def _has_value_definitions(graph: Graph) -> Iterator[tuple[URIRef, list[str]]]:
+    """Classes defined as named classes and owl:hasValue restrictions (C ≡ A ⊓ ∃p.{v}):
+    whatever is an A with p v is a C (OWL 2 RL rules cls-int2 and cls-hv2)."""
+    for cls, expression in graph.subject_objects(OWL.equivalentClass):
+        members = graph.value(expression, OWL.intersectionOf) if isinstance(expression, BNode) else None
+        if not isinstance(cls, URIRef) or members is None:
+            continue
+        parts = []
+        for member in Collection(graph, members):
+            prop, value = graph.value(member, OWL.onProperty), graph.value(member, OWL.hasValue)
+            if isinstance(member, URIRef):
+                parts.append(f"?x a <{member}> .")
+            elif isinstance(prop, URIRef) and isinstance(value, URIRef):
+                parts.append(f"?x <{prop}> <{value}> .")
+            else:
+                break
+        else:
+            yield cls, parts
 
 
 def _self_classes(graph: Graph) -> Iterator[tuple[URIRef, URIRef]]:

@@ -204,3 +204,18 @@ def test_the_1988_dataset_is_consistent_and_its_victims_are_victims_of_the_massa
     victims = {t.subject for t in outcome.inferred if t.predicate.value == str(JG.victimOf) and t.object == massacre}
     asserted = {q.subject for q in store.quads() if q.predicate.value == str(JG.victimOf)}
     assert len(victims) >= 5 and not asserted
+
+
+def test_rules_give_the_victim_memberships_hermit_gives_with_the_full_definition():
+    """reasoning.RULES_ONLY keeps jg:VictimParticipation's definition from HermiT for speed;
+    with it, HermiT classifies exactly the participations the rules classify."""
+    from justicegraph import reasoning_hermit as hermit
+
+    quads = fixture_quads()
+    world = hermit.load_world(reasoning.schema().serialize(format="nt", encoding="utf-8")
+                              + reasoning._ntriples(quads))
+    report = hermit.run(world)
+    by_hermit = {ind for ind, types in report.types.items() if str(JG.VictimParticipation) in types}
+    by_rules = {t.subject.value for t in reasoning.check(quads, derive=True).inferred
+                if t.object == ox.NamedNode(str(JG.VictimParticipation))}
+    assert by_hermit == by_rules == {ID + "p-ana"}
