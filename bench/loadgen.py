@@ -53,7 +53,7 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
     url = urlsplit(endpoint)
     paths = [f"{url.path}?query={quote(text)}" for _, text in queries]
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    latencies, errors, samples = [], 0, []
+    latencies, errors, timeouts, samples = [], 0, 0, []
     time.sleep(max(0.0, start_at - time.time()))
     began = time.perf_counter()
     deadline = began + duration
@@ -64,24 +64,21 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
         t0 = time.perf_counter()
         try:
             conn.request("GET", path, headers={"Accept": ACCEPT})
-            response = response_of(conn)
+            response = conn.getresponse()
             body = response.read()
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
             latencies.append(time.perf_counter() - t0)
         except Exception as exc:  # noqa: BLE001 — every failure is counted and reported
             errors += 1
+            timeouts += isinstance(exc, TimeoutError)
             if len(samples) < 3:
                 samples.append(f"{queries[(i - clients) % len(queries)][0]}: {exc}"[:300])
             conn.close()
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    results.append({"latencies": latencies, "errors": errors, "samples": samples,
+    results.append({"latencies": latencies, "errors": errors, "timeouts": timeouts, "samples": samples,
                     "elapsed": time.perf_counter() - began})
     conn.close()
-
-
-def response_of(conn: http.client.HTTPConnection) -> http.client.HTTPResponse:
-    return conn.getresponse()
 
 
 def summarise(parts: list[list[dict]], duration: float) -> dict:
@@ -93,6 +90,7 @@ def summarise(parts: list[list[dict]], duration: float) -> dict:
     def pct(q: float) -> float | None:
         return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2) if latencies else None
 
-    return {"requests": len(latencies), "errors": errors, "elapsed_s": round(elapsed, 2),
+    return {"requests": len(latencies), "errors": errors, "timeouts": sum(c["timeouts"] for c in clients),
+            "elapsed_s": round(elapsed, 2),
             "throughput_rps": round(len(latencies) / elapsed, 2), "p50_ms": pct(0.5), "p95_ms": pct(0.95),
             "p99_ms": pct(0.99), "error_samples": [s for c in clients for s in c["samples"]][:5]}

@@ -76,17 +76,29 @@ class Params:
     people: list[str]
     victims: list[str]
     prisons: list[str]
+    labels: dict[str, str]      # id → preferred label, for the sampled people
+    conference: str = ""
+    speaker: str = ""           # a public figure with statements
 
     @classmethod
     def from_records(cls, directory: Path) -> Params:
-        with open(directory / "people.csv", encoding="utf-8", newline="") as handle:
-            public = [r["id"] for r in csv.DictReader(handle) if r["access"] != "restricted"]
-        with open(directory / "places.csv", encoding="utf-8", newline="") as handle:
-            prisons = [r["id"] for r in csv.DictReader(handle) if r["kind"] == "prison"]
+        people = _read(directory, "people")
+        public = [r["id"] for r in people if r["access"] != "restricted"]
+        prisons = [r["id"] for r in _read(directory, "places") if r["kind"] == "prison"]
+        conference = next((r["id"] for r in _read(directory, "events") if r["type"] == "conference"), "")
+        speaker = next((r["speaker"] for r in _read(directory, "testimonies") if "-d" in r["speaker"]), "")
         rng = random.Random(42)
         victims = [p for p in public if "-v-" in p]
-        return cls(rng.sample(public, min(500, len(public))), rng.sample(victims, min(500, len(victims))),
-                   prisons)
+        sample = rng.sample(public, min(500, len(public)))
+        victims = rng.sample(victims, min(500, len(victims)))
+        chosen = set(sample) | set(victims)
+        return cls(sample, victims, prisons, {r["id"]: r["label"] for r in people if r["id"] in chosen},
+                   conference, speaker)
+
+
+def _read(directory: Path, kind: str) -> list[dict]:
+    with open(directory / f"{kind}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def requests_for(mix: str, params: Params, n: int, seed: int = 1) -> list[tuple[str, str]]:

@@ -9,8 +9,8 @@ Per scale (a number of people), under bench/data/p{people}-s{seed}/:
 
 from __future__ import annotations
 
+import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -19,23 +19,24 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-CLI = str(VENV_BIN / "justicegraph")
+HERE = Path(__file__).resolve().parent
 
 
-def run_cli(*args: str, store: Path) -> tuple[float, float, str]:
-    """Run `justicegraph --store STORE ARGS…`; returns (seconds, child peak RSS in MB, output)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run([CLI, "--store", str(store), *args], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONHASHSEED="0"))
-    seconds = time.perf_counter() - started
+def run_load(records: Path, store: Path, dataset: str, profile: Path | None = None) -> dict:
+    """One validated load in a child process (bench/load_once.py): seconds, quads, stages, RSS."""
+    cmd = [sys.executable, str(HERE / "load_once.py"), str(store), str(records), dataset]
+    if profile:
+        cmd += ["--profile", str(profile)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
     if done.returncode != 0:
-        raise RuntimeError(f"justicegraph {' '.join(args)} failed:\n{(done.stdout + done.stderr)[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: only trustworthy when it grew.
-    return seconds, (peak / 1024 if peak > before else float("nan")), done.stdout + done.stderr
+        raise RuntimeError(f"load of {records} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def load_numbers(loaded: dict) -> dict:
+    return {"pipeline_load_s": loaded["seconds"], "triples": loaded["quads"], "records": loaded["records"],
+            "pipeline_triples_per_s": round(loaded["inserted"] / loaded["seconds"]),
+            "pipeline_peak_rss_mb": loaded["peak_rss_mb"], "pipeline_stages_s": loaded["stages"]}
 
 
 def store_size(path: Path) -> int:
@@ -67,12 +68,10 @@ class Scale:
         generate(self.records, people=self.people, seed=self.seed)
         gen_s = time.perf_counter() - t0
         log(f"  generated {self.people:,} people in {gen_s:.1f} s; loading through the pipeline…")
-        seconds, rss, _ = run_cli("load", str(self.records), "--dataset", "synthetic", store=self.store)
-        triples = store_size(self.store)
+        loaded = run_load(self.records, self.store, "synthetic")
         self.export()
         done.write_text("ok\n")
-        return {"generate_s": round(gen_s, 2), "pipeline_load_s": round(seconds, 2), "triples": triples,
-                "pipeline_triples_per_s": round(triples / seconds), "pipeline_peak_rss_mb": round(rss, 1)}
+        return {"generate_s": round(gen_s, 2), **load_numbers(loaded)}
 
     def export(self) -> None:
         store = ox.Store.read_only(str(self.store))
@@ -118,16 +117,18 @@ def batch_cost(scale: Scale, workdir: Path, log, people: int = 290) -> dict:
     big = workdir / "store-big"
     for path in (small, big):
         shutil.rmtree(path, ignore_errors=True)
-    run_cli("load", str(world), "--dataset", "synthetic", store=small)
+    run_load(world, small, "synthetic")
     shutil.copytree(scale.store, big)
-    into_small, _, _ = run_cli("load", str(batch), "--dataset", "batch", store=small)
-    into_big, _, _ = run_cli("load", str(batch), "--dataset", "batch", store=big)
+    small_run = run_load(batch, small, "batch")
+    big_run = run_load(batch, big, "batch")
+    into_small, into_big = small_run["seconds"], big_run["seconds"]
     shutil.rmtree(big, ignore_errors=True)
     shutil.rmtree(small, ignore_errors=True)
     log(f"  batch of {sum(counts.values())} records: {into_small:.2f} s into a small store, "
         f"{into_big:.2f} s into the {scale.people:,}-people store")
     return {"batch_records": sum(counts.values()), "batch_small_s": round(into_small, 2),
-            "batch_big_s": round(into_big, 2), "batch_ratio": round(into_big / into_small, 2)}
+            "batch_big_s": round(into_big, 2), "batch_ratio": round(into_big / into_small, 2),
+            "batch_small_stages_s": small_run["stages"], "batch_big_stages_s": big_run["stages"]}
 
 
 def validation(nquads: Path) -> dict:

@@ -116,8 +116,11 @@ def _http_targets(s: dict, scale: str) -> list[dict]:
             if cell["engine"] != engine:
                 continue
             if cell["errors"]:
-                out.append({"target": f"{engine}: zero errors", "scale": scale, "value": cell["errors"],
-                            "goal": "0", "status": "error"})
+                # Answers other than 200 are failures of the server; timeouts are slowness.
+                broken = cell["errors"] - cell.get("timeouts", 0)
+                out.append({"target": f"{engine}: zero errors ({cell['mix']}, c={cell['clients']})", "scale": scale,
+                            "value": f"{broken} failed, {cell.get('timeouts', 0)} timed out", "goal": "0",
+                            "status": "error" if broken else "missed"})
             ref = _cell(http, "oxigraph serve", cell["mix"], cell["clients"])
             if ref and ref["throughput_rps"]:
                 goal = 1.0 if cell["mix"] == "heavy" else 0.8

@@ -45,11 +45,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--cap", type=int, default=20_000, help="Most requests per HTTP cell.")
     parser.add_argument("--layouts", default="2x4", help="justicegraph gunicorn layouts, WORKERSxTHREADS.")
     parser.add_argument("--repeats", type=int, default=5, help="Runs per query in the direct section.")
+    parser.add_argument("--api-timeout", type=float, default=30.0,
+                        help="Seconds a saved query may take when run as the API runs it (0: skip that mode).")
+    parser.add_argument("--request-timeout", type=float, default=120.0, help="HTTP client timeout per request.")
     parser.add_argument("--data", type=Path, default=HERE / "data", help="Cache of generated data and stores.")
     parser.add_argument("--label", default=None)
     args = parser.parse_args(argv)
     if args.small:
         args.scales, args.duration, args.cap, args.repeats = "1000", 3.0, 2_000, 3
+        args.api_timeout, args.request_timeout = 0.0, 15.0
         args.label = args.label or "small"
     return args
 
@@ -74,7 +78,8 @@ def run_scale(people: int, args, sections: set[str]) -> dict:
     out: dict = {"people": people}
     log(f"\n=== {people:,} people ===")
     built = scale.build(log)
-    out["load"] = built
+    fresh = bool(built)
+    out["load"] = dict(built)
     out["triples"] = pipeline.store_size(scale.store)
     out["public_quads"] = sum(1 for _ in open(scale.public_nq, "rb"))
     log(f"  store: {out['triples']:,} quads ({out['public_quads']:,} public)")
@@ -82,7 +87,7 @@ def run_scale(people: int, args, sections: set[str]) -> dict:
     params = Params.from_records(scale.records)
     if "load" in sections:
         out["load"].update(pipeline.bulk_import(scale.all_nq, work))
-        if not built:
+        if not fresh:
             out["load"].update(_reload(scale, work))
     if "batch" in sections:
         out["batch"] = _guarded("batch", lambda: pipeline.batch_cost(scale, work, log))
@@ -91,7 +96,7 @@ def run_scale(people: int, args, sections: set[str]) -> dict:
         out["validate"] = _guarded("validate", lambda: pipeline.validation(scale.all_nq))
     if "direct" in sections:
         log("  direct queries on the store:")
-        out["direct"] = direct.run(scale.store, params, args.repeats, log)
+        out["direct"] = direct.run(scale.store, params, args.repeats, log, args.api_timeout)
     if "http" in sections:
         out["http"] = http_bench.run(scale, params, args, log)
     return out
@@ -103,11 +108,9 @@ def _reload(scale, work: Path) -> dict:
 
     target = work / "reload-store"
     shutil.rmtree(target, ignore_errors=True)
-    seconds, rss, _ = pipeline.run_cli("load", str(scale.records), "--dataset", "synthetic", store=target)
-    triples = pipeline.store_size(target)
+    loaded = pipeline.run_load(scale.records, target, "synthetic")
     shutil.rmtree(target, ignore_errors=True)
-    return {"pipeline_load_s": round(seconds, 2), "triples": triples,
-            "pipeline_triples_per_s": round(triples / seconds), "pipeline_peak_rss_mb": round(rss, 1)}
+    return pipeline.load_numbers(loaded)
 
 
 def _guarded(name: str, fn):

@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""One validated load (records → RDF → SHACL → commit) into an on-disk store, in its own
+process so that its time and peak memory are its own. Prints one JSON line: seconds, quads
+in the store, seconds per stage, peak RSS. ``--profile FILE`` writes cProfile stats.
+
+    python bench/load_once.py STORE RECORDS_DIR DATASET [--profile out.prof]"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import resource
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("store")
+    parser.add_argument("records")
+    parser.add_argument("dataset")
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+    from justicegraph.loaders.pipeline import load
+
+    from justicegraph.store import OxigraphStore
+
+    store = OxigraphStore(args.store)
+    stages: dict[str, float] = {}
+    mark = [time.perf_counter(), "start"]
+
+    def progress(stage: str) -> None:
+        now = time.perf_counter()
+        key = "reading" if mark[1].startswith("reading") else mark[1]
+        stages[key] = round(stages.get(key, 0.0) + now - mark[0], 3)
+        mark[:] = [now, stage]
+
+    profiler = cProfile.Profile() if args.profile else None
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    result = load(store, [args.records], dataset=args.dataset, progress=progress)
+    store.flush()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    seconds = time.perf_counter() - started
+    progress("end")
+    print(json.dumps({"seconds": round(seconds, 3), "quads": len(store), "inserted": result.inserted,
+                      "records": result.records, "stages": stages,
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
