@@ -97,6 +97,12 @@ class SnapshotStore:
     @contextmanager
     def writer(self) -> Iterator[OxigraphStore]:
         """Open the primary read-write for one write session; publish a snapshot on success."""
+        if self.pointer.exists() is False and not getattr(self, "_publishing", False):
+            self._publishing = True  # the first snapshot is made before the session's lock
+            try:
+                self.publish()
+            finally:
+                self._publishing = False
         with self.locked():
             store = OxigraphStore(self.primary)
             try:

@@ -95,7 +95,9 @@ def checksum(body: bytes) -> str:
 def provenance(change: Change, reader, *, description: str, body_checksum: str, started: dt.datetime) -> list[ox.Quad]:
     s = context.settings()
     minter = s.minter
-    graphs = sorted(change.graphs() - {minter.provenance_graph, minter.restricted_provenance_graph})
+    prov_graphs = {minter.provenance_graph, minter.restricted_provenance_graph}
+    system = prov_graphs | {minter.ontology_graph, minter.vocabulary_graph, minter.inferred_graph}
+    graphs = sorted(change.graphs() - prov_graphs)
     restricted = any(access.is_restricted(g) for g in graphs)
     where = ox.NamedNode(minter.restricted_provenance_graph if restricted else minter.provenance_graph)
     activity = ox.NamedNode(f"{minter.base}write/{uuid.uuid4()}")
@@ -110,13 +112,11 @@ def provenance(change: Change, reader, *, description: str, body_checksum: str, 
            q(activity, PROV + "endedAtTime", ox.Literal(now.isoformat(), datatype=XSD_DATETIME)),
            q(activity, JG + "writtenBy", ox.Literal(s.write_token_name)),
            q(activity, JG + "checksum", ox.Literal(body_checksum))]
-    described = _described(reader, graphs)
     for g in graphs:
-        node = ox.NamedNode(g)
         verb = "invalidated" if g in change.dropped else "generated"
-        out.append(q(activity, PROV + verb, node))
-        if g in described or g in change.dropped:
-            continue
+        out.append(q(activity, PROV + verb, ox.NamedNode(g)))
+    for g in sorted(_needing_description(change, reader, graphs, prov_graphs) - system):
+        node = ox.NamedNode(g)
         gwhere = ox.NamedNode(minter.restricted_provenance_graph if access.is_restricted(g)
                               else minter.provenance_graph)
         level = "restricted" if access.is_restricted(g) else "public"
@@ -126,13 +126,41 @@ def provenance(change: Change, reader, *, description: str, body_checksum: str, 
     return out
 
 
-def _described(reader, graphs: list[str]) -> set[str]:
+def _needing_description(change: Change, reader, touched: list[str], prov_graphs: set[str]) -> set[str]:
+    """Graphs that exist after the change but that the provenance graph would not describe:
+    the ones the change writes to, and the ones whose description the change removes."""
+    added_graphs = {q.graph_name.value for q in change.added if isinstance(q.graph_name, ox.NamedNode)}
+    after = (set(reader.graphs()) - set(change.dropped)) | set(change.created) | added_graphs
+    candidates = set(touched)
+    for quad in change.removed:
+        if (isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in prov_graphs
+                and quad.predicate == RDF_TYPE and isinstance(quad.subject, ox.NamedNode)):
+            candidates.add(quad.subject.value)
+    if prov_graphs & set(change.dropped):
+        candidates |= after
+    candidates &= after
+    self_described = {q.subject.value for q in change.added if q.predicate == RDF_TYPE
+                      and isinstance(q.subject, ox.NamedNode) and isinstance(q.graph_name, ox.NamedNode)
+                      and q.graph_name.value in prov_graphs}
+    return candidates - self_described - _described(reader, sorted(candidates), change, prov_graphs)
+
+
+def _described(reader, graphs: list[str], change: Change, prov_graphs: set[str]) -> set[str]:
+    """Graphs the provenance graph describes (typed) and will still describe after the change."""
     if not graphs:
         return set()
     values = " ".join(str(ox.NamedNode(g)) for g in graphs)
-    query = (f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} "
+    pgs = " ".join(str(ox.NamedNode(g)) for g in sorted(prov_graphs))
+    query = (f"SELECT ?g ?pg ?type WHERE {{ VALUES ?g {{ {values} }} VALUES ?pg {{ {pgs} }} "
              f"GRAPH ?pg {{ ?g a ?type }} }}")
-    return {row["g"].value for row in reader.query(query)}
+    removed = set(change.removed)
+    out = set()
+    for row in reader.query(query):
+        if row["pg"].value in change.dropped:
+            continue
+        if ox.Quad(row["g"], RDF_TYPE, row["type"], row["pg"]) not in removed:
+            out.add(row["g"].value)
+    return out
 
 
 def validate(change: Change, prov: list[ox.Quad], reader) -> None:

@@ -172,7 +172,9 @@ def _update(req) -> Response:
     started = dt.datetime.now(dt.UTC)
     body = protocol_write.checksum(req.text.encode("utf-8"))
     with ep.write_session() as primary:
-        meta, _ = _run({"kind": "diff", "update": text, "base": base}, "update")
+        meta, rest = _run({"kind": "diff", "update": text, "base": base}, "update")
+        for _ in rest:  # nothing follows the change but the end: frees the executor
+            pass
         change = protocol_write.Change(**meta["change"])
         if change:
             reader = ep.store()
