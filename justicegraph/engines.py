@@ -9,7 +9,7 @@ API (tests/test_backends.py and bench/remote_engines.py use it):
   ``workdir/data``).
 - ``start_virtuoso(workdir, *, max_rows=…, max_seconds=…)`` → ``Engine`` (``virtuoso-t``
   from Debian's ``virtuoso-opensource`` with our own ini, database, SQL and HTTP ports under
-  ``workdir``; the ``dba`` password is changed at start and a ``justicegraph`` SPARQL user
+  ``workdir`` (a new database each time); the ``dba`` password is changed at start and a ``justicegraph`` SPARQL user
   is created for writes through digest-authenticated ``/sparql-auth``).
 - ``Engine.store_url`` — the ``JUSTICEGRAPH_STORE`` value; ``Engine.environ`` — every
   setting the engine needs, as environment variables; ``Engine.settings(**overrides)`` —
@@ -187,6 +187,8 @@ def start_virtuoso(
     if reason:
         raise RuntimeError(reason)
     workdir.mkdir(parents=True, exist_ok=True)
+    for old in workdir.glob("virtuoso*"):  # always a new database: its passwords are made here
+        old.unlink()
     (workdir / "vsp").mkdir(exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = workdir / "virtuoso.ini"

@@ -106,6 +106,8 @@ class RemoteStore:
     # -- reading --------------------------------------------------------------------------
     def query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
         found = remote_text.shape(query)
+        if found.pragmas and self.dialect.dataset_pragmas:
+            raise SyntaxError("engine pragmas ('define …') are not accepted: they could change the dataset")
         text = remote_text.without_dataset_clauses(query, found) if found.dataset_spans else query
         if default_graph is None and named_graphs is None and not union and found.dataset_spans:
             # No dataset from the caller: the query's own FROM clauses define it (SPARQL 1.1 §13.2).
@@ -114,8 +116,19 @@ class RemoteStore:
         if substitutions:
             text = remote_text.bind(text, substitutions, remote_text.shape(text))
         default, named = self._dataset(default_graph, named_graphs, union)
-        data = [("query", text), *(("default-graph-uri", g) for g in default),
-                *(("named-graph-uri", g) for g in named)]
+        if self.dialect.name_absent_graphs:
+            # Virtuoso answers `VALUES ?g {<a> <b>} GRAPH ?g {…}` wrongly (no rows at all) when <b>
+            # is not in named-graph-uri; IRIs that are not graphs hold nothing, naming them is safe.
+            absent = remote_text.iris(text, found) - set(self.graphs()) - set(named)
+            named = [g for g in named if g != EMPTY_GRAPH] + sorted(absent) or named
+        if self.dialect.dataset_pragmas:
+            # Virtuoso echoes every dataset parameter as a response header (thousands of graphs
+            # overflow HTTP clients); its own pragmas state the same dataset without that.
+            text = remote_text.dataset_pragmas(default, named) + text
+            data = [("query", text)]
+        else:
+            data = [("query", text), *(("default-graph-uri", g) for g in default),
+                    *(("named-graph-uri", g) for g in named)]
         tabular = found.form in ("SELECT", "ASK")
         body, media = self._post(self.query_url, data, _JSON if tabular else _NT, self.query_timeout)
         self.dialect.complete(body, tabular)

@@ -23,6 +23,8 @@ class Dialect:
     auth: str = "basic"
     graphs_query: str = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
     system_graphs: tuple[str, ...] = ()
+    name_absent_graphs: bool = False  # add the query's non-graph IRIs to named-graph-uri
+    dataset_pragmas: bool = False  # state the dataset as `define input:…` (Virtuoso)
     fixes: tuple[Callable[[bytes], bytes], ...] = field(default=())
 
     def fix_results(self, body: bytes) -> bytes:
@@ -77,6 +79,8 @@ VIRTUOSO = Dialect(
     "virtuoso",
     atomic_requests=False,  # measured: a failing operation leaves the earlier ones committed
     auth="digest",
+    name_absent_graphs=True,
+    dataset_pragmas=True,
     # DISTINCT ?g takes seconds on Virtuoso 7 even on a small store; GROUP BY ?g is ~100x faster.
     graphs_query="SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     system_graphs=(
@@ -132,8 +136,13 @@ def _swap_operations(drop: list[str], delete: list[ox.Quad], staging: dict[str, 
     replaced = set(drop) & set(staging)
     ops = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in drop if g not in replaced]
     for start in range(0, len(delete), _PER_OP):
-        lines = [f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in delete[start:start + _PER_OP]]
-        ops.append("DELETE DATA {\n" + "\n".join(lines) + "\n}")
+        # One GRAPH block per graph: measured, Virtuoso applies only the last of several
+        # blocks naming the same graph in one DELETE DATA.
+        by_graph: dict[str, list[str]] = {}
+        for q in delete[start:start + _PER_OP]:
+            by_graph.setdefault(str(q.graph_name), []).append(f"{q.subject} {q.predicate} {q.object} .")
+        blocks = [f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items()]
+        ops.append("DELETE DATA {\n" + "\n".join(blocks) + "\n}")
     for graph, staged in staging.items():
         target, source = ox.NamedNode(graph), ox.NamedNode(staged)
         if graph in replaced:

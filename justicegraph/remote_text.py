@@ -43,6 +43,7 @@ class Shape:
     where_close: int | None = None  # offset of its matching "}"
     subselect: bool = False  # the WHERE group is itself a sub-SELECT
     template_is_pattern: bool = False  # CONSTRUCT WHERE { … }: the group is also the template
+    pragmas: bool = False  # Virtuoso-style `define …` before the query form
 
 
 def _tokens(text: str):
@@ -57,6 +58,7 @@ def shape(text: str) -> Shape:
     recognisable form (the engine would refuse it anyway)."""
     toks = list(_tokens(text))
     prefixes: dict[str, str] = {}
+    pragmas = False
     i = 0
     while i < len(toks):
         kind, value, *_ = toks[i]
@@ -68,12 +70,13 @@ def shape(text: str) -> Shape:
         if upper == "BASE":
             i += 2
             continue
+        pragmas = pragmas or upper == "DEFINE"
         if kind == "word" and upper in FORMS:
             break
         i += 1
     else:
         raise ValueError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
-    found = Shape(form=toks[i][1].upper(), prefixes=prefixes)
+    found = Shape(form=toks[i][1].upper(), prefixes=prefixes, pragmas=pragmas)
     i += 1
     if found.form == "CONSTRUCT" and i < len(toks) and toks[i][0] == "open":
         i = _matching(toks, i) + 1  # skip the template
@@ -155,3 +158,23 @@ def bind(text: str, substitutions: Mapping[ox.Variable, object], found: Shape | 
         return (text[: found.where_open] + block + "{" + text[found.where_open : found.where_close]
                 + "}" + text[found.where_close :])
     return text[: found.where_open] + block + text[found.where_open :]
+
+
+def iris(text: str, found: Shape, limit: int = 500) -> set[str]:
+    """Absolute IRIs the query names (written out or as prefixed names), at most ``limit``."""
+    out: set[str] = set()
+    for kind, value, *_ in _tokens(text):
+        if kind == "iri" and ":" in value:
+            out.add(value[1:-1])
+        elif kind == "word" and ":" in value and value.partition(":")[0] in found.prefixes:
+            out.add(_resolve((kind, value), found.prefixes))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def dataset_pragmas(default: list[str], named: list[str]) -> str:
+    """Virtuoso's statement of a query dataset, from IRIs serialised by pyoxigraph."""
+    parts = [f"define input:default-graph-uri {ox.NamedNode(g)}" for g in default]
+    parts += [f"define input:named-graph-uri {ox.NamedNode(g)}" for g in named]
+    return "\n".join(parts) + "\n"

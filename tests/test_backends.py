@@ -166,3 +166,10 @@ def test_results_are_pyoxigraph_objects(filled):
     assert isinstance(triples, ox.QueryTriples)
     turtle = triples.serialize(format=ox.RdfFormat.TURTLE)
     assert b"Bahar" in turtle and b"Secret" not in turtle
+
+
+def test_apply_deletes_many_quads_of_one_graph(store):
+    quads = [quad("x", f"p{i}", lit, PUBLIC) for i, lit in enumerate(LITERALS)]
+    store.apply(insert=quads)
+    store.apply(delete=quads[:-1])
+    assert list(store.quads(PUBLIC)) == quads[-1:]

@@ -19,7 +19,7 @@ from justicegraph.settings import Settings
 from justicegraph.store import open_store
 
 G = "http://example.org/graph/testimony/t1"
-# Queries that run far past the test engines' 3 s limit: Oxigraph checks its limit while it
+# Queries that run far past the test engines' time limits (conftest.ENGINE_QUERY_LIMIT_S): Oxigraph checks its limit while it
 # streams rows; Virtuoso stops an aggregate at MaxQueryExecutionTime.
 HEAVY = {"oxigraph": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
          "virtuoso": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"}
