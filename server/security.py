@@ -52,6 +52,7 @@ LIMITED_PREFIXES = ("/sparql", "/graphs", "/api/search", "/api/queries")
 # Parameters that carry query or update text, and body media types that are such text.
 TEXT_PARAMS = ("query", "update", "q")
 TEXT_BODIES = ("application/sparql-query", "application/sparql-update")
+MIN_TOKEN_LENGTH = 16
 
 
 def init_app(app: Flask) -> None:
@@ -61,6 +62,17 @@ def init_app(app: Flask) -> None:
     _init_limiter(app, settings.rate_limit)
     REDACTOR.add_secrets(settings.read_token, settings.write_token)
     REDACTOR.attach(app.logger)
+    _warn_weak_tokens(app, settings)
+
+
+def _warn_weak_tokens(app: Flask, settings) -> None:
+    # A short token can be guessed, and redacting it from logs would mangle them.
+    for name in ("read_token", "write_token"):
+        token = getattr(settings, name)
+        if token and len(token) < MIN_TOKEN_LENGTH:
+            app.logger.warning("the %s is shorter than %d characters; use a long random one, e.g. "
+                               "python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                               name, MIN_TOKEN_LENGTH)
 
 
 # -- headers -------------------------------------------------------------------------------

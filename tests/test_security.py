@@ -132,3 +132,10 @@ def test_app_registers_its_tokens_for_redaction():
     make_app(read_token="fresh-read-token-123")
     assert "fresh-read-token-123" in REDACTOR.secrets
     assert REDACTOR in logging.getLogger("gunicorn.access").filters
+
+
+def test_short_tokens_are_warned_about(caplog):
+    with caplog.at_level(logging.WARNING):
+        make_app(read_token="tiny-tok", write_token="a-long-enough-write-token-123")
+    warnings = [r.getMessage() for r in caplog.records if "shorter than" in r.getMessage()]
+    assert len(warnings) == 1 and "read_token" in warnings[0] and "tiny-tok" not in warnings[0]
