@@ -16,7 +16,7 @@ from functools import cache
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, RDFS
 
 from . import reasoning_explain as explain
 from . import reasoning_hermit as hermit
@@ -26,6 +26,7 @@ from .resources import package_dir, vocabulary_graph
 
 TECHNICAL = {str(JG.asVictim)}  # helper of a property chain, not a fact worth storing
 ABLATION_RUNS = 24
+ABLATION_SECONDS = 180.0
 
 
 @dataclass
@@ -99,6 +100,9 @@ def check(quads: list[ox.Quad], *, java: str = "java", timeout: float = 600.0, d
     report = hermit.run(world, java=java, timeout=timeout)
     outcome = Outcome(consistent=report.consistent, triples=len(quads),
                       seconds={"load": loaded - started, "hermit": report.seconds})
+    if not (derive or report.unsatisfiable or not report.consistent):
+        outcome.individuals = len(report.types)
+        return outcome
     diagnostics = explain.diagnostics_store(quads, ontology)
     if not report.consistent:
         outcome.findings = explain.explain(diagnostics, ontology)
@@ -170,41 +174,54 @@ def _ablate(ontology_nt: bytes, quads: list[ox.Quad], java: str, timeout: float,
     """Find a small set of subjects whose statements alone contradict the ontology. One
     subject at a time, a binary search finds the shortest prefix of the candidates that is
     still inconsistent together with the subjects already kept; its last subject is needed.
-    About (log n + 1) HermiT runs per culprit, at most ``budget`` in all."""
+    About (log n + 1) HermiT runs per culprit, at most ``budget`` in all and no new run after
+    ABLATION_SECONDS (on large data each run takes long): then the subjects still suspected
+    are reported, and the message says the search was cut short."""
+    deadline = time.perf_counter() + ABLATION_SECONDS
+    # Annotations have no logical meaning in OWL 2 DL: a subject that only has annotations
+    # cannot take part in a contradiction, and need not be tried.
+    annotations = {str(p) for p in schema().subjects(RDF.type, OWL.AnnotationProperty)} | _ANNOTATIONS
     by_subject: dict = {}
     for q in quads:
-        by_subject.setdefault(q.subject, []).append(q)
+        if q.predicate.value not in annotations:
+            by_subject.setdefault(q.subject, []).append(q)
 
     def inconsistent(subjects) -> bool:
         return not _consistent(ontology_nt, [q for s in subjects for q in by_subject[s]], java, timeout)
 
     needed, candidates, runs = [], list(by_subject), 0
-    while candidates and runs < budget:
+
+    def more() -> bool:
+        return runs < budget and time.perf_counter() < deadline
+
+    while candidates and more():
         if needed:
             runs += 1
             if inconsistent(needed):
                 candidates = []
                 break
         lo, hi = 1, len(candidates)  # needed + candidates[:hi] is inconsistent
-        while lo < hi and runs < budget:
+        while lo < hi and more():
             mid, runs = (lo + hi) // 2, runs + 1
             lo, hi = (lo, mid) if inconsistent(needed + candidates[:mid]) else (mid + 1, hi)
-        if lo < hi:  # out of runs: keep what is known to be inconsistent
-            needed += candidates[:hi]
+        if lo < hi:  # cut short: keep what is known to be inconsistent
+            candidates = candidates[:hi]
             break
         needed.append(candidates[hi - 1])
         candidates = candidates[:hi - 1]
-    return [_ablation_finding(needed, by_subject)]
+    return [_ablation_finding(needed + candidates, by_subject, complete=not candidates)]
 
 
-def _ablation_finding(subjects, by_subject) -> explain.Finding:
+def _ablation_finding(subjects, by_subject, *, complete: bool) -> explain.Finding:
     triples = [q for s in subjects for q in by_subject[s]]
     shown = "; ".join(f"{q.subject} {q.predicate} {q.object} (graph <{q.graph_name.value}>)"
                       for q in triples[:12] if isinstance(q.graph_name, ox.NamedNode))
     names = tuple(explain._term(s) for s in subjects)
+    listed = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    cut = "" if complete else " (search cut short after its run or time budget: not minimal)"
     return explain.Finding(names, (
         f"no single disjointness, range or functional-property clash explains it; HermiT finds "
-        f"the ontology contradicted by what is said about {', '.join(names)} together: {shown}"
+        f"the ontology contradicted by what is said about {listed} together{cut}: {shown}"
         + (" …" if len(triples) > 12 else "")))
 
 
@@ -218,3 +235,4 @@ def _ntriples(quads) -> bytes:
 
 
 _TYPE = ox.NamedNode(str(RDF.type))
+_ANNOTATIONS = {str(RDFS.label), str(RDFS.comment), str(RDFS.seeAlso), str(RDFS.isDefinedBy)}
