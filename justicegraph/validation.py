@@ -17,6 +17,7 @@ The marker class lives in the validation namespace, never in the store.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,6 +34,19 @@ from .resources import ontology_graph, shapes_graph, vocabulary_graph
 VALIDATION = "https://w3id.org/justicegraph/shapes#"
 NAMED_GRAPH = URIRef(VALIDATION + "NamedGraph")
 _CHUNK = 500  # VALUES rows per context query
+log = logging.getLogger(__name__)
+
+
+class _QuietIllTyped(logging.Filter):
+    """rdflib logs a traceback for every ill-typed literal it meets; validation reports them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+@cache
+def _quiet_rdflib() -> None:
+    logging.getLogger("rdflib.term").addFilter(_QuietIllTyped())
 
 
 @dataclass
@@ -59,6 +73,7 @@ def validate(data, *, minter: Minter | None = None, focus_nodes: Iterable[str] |
     """Validate the union of all graphs of ``data``: an rdflib Graph or Dataset, a GraphStore,
     a pyoxigraph Store, or an iterable of pyoxigraph Quads. ``focus_nodes`` limits which nodes are checked
     (the rest only serve as context)."""
+    _quiet_rdflib()
     union = Graph()
     graphs: set[str] = set()
     if isinstance(data, Dataset):
@@ -129,13 +144,54 @@ def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> Validat
         focus = [URIRef(n) for n in focus_nodes]
         if not focus:  # pyshacl reads an empty list as "everything"
             return ValidationReport(True, [], "Validation Report\nConforms: True\n", _empty_report())
-    conforms, report_graph, text = pyshacl.validate(
-        union, shacl_graph=validation_shapes(), inference="none", inplace=True, focus_nodes=focus,
-        allow_warnings=True,
-    )
+    ill_typed = _remove_ill_typed(union, None if focus is None else set(focus))
+    try:
+        conforms, report_graph, text = pyshacl.validate(
+            union, shacl_graph=validation_shapes(), inference="none", inplace=True, focus_nodes=focus,
+            allow_warnings=True,
+        )
+    except Exception as exc:  # noqa: BLE001 - a crash inside pyshacl must refuse the data, not the request
+        log.exception("pyshacl failed")
+        conforms, report_graph, text = False, _empty_report(conforms=False), "Validation Report\nConforms: False\n"
+        ill_typed.append((None, None, None, f"the shapes could not be checked on this data ({type(exc).__name__}: {exc})"))
     if not isinstance(report_graph, Graph):  # pyshacl's ValidationFailure: the shapes could not run
         raise RuntimeError(f"SHACL validation could not run: {report_graph}")
+    if ill_typed:
+        conforms = False
+        text += _add_results(report_graph, ill_typed)
     return ValidationReport(bool(conforms), results_of(report_graph), text, report_graph)
+
+
+def _remove_ill_typed(union: Graph, focus: set | None) -> list[tuple]:
+    """Literals whose lexical form does not fit their datatype ("abc"^^xsd:date) are reported
+    here and kept away from pyshacl, which crashes comparing them (sh:lessThanOrEquals)."""
+    found = []
+    for s, p, o in list(union):
+        if isinstance(o, Literal) and o.ill_typed:
+            union.remove((s, p, o))
+            if focus is None or s in focus:
+                kind = str(o.datatype).rsplit("#", 1)[-1]
+                found.append((s, p, o, f"{str(o)!r} is not a valid {kind} (ill-typed literal)"))
+    return found
+
+
+def _add_results(report: Graph, problems: list[tuple]) -> str:
+    """Add results to a SHACL report graph (and return them as report text)."""
+    node = next(report.subjects(RDF.type, SH.ValidationReport))
+    report.set((node, SH.conforms, Literal(False)))
+    text = ""
+    for s, p, o, message in problems:
+        result = BNode()
+        report.add((node, SH.result, result))
+        report.add((result, RDF.type, SH.ValidationResult))
+        report.add((result, SH.resultSeverity, SH.Violation))
+        report.add((result, SH.sourceConstraintComponent, SH.DatatypeConstraintComponent))
+        report.add((result, SH.resultMessage, Literal(message)))
+        for predicate, value in ((SH.focusNode, s), (SH.resultPath, p), (SH.value, o)):
+            if value is not None:
+                report.add((result, predicate, value))
+        text += f"Constraint Violation: {message}\n"
+    return text
 
 
 @cache
@@ -215,11 +271,11 @@ def results_of(report: Graph) -> list[dict]:
     return out
 
 
-def _empty_report() -> Graph:
+def _empty_report(conforms: bool = True) -> Graph:
     g = Graph()
     node = BNode()
     g.add((node, RDF.type, SH.ValidationReport))
-    g.add((node, SH.conforms, Literal(True)))
+    g.add((node, SH.conforms, Literal(conforms)))
     return g
 
 
@@ -260,6 +316,7 @@ class _Converter:
 
     def __init__(self):
         self._cache: dict = {}
+        _quiet_rdflib()
 
     def triple(self, q) -> tuple:
         return self.term(q.subject), self.term(q.predicate), self.term(q.object)

@@ -164,3 +164,18 @@ def test_whole_store_validates():
     assert validate(store).conforms
     assert validate(store.engine).conforms
     assert validate(list(store.quads())).conforms
+
+
+def test_ill_typed_literals_are_violations_not_crashes():
+    # pyshacl itself raises TypeError comparing an ill-typed date with sh:lessThanOrEquals
+    g = ox.NamedNode("https://w3id.org/justicegraph/graph/testimony/t-minimal")
+    e = ox.NamedNode(ID + "arrest-a")
+    date = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+    quads = [ox.Quad(e, ox.NamedNode(JG + "earliest"), ox.Literal("summer", datatype=date), g)]
+    store = OxigraphStore(None)
+    store.engine.load(path=str(FIXTURE), format=ox.RdfFormat.TRIG)
+    store.apply(delete=list(store.engine.quads_for_pattern(e, ox.NamedNode(JG + "earliest"), None, None)))
+    report = validate_quads(quads, store)
+    assert not report.conforms
+    assert [r for r in report.violations if "'summer' is not a valid date" in r["message"] and r["focus"] == ID + "arrest-a"]
+    assert "ill-typed" in report.text and "sh:ValidationResult" in report.to_turtle()
