@@ -50,7 +50,14 @@ def gunicorn_options(settings: Settings) -> dict:
         "loglevel": "info",
         # gunicorn 27's control socket is one fixed path per user: two servers would collide.
         "control_socket_disable": True,
+        "post_worker_init": _post_worker_init,
     }
+
+
+def _post_worker_init(worker) -> None:
+    from .server.protocol import warm_up
+
+    warm_up(worker.wsgi)
 
 
 def run_gunicorn(settings: Settings) -> None:

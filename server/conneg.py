@@ -97,7 +97,11 @@ def negotiate(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
     ranges = parse_accept(accept)
     scored = []
     for index, fmt in enumerate(offers):
-        q, spec = max(quality(t, ranges) for t in fmt.types())
+        q, spec = quality(fmt.media_type, ranges)
+        for alias in fmt.aliases:  # an alias counts only when named exactly (not via a wildcard)
+            alias_q, alias_spec = quality(alias, ranges)
+            if alias_spec == 2 and spec < 2:
+                q, spec = alias_q, alias_spec
         if q > 0:
             scored.append((-q, -spec, index, fmt))
     return min(scored)[3] if scored else None

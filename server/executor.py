@@ -2,7 +2,7 @@
 
 pyoxigraph has no timeout and a running query cannot be interrupted from Python, so on an
 on-disk store every query runs in an **executor process** (a small pool per web worker,
-forked from a clean forkserver). Each executor opens the current read-only snapshot
+each a fresh interpreter). Each executor opens the current read-only snapshot
 (protocol_snapshot) and streams results back through a pipe; the web thread relays them to
 the client. When the deadline passes the executor is SIGKILLed and replaced: the work stops,
 the web worker stays healthy, the next query gets a fresh executor.
@@ -13,16 +13,21 @@ then only checked between messages — documented; production uses the on-disk s
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from typing import Any
 
 import pyoxigraph as ox
 
 from .protocol_jobs import run_job
+
+STARTUP_SECONDS = 60.0
 
 
 class QueryTimeout(Exception):
@@ -36,6 +41,7 @@ class Busy(Exception):
 def _child_main(conn) -> None:
     """Executor process: open the snapshot a job names (reopening when it changes), run jobs."""
     store, opened = None, None
+    conn.send(("ready",))
     while True:
         try:
             job = conn.recv()
@@ -43,28 +49,47 @@ def _child_main(conn) -> None:
             return  # the web worker went away
         if job["snapshot"] != opened:
             store = None
-            store = ox.Store.read_only(job["snapshot"])
+            try:
+                store = ox.Store.read_only(job["snapshot"])
+            except OSError as exc:
+                conn.send(("error", 500, f"cannot open the store snapshot: {exc}"))
+                conn.send(("done", {}))
+                continue
             opened = job["snapshot"]
         run_job(job, store, conn.send)
 
 
 class _Handle:
-    def __init__(self, ctx):
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_child_main, args=(child,), daemon=True, name="jg-executor")
-        self.process.start()
-        child.close()
+    """One executor: a fresh ``python -m justicegraph.server.executor`` (imports only the
+    executor; no inherited RocksDB or thread state) talking over a socket pair."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "justicegraph.server.executor", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        # Wait until the interpreter is up, so a query's time limit never pays for a start.
+        if not self.conn.poll(STARTUP_SECONDS) or self.conn.recv() != ("ready",):
+            self.kill()
+            raise RuntimeError("a query executor did not start")
 
     def recv(self, deadline: float):
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not self.conn.poll(remaining):
             raise QueryTimeout()
-        return self.conn.recv()
+        try:
+            return self.conn.recv()
+        except EOFError:
+            raise RuntimeError("the query executor process died") from None
 
     def kill(self) -> None:
         try:
             self.process.kill()
-            self.process.join(timeout=5)
+            self.process.wait(timeout=5)
         finally:
             self.conn.close()
 
@@ -78,8 +103,6 @@ class ProcessExecutor:
         self._idle: queue.LifoQueue[_Handle] = queue.LifoQueue()
         self._count = 0
         self._lock = threading.Lock()
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["justicegraph.server.executor"])
         self.killed = 0
 
     def _acquire(self, deadline: float) -> _Handle:
@@ -95,7 +118,7 @@ class ProcessExecutor:
                 spawn = False
         if spawn:
             try:
-                return _Handle(self._ctx)
+                return _Handle()
             except Exception:
                 with self._lock:
                     self._count -= 1
@@ -111,11 +134,30 @@ class ProcessExecutor:
             self._count -= 1
         self.killed += 1
 
+    def warm(self) -> None:
+        """Start every executor now (in the background), so no request pays for a start."""
+        def start():
+            while True:
+                with self._lock:
+                    if self._count >= self.size:
+                        return
+                    self._count += 1
+                try:
+                    self._idle.put(_Handle())
+                except Exception:  # noqa: BLE001 - warming is best effort
+                    with self._lock:
+                        self._count -= 1
+                    return
+
+        threading.Thread(target=start, name="jg-executor-warmup", daemon=True).start()
+
     def run(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]]:
         """Start a job; return its meta message and an iterator over its data. Raises
-        QueryTimeout / Busy, or returns ("error", …) information inside meta."""
+        QueryTimeout / Busy, or returns ("error", …) information inside meta. The time limit
+        counts from when the job reaches an executor (waiting for a free one is bounded by
+        the same limit, answered as Busy)."""
+        handle = self._acquire(time.monotonic() + timeout)
         deadline = time.monotonic() + timeout
-        handle = self._acquire(deadline)
         job = dict(job, snapshot=str(self.snapshots.current()))
         try:
             handle.conn.send(job)
@@ -171,6 +213,9 @@ class InlineExecutor:
         self.store_getter = store_getter
         self.killed = 0
 
+    def warm(self) -> None:
+        pass
+
     def run(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]]:
         deadline = time.monotonic() + timeout
         messages: list[tuple] = []
@@ -182,3 +227,7 @@ class InlineExecutor:
         if first[0] == "error":
             return {"error": (first[1], first[2])}, iter(())
         return first[1], (m[1] for m in messages if m[0] == "data")
+
+
+if __name__ == "__main__":  # an executor process: python -m justicegraph.server.executor <fd>
+    _child_main(Connection(int(sys.argv[1])))

@@ -68,6 +68,7 @@ class Endpoint:
                     if self.snapshots is not None:
                         size = self.settings.executors or self.settings.threads
                         self._executor = ProcessExecutor(self.snapshots, size)
+                        self._executor.warm()
                     else:
                         self._executor = InlineExecutor(self.store)
         return self._executor
@@ -118,6 +119,13 @@ def init_app(app: Flask, store: GraphStore | None) -> Endpoint:
         return response
 
     return endpoint_
+
+
+def warm_up(app: Flask) -> None:
+    """Start the query executors of this worker (gunicorn calls it after a worker boots)."""
+    endpoint_ = app.extensions.get(EXTENSION)
+    if endpoint_ is not None and endpoint_.snapshots is not None:
+        endpoint_.executor  # noqa: B018 - creating it starts the executors
 
 
 def endpoint() -> Endpoint:

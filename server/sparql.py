@@ -130,7 +130,7 @@ def _run(job: dict, what: str):
     except Busy:
         raise ApiError(503, "Every query executor stayed busy until the time limit; retry shortly.",
                        headers={"Retry-After": "2"}) from None
-    except (EOFError, OSError) as exc:
+    except (EOFError, OSError, RuntimeError) as exc:
         ep.metrics.inc("justicegraph_executor_restarts_total")
         raise ApiError(500, f"The query executor failed: {exc!r}") from None
     ep.metrics.inc("justicegraph_query_seconds_total", time.monotonic() - started)
