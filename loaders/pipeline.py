@@ -186,8 +186,9 @@ def _resolve(store, records: list[Record], state: DatasetState, errors: list[Rec
             record = by_id[rid]
             errors.append(record.error("id", "unique-id", f"id {rid!r} is already used in the store by <{hits[0][0]}>"))
         else:
-            subject, graph = hits[0]
-            index[rid] = Resolved(subject, None, is_restricted(graph))
+            # restricted only when every graph that records it is restricted
+            public = [subject for subject, graph in hits if not is_restricted(graph)]
+            index[rid] = Resolved(public[0] if public else hits[0][0], None, not public)
     for record in records:
         _check_refs(record, index, errors)
     return index
