@@ -18,6 +18,10 @@ gunicorn's; ``dev=True`` runs Flask's development server instead. Rate limiting 
 unless ``env`` sets JUSTICEGRAPH_RATE_LIMIT. The server runs in its own process group and
 is stopped (SIGTERM, then SIGKILL of the group) when the block ends. ``s.log()`` returns
 what the server wrote to stderr/stdout (attach it to assertion messages when debugging).
+
+``Listener()`` is a loopback HTTP server the test runs, recording every request that reaches
+it (``.requests``, ``.url``; ``.close()``): point SERVICE, LOAD, FROM, JSON-LD contexts … at it
+and assert that nothing arrived.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 
@@ -104,3 +110,34 @@ def running_server(store: str | os.PathLike, *, env: dict[str, str] | None = Non
         server.stop()
         log_file.close()
         Path(log_file.name).unlink(missing_ok=True)
+
+
+class Listener:
+    """An HTTP server the test runs; records every request that reaches it."""
+
+    def __init__(self):
+        self.requests: list[str] = []
+        seen = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                seen.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/turtle")
+                self.end_headers()
+                self.wfile.write(b"<http://x/s> <http://x/p> <http://x/o> .\n")
+
+            do_POST = do_GET  # noqa: N815
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.httpd = HTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

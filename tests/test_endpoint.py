@@ -7,14 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
-from servers import free_port, running_server
+from servers import Listener, running_server
 
 pytestmark = pytest.mark.server
 
@@ -38,37 +36,6 @@ def fill(store_dir) -> None:
                       ox.Literal('tab\there, "quoted", comma', language="en"), ox.DefaultGraph()))
     store.flush()
     del store
-
-
-class Listener:
-    """An HTTP server the test runs; records every request that reaches it."""
-
-    def __init__(self):
-        self.requests: list[str] = []
-        seen = self.requests
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                seen.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/turtle")
-                self.end_headers()
-                self.wfile.write(b"<http://x/s> <http://x/p> <http://x/o> .\n")
-
-            do_POST = do_GET  # noqa: N815
-
-            def log_message(self, *args):
-                pass
-
-        self.port = free_port()
-        self.httpd = HTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.port}/"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
