@@ -152,13 +152,18 @@ def export(obj, graphs, fmt, output, restricted):
         if is_restricted(g) and not restricted:
             raise click.ClickException(f"<{g}> is restricted; add --restricted to export it")
     chosen = list(graphs) or [g for g in known if restricted or not is_restricted(g)]
-    quads = (q for g in chosen for q in store.quads(g))
-    data = ox.serialize(quads, format=FORMATS_RDF[fmt], prefixes=prefixes(obj.settings.minter) if fmt == "trig" else None)
+    quads = (q for g in chosen for q in store.quads(g))  # streamed, never all in memory
+    options = {"format": FORMATS_RDF[fmt], "prefixes": prefixes(obj.settings.minter) if fmt == "trig" else None}
     if output:
-        output.write_bytes(data)
+        try:
+            ox.serialize(quads, output=str(output), **options)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc}") from None
         click.echo(f"wrote {len(chosen)} graphs to {output}", err=True)
     else:
-        click.echo(data.decode("utf-8"), nl=False)
+        stream = click.get_binary_stream("stdout")
+        ox.serialize(quads, output=stream, **options)
+        stream.flush()
 
 
 @click.command()
