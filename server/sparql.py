@@ -107,6 +107,10 @@ def _query(req) -> Response:
     ep.metrics.inc("justicegraph_queries_total", form=meta["form"])
     family = conneg.RESULTS if meta["form"] in ("SELECT", "ASK") else conneg.GRAPHS
     fmt = next(f for f in family if f.name == meta["format"])
+    if request.method == "HEAD":
+        for _ in body:  # run to the end so the executor is free again; send headers only
+            pass
+        body = iter(())
     response = Response(_guard(body), status=200, content_type=fmt.content_type)
     response.vary.add("Accept")
     response.headers["X-JusticeGraph-Row-Cap"] = str(s.row_cap)
