@@ -25,6 +25,7 @@ from functools import cache
 import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, SKOS
 
@@ -139,6 +140,7 @@ def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> Validat
         union.add((URIRef(g), RDF.type, NAMED_GRAPH))
     for triple in background():
         union.add(triple)
+    _add_access_markers(union)
     focus = None
     if focus_nodes is not None:
         focus = [URIRef(n) for n in focus_nodes]
@@ -205,6 +207,8 @@ def validation_shapes() -> Graph:
         graph.add(triple)
     for prefix, namespace in shapes_graph().namespaces():
         graph.bind(prefix, namespace)
+    _inline_concept_lists(graph)
+    _access_rule_by_markers(graph)
     targets = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
     for shape in list(graph.subjects(RDF.type, SH.NodeShape)):
         declared = [(p, o) for p in targets for o in graph.objects(shape, p)]
@@ -217,6 +221,62 @@ def validation_shapes() -> Graph:
                 graph.add((prop, p, o))
     _speed_up_pyshacl()
     return graph
+
+
+def _inline_concept_lists(graph: Graph) -> None:
+    """``sh:node jgsh:RoleConcept`` (a value in the role scheme) becomes ``sh:in (every concept
+    of the scheme)``: the same check, without a nested shape evaluated per value."""
+    vocab = vocabulary_graph()
+    for prop, target in list(graph.subject_objects(SH.node)):
+        values = None
+        scheme = next((graph.value(p, SH.hasValue) for p in graph.objects(target, SH.property)
+                       if graph.value(p, SH.path) == SKOS.inScheme), None)
+        if scheme is not None:
+            values = sorted(vocab.subjects(SKOS.inScheme, scheme))
+        elif graph.value(target, SH["in"]) is not None and len(set(graph.predicates(target)) - {RDF.type, SH.message}) == 1:
+            values = list(Collection(graph, graph.value(target, SH["in"])))
+        if values:
+            graph.remove((prop, SH.node, target))
+            head = BNode()
+            Collection(graph, head, values)
+            graph.add((prop, SH["in"], head))
+
+
+RESTRICTED_IRI = URIRef(VALIDATION + "RestrictedIRI")
+PUBLIC_IRI = URIRef(VALIDATION + "PublicIRI")
+
+
+def _access_rule_by_markers(graph: Graph) -> None:
+    """The access rule (restricted exactly when the IRI ends with '/restricted') is an sh:or of
+    two nested shapes per graph; run it as two flat shapes on markers that ``_run`` computes."""
+    rule = URIRef(VALIDATION + "AccessRuleShape")
+    if (rule, RDF.type, SH.NodeShape) not in graph:
+        return
+    graph.remove((rule, SH.targetClass, None))  # keeps the shape, now without targets
+    for marker, level, message in (
+        (RESTRICTED_IRI, "restricted", "A graph whose IRI ends with '/restricted' has access level access:restricted."),
+        (PUBLIC_IRI, "public", "A graph whose IRI does not end with '/restricted' has access level access:public."),
+    ):
+        shape, prop = URIRef(f"{VALIDATION}AccessRule-{level}"), BNode()
+        graph.add((shape, RDF.type, SH.NodeShape))
+        graph.add((shape, SH.targetClass, marker))
+        graph.add((shape, SH.property, prop))
+        graph.add((prop, SH.path, JG.accessLevel))
+        graph.add((prop, SH.hasValue, URIRef(f"https://w3id.org/justicegraph/vocab/access/{level}")))
+        graph.add((prop, SH.message, Literal(message)))
+
+
+@cache
+def _assertion_graph_classes() -> tuple:
+    onto = ontology_graph()
+    return tuple(onto.transitive_subjects(RDFS.subClassOf, JG.AssertionGraph))
+
+
+def _add_access_markers(union: Graph) -> None:
+    for cls in _assertion_graph_classes():
+        for g in list(union.subjects(RDF.type, cls)):
+            if isinstance(g, URIRef):
+                union.add((g, RDF.type, RESTRICTED_IRI if str(g).endswith("/restricted") else PUBLIC_IRI))
 
 
 def _speed_up_pyshacl() -> None:
