@@ -33,8 +33,8 @@ SELECT DISTINCT ?x ?t ?how ?p ?g WHERE {
   { GRAPH ?g { ?x a ?t } BIND("asserted" AS ?how) }
   UNION { GRAPH ?g { ?x ?p ?o } GRAPH <urn:x-justicegraph:ontology> { ?p rdfs:subPropertyOf*/rdfs:domain ?t } BIND("domain" AS ?how) }
   UNION { GRAPH ?g { ?s ?p ?x } GRAPH <urn:x-justicegraph:ontology> { ?p a owl:ObjectProperty . ?p rdfs:subPropertyOf*/rdfs:range ?t } BIND("range" AS ?how) }
-  UNION { GRAPH ?g { ?s ?p ?x } GRAPH <urn:x-justicegraph:ontology> { ?p a owl:SymmetricProperty ; rdfs:domain ?t } BIND("domain" AS ?how) }
-  UNION { GRAPH ?g { ?x ?p ?o } GRAPH <urn:x-justicegraph:ontology> { ?p a owl:SymmetricProperty ; rdfs:range ?t } BIND("range" AS ?how) }
+  UNION { GRAPH ?g { ?s ?p ?x } GRAPH <urn:x-justicegraph:ontology> { ?p a owl:SymmetricProperty ; rdfs:domain ?t } BIND("symmetric-domain" AS ?how) }
+  UNION { GRAPH ?g { ?x ?p ?o } GRAPH <urn:x-justicegraph:ontology> { ?p a owl:SymmetricProperty ; rdfs:range ?t } BIND("symmetric-range" AS ?how) }
   UNION { GRAPH ?g { ?s ?p ?x } GRAPH <urn:x-justicegraph:ontology> { { ?p owl:inverseOf ?q } UNION { ?q owl:inverseOf ?p } ?q rdfs:domain ?t } BIND("inverse-domain" AS ?how) }
   UNION { GRAPH ?g { ?x ?p ?o } GRAPH <urn:x-justicegraph:ontology> { { ?p owl:inverseOf ?q } UNION { ?q owl:inverseOf ?p } ?q rdfs:range ?t } BIND("inverse-range" AS ?how) }
   FILTER(isIRI(?t) && !isLiteral(?x) && ?g != <urn:x-justicegraph:ontology>)
@@ -118,6 +118,9 @@ def _type_evidence(store: ox.Store) -> dict[str, dict[str, list]]:
     for row in store.query(_EVIDENCE):
         why = (row["how"].value, row["p"].value if row["p"] else None, row["g"].value)
         evidence[_term(row["x"])][row["t"].value].append(why)
+    for types in evidence.values():
+        for reasons in types.values():
+            reasons.sort(key=lambda why: (_ORDER[why[0]], why[1] or "", why[2]))
     return evidence
 
 
@@ -125,8 +128,8 @@ def _clashes(types_1, types_2, ancestors, pairs):
     """(disjoint a, disjoint b, axiom, type under a, type under b), one per disjoint pair."""
     for a, b, axiom in pairs:
         for x, y in ((a, b), (b, a)):
-            in_x = [t for t in types_1 if x in ancestors(t)]
-            in_y = [t for t in types_2 if y in ancestors(t)]
+            in_x = sorted((t for t in types_1 if x in ancestors(t)), key=lambda t: (_ORDER[types_1[t][0][0]], t))
+            in_y = sorted((t for t in types_2 if y in ancestors(t)), key=lambda t: (_ORDER[types_2[t][0][0]], t))
             if in_x and in_y:
                 yield x, y, axiom, in_x[0], in_y[0]
                 break
@@ -186,14 +189,22 @@ def _ancestors(ontology: Graph):
     return up
 
 
+# How an individual got a type, in words; the first kinds are the plainest reasons.
+_REASONS = {
+    "asserted": "because it is typed so {where}",
+    "domain": "because it is the subject of {p} {where} (domain {c})",
+    "range": "because it is the object of {p} {where} (range {c})",
+    "inverse-domain": "because it is the object of {p} {where} (domain {c} of its inverse)",
+    "inverse-range": "because it is the subject of {p} {where} (range {c} of its inverse)",
+    "symmetric-domain": "because it is the object of the symmetric {p} {where} (domain {c})",
+    "symmetric-range": "because it is the subject of the symmetric {p} {where} (range {c})",
+}
+_ORDER = {how: i for i, how in enumerate(_REASONS)}
+
+
 def _because(why: tuple, cls: str) -> str:
     how, prop, graph = why
-    where = f"in graph <{graph}>"
-    if how == "asserted":
-        return f"because it is typed so {where}"
-    if how in ("domain", "inverse-range"):
-        return f"because it is the subject of {_short(prop)} {where} (domain {_short(cls)})"
-    return f"because it is the object of {_short(prop)} {where} (range {_short(cls)})"
+    return _REASONS[how].format(p=_short(prop) if prop else "", where=f"in graph <{graph}>", c=_short(cls))
 
 
 def _short(iri) -> str:

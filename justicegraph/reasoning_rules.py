@@ -25,24 +25,24 @@ MAX_ROUNDS = 50
 
 
 def rules(ontology: Graph) -> list[str]:
-    """CONSTRUCT queries, one per property axiom of the ontology."""
-    queries = []
+    """CONSTRUCT queries, one per axiom; each yields only triples not yet in the store
+    (FILTER NOT EXISTS), so that every round of ``saturate`` only carries what is new."""
+    found = []
     for p, q in _iri_pairs(ontology, OWL.inverseOf):
-        queries += [f"CONSTRUCT {{ ?o <{q}> ?s }} WHERE {{ ?s <{p}> ?o }}",
-                    f"CONSTRUCT {{ ?o <{p}> ?s }} WHERE {{ ?s <{q}> ?o }}"]
+        found += [(f"?o <{q}> ?s", f"?s <{p}> ?o"), (f"?o <{p}> ?s", f"?s <{q}> ?o")]
     for p in _iris(ontology.subjects(RDF.type, OWL.SymmetricProperty)):
-        queries.append(f"CONSTRUCT {{ ?o <{p}> ?s }} WHERE {{ ?s <{p}> ?o }}")
+        found.append((f"?o <{p}> ?s", f"?s <{p}> ?o"))
     for p, q in _iri_pairs(ontology, RDFS.subPropertyOf):
-        queries.append(f"CONSTRUCT {{ ?s <{q}> ?o }} WHERE {{ ?s <{p}> ?o }}")
+        found.append((f"?s <{q}> ?o", f"?s <{p}> ?o"))
     for p in _iris(ontology.subjects(RDF.type, OWL.TransitiveProperty)):
-        queries.append(f"CONSTRUCT {{ ?s <{p}> ?o }} WHERE {{ ?s <{p}> ?m . ?m <{p}> ?o }}")
+        found.append((f"?s <{p}> ?o", f"?s <{p}> ?m . ?m <{p}> ?o"))
     for p, chain in _chains(ontology):
-        queries.append(_chain_query(p, chain))
+        found.append(_chain_rule(p, chain))
     for cls, prop in _self_classes(ontology):
-        queries.append(f"CONSTRUCT {{ ?x <{prop}> ?x }} WHERE {{ ?x a <{cls}> }}")
+        found.append((f"?x <{prop}> ?x", f"?x a <{cls}>"))
     for cls, parts in _has_value_definitions(ontology):
-        queries.append(f"CONSTRUCT {{ ?x a <{cls}> }} WHERE {{ {' '.join(parts)} }}")
-    return queries
+        found.append((f"?x a <{cls}>", " ".join(parts)))
+    return [f"CONSTRUCT {{ {head} }} WHERE {{ {body} FILTER NOT EXISTS {{ {head} }} }}" for head, body in found]
 
 
 def saturate(store: ox.Store, queries: list[str]) -> int:
@@ -81,12 +81,12 @@ def _chains(graph: Graph) -> Iterator[tuple[URIRef, list]]:
         yield prop, steps
 
 
-def _chain_query(prop: URIRef, steps: list) -> str:
+def _chain_rule(prop: URIRef, steps: list) -> tuple[str, str]:
     patterns = []
     for i, (direction, step) in enumerate(steps):
         a, b = f"?v{i}", f"?v{i + 1}"
         patterns.append(f"{b} <{step}> {a} ." if direction == "^" else f"{a} <{step}> {b} .")
-    return f"CONSTRUCT {{ ?v0 <{prop}> ?v{len(steps)} }} WHERE {{ {' '.join(patterns)} }}"
+    return f"?v0 <{prop}> ?v{len(steps)}", " ".join(patterns)
 
 
 def _has_value_definitions(graph: Graph) -> Iterator[tuple[URIRef, list[str]]]:

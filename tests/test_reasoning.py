@@ -178,7 +178,8 @@ def test_cli_reports_an_inconsistency_with_exit_1(tmp_path):
     result = run_cli("--store", str(path), "reason", "--materialize")
     assert result.exit_code == 1
     assert result.output.startswith("INCONSISTENT")
-    assert f"<{ID}north-prison> cannot be both a jg:Person and a jg:Place" in result.output
+    assert f"<{ID}north-prison> cannot be both a jg:Person and a jg:Prison" in result.output
+    assert "jg:Agent and jg:Place are disjoint" in result.output
     assert "Nothing materialised" in result.output
 
 
