@@ -147,3 +147,15 @@ def test_stats(store):
     assert alpha == {"speaker": alpha["speaker"], "name": "Alpha Example", "statements": 4}
     table = run(store, "stats").stdout
     assert "Triples per graph" in table and "Statements per speaker" in table
+
+
+def test_from_clauses_narrow_but_never_widen(store):
+    hidden = "https://w3id.org/justicegraph/graph/testimony/t-hidden/restricted"
+    text = f"SELECT ?s WHERE {{ GRAPH <{hidden}> {{ ?s ?p ?o }} }}"
+    assert run(store, "query", "--format", "csv", text).stdout.splitlines() == ["s"]
+    named = f"SELECT ?s FROM NAMED <{hidden}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert run(store, "query", "--format", "csv", named).stdout.splitlines() == ["s"]
+    assert len(run(store, "query", "--format", "csv", "--restricted", named).stdout.splitlines()) > 1
+    alpha = "https://w3id.org/justicegraph/graph/testimony/t-alpha"
+    only = run(store, "query", "--format", "csv", f"SELECT DISTINCT ?g FROM NAMED <{alpha}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert only.stdout.splitlines() == ["g", alpha]
