@@ -102,10 +102,12 @@ def test_terms_the_other_components_rely_on_are_all_still_declared():
     """Loaders, shapes and queries are written against these names: never drop one."""
     graph = core()
     used = set()
-    for folder in ("shapes", "queries", "loaders"):
+    spellings = r'jg:([A-Za-z]+)|JG\.([A-Za-z]+)|JG \+ "([A-Za-z]+)"|jg\("([A-Za-z]+)"\)'
+    for folder in ("shapes", "queries", "loaders", "server", "justicegraph"):
         for path in (ROOT / folder).rglob("*"):
             if path.suffix in {".ttl", ".rq", ".py"}:
-                used |= set(re.findall(r"jg:([A-Za-z]+)", path.read_text(encoding="utf-8")))
+                for match in re.findall(spellings, path.read_text(encoding="utf-8")):
+                    used |= {name for name in match if name}
     declared = {str(s)[len(str(JG)):] for s in graph.subjects(RDF.type, None) if str(s).startswith(str(JG))}
     assert used and sorted(used - declared) == []
 
