@@ -51,6 +51,10 @@ def read_csv(path: Path, display: str, kind: str, errors: list[RecordError]) -> 
         errors.append(RecordError(display, line, None, None, "encoding",
                                   f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"))
         return []
+    if "\x00" in text:  # a NUL is never text: a binary or UTF-16 file, or a corrupted one
+        line = text[: text.index("\x00")].count("\n") + 1
+        errors.append(RecordError(display, line, None, None, "encoding", "NUL character: not a text file"))
+        return []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
