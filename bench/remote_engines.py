@@ -1,0 +1,197 @@
+"""Saved-query latency on the embedded store vs `oxigraph serve` vs Virtuoso, through the
+GraphStore interface (RemoteStore for the engines), on one synthetic dataset.
+
+    .venv/bin/python bench/remote_engines.py --people 40000        # ≈1M quads
+    .venv/bin/python bench/remote_engines.py --people 1000 --repeats 2   # quick
+
+Data comes from bench/pipeline.Scale (`justicegraph generate` + `justicegraph load` into an
+on-disk store, cached under bench/data/). The engines are loaded in bulk from the store's
+N-Quads (`oxigraph load`; Virtuoso `ld_dir`/`rdf_loader_run`). With ``--loader-load`` the
+records are also loaded into a second, empty Virtuoso through the loaders with SHACL
+validation (timed; that is the path `justicegraph --store sparql+http://… load` takes).
+Every saved query runs as the API runs it (public graphs, parameters bound), ``--repeats``
+times per engine; answers are compared across engines by row count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import queue
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import pipeline  # noqa: E402
+from mixes import Params  # noqa: E402
+
+from justicegraph import engines  # noqa: E402
+from justicegraph.namespaces import Minter  # noqa: E402
+from justicegraph.savedqueries import load_saved_queries  # noqa: E402
+from justicegraph.store import OxigraphStore  # noqa: E402
+
+ENTITY_PARAM = {"person": "victim", "entity": "victim", "speaker": "victim", "prison": "prison",
+                "event": "massacre", "conference": None, "organization": None, "place": "prison"}
+
+
+def values_for(query, params: Params) -> dict[str, str]:
+    """Parameter values that exist in the synthetic data (the defaults name 1988 records)."""
+    out = {}
+    for name, p in query.params.items():
+        kind = ENTITY_PARAM.get(name) if p.type == "entity" else None
+        if kind == "victim":
+            out[name] = params.victims[0]
+        elif kind == "prison":
+            out[name] = params.prisons[0]
+        elif kind == "massacre":
+            out[name] = "massacre-1988"
+    return out
+
+
+def run_one(store, q, values, repeats: int) -> dict:
+    times, count = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        try:
+            result = q.run(store, values, Minter())
+            count = 1 if type(result).__name__ == "QueryBoolean" else sum(1 for _ in result)
+        except TimeoutError:
+            return {"error": "stopped at the time limit"}
+        except Exception as exc:  # noqa: BLE001 — an engine's refusal is a result here
+            return {"error": str(exc).splitlines()[0][:120]}
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return {"rows": count, "median_ms": round(statistics.median(times) * 1000, 1),
+            "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))] * 1000, 1)}
+
+
+def _embedded_child(path: str, name: str, values: dict, repeats: int, out) -> None:
+    store = OxigraphStore(path, read_only=True)
+    out.put(run_one(store, load_saved_queries()[name], values, repeats))
+
+
+def measure(store, saved, params, repeats: int, limit: float, embedded_path: Path | None = None) -> dict[str, dict]:
+    """Each saved query ``repeats`` times. pyoxigraph cannot stop a query, so on the embedded
+    store each query runs in a child process that is killed at ``limit`` seconds."""
+    rows = {}
+    for name, q in sorted(saved.items()):
+        values = values_for(q, params)
+        if embedded_path is None:
+            rows[name] = run_one(store, q, values, repeats)
+        else:
+            out = multiprocessing.Queue()
+            child = multiprocessing.Process(target=_embedded_child, args=(str(embedded_path), name, values, repeats, out))
+            child.start()
+            try:
+                rows[name] = out.get(timeout=limit * repeats)
+            except queue.Empty:
+                rows[name] = {"error": "stopped at the time limit"}
+            child.kill()
+            child.join()
+        print(f"  {name}: {rows[name]}", flush=True)
+    return rows
+
+
+def start_oxigraph_loaded(nquads: Path, work: Path, limit: float):
+    shutil.rmtree(work / "oxigraph", ignore_errors=True)
+    location = work / "oxigraph" / "data"
+    started = time.perf_counter()
+    subprocess.run([engines.oxigraph_binary(), "load", "--location", str(location), "--file", str(nquads)],
+                   check=True, capture_output=True)
+    loaded = time.perf_counter() - started
+    return engines.start_oxigraph(work / "oxigraph", on_disk=True, timeout_s=limit), loaded
+
+
+def start_virtuoso_loaded(nquads: Path, work: Path, limit: float):
+    engine = engines.start_virtuoso(work / "virtuoso", max_rows=10_000_000, buffers=340_000, max_seconds=int(limit))
+    load_dir = work / "virtuoso" / "load"
+    load_dir.mkdir(exist_ok=True)
+    (load_dir / "data.nq").write_bytes(nquads.read_bytes())
+    started = time.perf_counter()
+    engine.isql(f"ld_dir('{load_dir}', 'data.nq', 'urn:justicegraph:unused');\nrdf_loader_run();\ncheckpoint;\n",
+                timeout=3600)
+    return engine, time.perf_counter() - started
+
+
+def loader_load(records: Path, work: Path) -> dict:
+    """The records through the loaders (with SHACL) into an empty Virtuoso."""
+    from justicegraph.loaders import load
+
+    engine = engines.start_virtuoso(work / "virtuoso-loader", max_rows=10_000_000, buffers=340_000, max_seconds=600)
+    try:
+        store = engine.open(query_timeout=600.0, store_update_timeout=3600.0)
+        started = time.perf_counter()
+        result = load(store, [records], dataset="synthetic", minter=Minter())
+        return {"seconds": round(time.perf_counter() - started, 1), "quads": result.inserted, "stored": len(store)}
+    except Exception as exc:  # noqa: BLE001 — reported, not hidden
+        return {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    finally:
+        engine.stop()
+
+
+def table(results: dict, engines_run: list[str]) -> str:
+    head = "| saved query | rows | " + " | ".join(f"{e} median / p95 ms" for e in engines_run) + " |"
+    lines = [head, "|" + "---|" * (2 + len(engines_run))]
+    for name in sorted(results[engines_run[0]]):
+        cells = [results[e].get(name, {}) for e in engines_run]
+        counts = {c.get("rows") for c in cells if "rows" in c}
+        shown = str(counts.pop()) if len(counts) == 1 else " / ".join(str(c.get("rows", "–")) for c in cells)
+        lines.append(f"| {name} | {shown} | " + " | ".join(
+            c["error"] if "error" in c else f"{c['median_ms']:g} / {c['p95_ms']:g}" for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=40_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--limit", type=float, default=60.0, help="Seconds one query may run (then it is stopped).")
+    parser.add_argument("--engines", default="embedded,oxigraph,virtuoso")
+    parser.add_argument("--loader-load", action="store_true", help="also load the records into Virtuoso through the loaders")
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    args = parser.parse_args(argv)
+    scale = pipeline.Scale(args.people, args.seed, args.data)
+    scale.build(lambda message: print(message, flush=True))
+    work = scale.dir / "work-remote"
+    work.mkdir(exist_ok=True)
+    params, saved = Params.from_records(scale.records), load_saved_queries()
+    report: dict = {"people": args.people, "quads": pipeline.store_size(scale.store), "load_s": {}, "latency": {}}
+    for name in args.engines.split(","):
+        print(f"== {name}", flush=True)
+        if name == "embedded":
+            report["latency"][name] = measure(None, saved, params, args.repeats, args.limit, scale.store)
+            continue
+        if name == "oxigraph":
+            engine, report["load_s"][name] = start_oxigraph_loaded(scale.all_nq, work, args.limit)
+        else:
+            engine, report["load_s"][name] = start_virtuoso_loaded(scale.all_nq, work, args.limit)
+        print(f"  bulk load: {report['load_s'][name]:.1f} s", flush=True)
+        store = engine.open(query_timeout=args.limit)
+        try:
+            report["latency"][name] = measure(store, saved, params, args.repeats, args.limit)
+        finally:
+            store.close()
+            engine.stop()
+    if args.loader_load:
+        print("== virtuoso through the loaders", flush=True)
+        report["virtuoso_loader_load"] = loader_load(scale.records, work)
+    names = [n for n in args.engines.split(",") if n in report["latency"]]
+    print(json.dumps({k: v for k, v in report.items() if k != "latency"}, indent=1))
+    print(table(report["latency"], names))
+    out = HERE / "results" / f"remote-engines-p{args.people}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
