@@ -43,8 +43,9 @@ def query_dataset(**kwargs) -> dict:
     """Dataset keyword arguments for ``store().query`` limited to what this caller may see."""
     s = settings()
     exclude = () if s.include_inferred else (s.minter.inferred_graph,)
+    endpoint = current_app.extensions.get("justicegraph.endpoint")
     return access.dataset(
-        store().graphs(),
+        endpoint.graphs() if endpoint is not None else store().graphs(),  # cached per snapshot
         restricted_ok=can_read_restricted(),
         union=s.union_default_graph,
         exclude=exclude,

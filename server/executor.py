@@ -219,8 +219,9 @@ class InlineExecutor:
     def run(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]]:
         deadline = time.monotonic() + timeout
         messages: list[tuple] = []
-        engine: Any = self.store_getter()
-        run_job(job, getattr(engine, "engine", engine), messages.append)
+        store: Any = self.store_getter()
+        # pyoxigraph's own Store when there is one (base IRI, fast paths); else the GraphStore.
+        run_job(job, getattr(store, "engine", store), messages.append)
         if time.monotonic() > deadline:
             raise QueryTimeout()
         first = messages[0]

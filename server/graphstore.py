@@ -90,12 +90,12 @@ def _get(target: str | None) -> Response:
     if target is None:
         visible = [g for g in endpoint().graphs() if _may_see(g)]
         items = (q for g in [ox.DefaultGraph(), *map(ox.NamedNode, visible)]
-                 for q in store.engine.quads_for_pattern(None, None, None, g))
+                 for q in protocol_write.graph_quads(store, g))
     else:
         if not _exists(target):
             raise ApiError(404, f"No graph <{target}> in this store.")
         items = (ox.Triple(q.subject, q.predicate, q.object)
-                 for q in store.engine.quads_for_pattern(None, None, None, _graph_term(target)))
+                 for q in protocol_write.graph_quads(store, _graph_term(target)))
     chunks: list[bytes] = []
     write_rdf(fmt.name, items, chunks.append, context.settings() and _prefixes())
     response = Response(b"".join(chunks), content_type=fmt.content_type)
@@ -164,9 +164,8 @@ def _write(target: str | None, *, replace: bool) -> Response:
     started = dt.datetime.now(dt.UTC)
     with ep.write_session() as primary:
         reader = ep.store()
-        existed = _exists(target) if target != DEFAULT else bool(next(
-            iter(reader.engine.quads_for_pattern(None, None, None, graph)), None))
-        old = set(reader.engine.quads_for_pattern(None, None, None, graph))
+        old = set(protocol_write.graph_quads(reader, graph))
+        existed = _exists(target) if target != DEFAULT else bool(old)
         new_set = set(new)
         change = Change(added=[q for q in new_set if q not in old],
                         removed=[q for q in old if q not in new_set] if replace else [],
@@ -200,7 +199,7 @@ def _delete(target: str | None) -> Response:
         if not _exists(target):
             raise ApiError(404, f"No graph <{target}> in this store.")
         graph = _graph_term(target)
-        change = Change(removed=list(reader.engine.quads_for_pattern(None, None, None, graph)),
+        change = Change(removed=protocol_write.graph_quads(reader, graph),
                         dropped=[target] if target != DEFAULT else [])
         prov = protocol_write.provenance(change, reader, body_checksum=protocol_write.checksum(b""),
                                          description="Graph Store Protocol DELETE", started=started)

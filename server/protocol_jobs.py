@@ -31,7 +31,15 @@ def dataset_kwargs(dataset: dict) -> dict[str, Any]:
     return kwargs
 
 
-def run_job(job: dict, store: ox.Store, emit: Emit) -> None:
+def execute(store, text: str, base: str | None, dataset: dict):
+    """Run a query on a pyoxigraph Store, or on any GraphStore (e.g. a remote engine)."""
+    if isinstance(store, ox.Store):
+        return store.query(text, base_iri=base, **dataset_kwargs(dataset))
+    kwargs = dataset_kwargs(dataset)
+    return store.query(text, union=kwargs.pop("use_default_graph_as_union", False), **kwargs)
+
+
+def run_job(job: dict, store, emit: Emit) -> None:
     try:
         if job["kind"] == "query":
             _query(job, store, emit)
@@ -47,7 +55,7 @@ def run_job(job: dict, store: ox.Store, emit: Emit) -> None:
 
 
 def _query(job: dict, store: ox.Store, emit: Emit) -> None:
-    result = store.query(job["query"], base_iri=job.get("base"), **dataset_kwargs(job["dataset"]))
+    result = execute(store, job["query"], job.get("base"), job["dataset"])
     cap = job["row_cap"]
     if isinstance(result, ox.QueryBoolean):
         fmt = job["results_format"]
@@ -89,13 +97,17 @@ def _take(iterator, cap: int, convert) -> tuple[list, bool]:
 def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
     """Run an update on an in-memory copy of the store and report the change it makes."""
     copy = ox.Store()
-    copy.bulk_extend(store)
-    before_graphs = set(store.named_graphs())
+    if isinstance(store, ox.Store):
+        before = set(store)
+        before_graphs = set(store.named_graphs())
+    else:  # any GraphStore
+        before = set(store.quads())
+        before_graphs = {ox.NamedNode(g) for g in store.graphs()}
+    copy.bulk_extend(before)
     for graph in before_graphs:
         copy.add_graph(graph)
     copy.update(job["update"], base_iri=job.get("base"))
     after = set(copy)
-    before = set(store)
     after_graphs = set(copy.named_graphs())
     change = {
         "removed": [q for q in before if q not in after],

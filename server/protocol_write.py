@@ -184,7 +184,7 @@ def _remaining_context(change: Change, reader) -> list[ox.Quad]:
         if not isinstance(s, ox.NamedNode) or s in added_subjects or s in seen:
             continue
         seen.add(s)
-        for candidate in reader.engine.quads_for_pattern(s, None, None, None):
+        for candidate in subject_quads(reader, s):
             if candidate not in gone and not (isinstance(candidate.graph_name, ox.NamedNode)
                                               and candidate.graph_name.value in change.dropped):
                 out.append(candidate)
@@ -192,18 +192,34 @@ def _remaining_context(change: Change, reader) -> list[ox.Quad]:
     return out
 
 
+def graph_quads(store, graph) -> list[ox.Quad]:
+    """Quads of one graph (ox.DefaultGraph or ox.NamedNode) of any GraphStore."""
+    if hasattr(store, "engine"):
+        return list(store.engine.quads_for_pattern(None, None, None, graph))
+    if isinstance(graph, ox.NamedNode):
+        return list(store.quads(graph.value))
+    return [q for q in store.quads() if isinstance(q.graph_name, ox.DefaultGraph)]
+
+
+def subject_quads(store, subject: ox.NamedNode):
+    if hasattr(store, "engine"):
+        return store.engine.quads_for_pattern(subject, None, None, None)
+    rows = store.query(f"SELECT ?p ?o ?g WHERE {{ {{ GRAPH ?g {{ {subject} ?p ?o }} }} UNION {{ {subject} ?p ?o }} }}")
+    return (ox.Quad(subject, r["p"], r["o"], r["g"] or ox.DefaultGraph()) for r in rows)
+
+
 def apply(primary, change: Change, prov: list[ox.Quad]) -> None:
     """Write the change. Without blank nodes it is one SPARQL Update (one transaction);
     blank nodes must keep their identity, so then the quads go through the store API (the
     session is exclusive and readers only see the snapshot published after it)."""
-    engine = primary.engine
+    engine = getattr(primary, "engine", None)
     insert = change.added + prov
     dropped = set(change.dropped)
     removed = [q for q in change.removed
                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in dropped)]
     has_bnodes = any(isinstance(t, ox.BlankNode) for q in removed + insert
                      for t in (q.subject, q.object))
-    if not has_bnodes:
+    if not has_bnodes or engine is None:
         primary.apply(drop_graphs=change.dropped, delete=removed, insert=insert)
     else:
         for g in change.dropped:
@@ -211,7 +227,7 @@ def apply(primary, change: Change, prov: list[ox.Quad]) -> None:
         for quad in removed:
             engine.remove(quad)
         engine.extend(insert)
-    for g in change.created:
+    for g in change.created if engine is not None else ():
         engine.add_graph(ox.NamedNode(g))
 
 
