@@ -7,7 +7,8 @@ graphs and the ontology:
   is used with (through sub-properties, inverses and symmetry) — with the triple and the
   graph that gives it; two types under disjoint classes are a contradiction;
 - literals outside the datatype range of their property;
-- two values of a functional datatype property.
+- two values of a functional datatype property;
+- an irreflexive property used reflexively, an asymmetric one both ways.
 
 What these miss is found by ablation in ``reasoning.py`` (HermiT on parts of the data).
 """
@@ -64,6 +65,19 @@ SELECT DISTINCT ?s ?p ?o1 ?o2 WHERE {
   FILTER(STR(?o1) < STR(?o2))
 }"""
 
+_CHARACTERISTICS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?s ?p ?o ?g1 ?g2 ?kind WHERE {
+  { GRAPH <urn:x-justicegraph:ontology> { ?p a owl:IrreflexiveProperty }
+    GRAPH ?g1 { ?s ?p ?s } BIND(?s AS ?o) BIND(?g1 AS ?g2) BIND("irreflexive" AS ?kind) }
+  UNION
+  { GRAPH <urn:x-justicegraph:ontology> { ?p a owl:AsymmetricProperty }
+    GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?o ?p ?s } FILTER(STR(?s) < STR(?o)) BIND("asymmetric" AS ?kind) }
+  UNION
+  { GRAPH <urn:x-justicegraph:ontology> { ?p a owl:AsymmetricProperty . { ?p owl:inverseOf ?q } UNION { ?q owl:inverseOf ?p } }
+    GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?q ?o } BIND("asymmetric" AS ?kind) }
+}"""
+
 _INTEGERS = {str(XSD[n]) for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                    "positiveInteger", "nonPositiveInteger", "negativeInteger",
                                    "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
@@ -86,7 +100,21 @@ def diagnostics_store(quads, ontology: Graph) -> ox.Store:
 
 
 def explain(store: ox.Store, ontology: Graph) -> list[Finding]:
-    return disjointness(store, ontology) + data_ranges(store) + functional_values(store)
+    return disjointness(store, ontology) + data_ranges(store) + functional_values(store) + characteristics(store)
+
+
+def characteristics(store: ox.Store) -> list[Finding]:
+    """Irreflexive properties used reflexively; asymmetric ones both ways (or with their inverse)."""
+    findings = []
+    for r in store.query(_CHARACTERISTICS):
+        s, p, o = _term(r["s"]), _short(r["p"].value), _term(r["o"])
+        if r["kind"].value == "irreflexive":
+            text = f"{s} {p} {s} (graph <{r['g1'].value}>): nothing is {p} itself (owl:IrreflexiveProperty)"
+        else:
+            text = (f"{s} {p} {o} (graph <{r['g1'].value}>), and the converse is stated too (graph "
+                    f"<{r['g2'].value}>): {p} cannot hold both ways (owl:AsymmetricProperty)")
+        findings.append(Finding((s, o) if s != o else (s,), text))
+    return findings
 
 
 def disjointness(store: ox.Store, ontology: Graph) -> list[Finding]:

@@ -135,6 +135,7 @@ CONTRADICTIONS = {
     "sibling-prison.trig": ("north-prison", ["jg:siblingOf", "range jg:Person", "jg:Place"]),
     "event-organisation.trig": ("wave", ["jg:Organization", "jg:Event", "disjoint"]),
     "two-agents.trig": ("p-ana", ["functional", "jg:agent", "<" + ID + "tribunal>", "jg:Person"]),
+    "own-parent.trig": ("bo", ["jg:parentOf", "<" + ID + "cy>", "owl:AsymmetricProperty"]),
 }
 
 
