@@ -167,12 +167,13 @@ def walk(doc, display: str, errors: list[RecordError]) -> list[Record]:
         errors.append(RecordError(display, None, None, None, "structure",
                                   "the document must map kinds (sources, people, …) to lists of records"))
         return records
+    seen: set[int] = set()  # YAML aliases repeat one object: a record may appear only once
     for kind, items in doc.items():
-        _visit_list(str(kind), items, str(kind), {}, display, errors, records, getattr(doc, "line", None))
+        _visit_list(str(kind), items, str(kind), {}, display, errors, records, getattr(doc, "line", None), seen)
     return records
 
 
-def _visit_list(kind, items, path, inherited, display, errors, records, line) -> None:
+def _visit_list(kind, items, path, inherited, display, errors, records, line, seen) -> None:
     if kind not in KINDS:
         errors.append(RecordError(display, line, path, None, "unknown-kind",
                                   f"unknown kind {kind!r} (kinds: {', '.join(KINDS)})"))
@@ -181,16 +182,20 @@ def _visit_list(kind, items, path, inherited, display, errors, records, line) ->
         errors.append(RecordError(display, line, path, None, "structure", f"{kind} must be a list of records"))
         return
     for i, item in enumerate(items):
-        _visit(kind, item, f"{path}[{i}]", inherited, display, errors, records, line)
+        _visit(kind, item, f"{path}[{i}]", inherited, display, errors, records, line, seen)
 
 
-def _visit(kind, item, path, inherited, display, errors, records, parent_line) -> None:
+def _visit(kind, item, path, inherited, display, errors, records, parent_line, seen) -> None:
     line = getattr(item, "line", None) if isinstance(item, dict) else parent_line
     if display.endswith(".json"):
         line = None  # JSON records are named by their path
     if not isinstance(item, dict):
         errors.append(RecordError(display, line, path, None, "structure", "a record must be a mapping of fields"))
         return
+    if id(item) in seen:  # an alias: refusing it also stops "billion laughs" expansion
+        errors.append(RecordError(display, line, path, None, "structure", "a record repeated through a YAML alias"))
+        return
+    seen.add(id(item))
     values: dict[str, Value] = {}
     children = []
     for key, value in item.items():
@@ -210,7 +215,7 @@ def _visit(kind, item, path, inherited, display, errors, records, parent_line) -
     records.append(record)
     for child_kind, items in children:
         _visit_list(child_kind, items, f"{path}.{child_kind}", _defaults(kind, child_kind, values),
-                    display, errors, records, line)
+                    display, errors, records, line, seen)
 
 
 def _defaults(kind: str, child_kind: str, values: dict[str, Value]) -> dict[str, Value]:
@@ -235,8 +240,7 @@ def _value(value):
     if isinstance(value, int | float | str):
         return str(value).strip() or None
     if isinstance(value, list):
-        items = [_value(v) for v in value]
-        if any(v is _INVALID or isinstance(v, list) for v in items):
-            return _INVALID
-        return [v for v in items if v is not None]
+        if not all(v is None or isinstance(v, bool | int | float | str) for v in value):
+            return _INVALID  # only flat lists of values (never recurse: aliases can nest deeply)
+        return [v for v in map(_value, value) if v is not None]
     return _INVALID

@@ -184,3 +184,18 @@ def test_missing_path_and_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(LoadError, match="no records found"):
         load(OxigraphStore(None), [tmp_path / "empty"])
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
+    folder = tmp_path / "bomb"
+    folder.mkdir()
+    lines = ["a0: &a0 {id: x, label: X, kind: prison, alt_labels: [a, b]}"]
+    for i in range(1, 25):
+        lines.append(f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}]")
+    lines.append("places: [*a0, *a0, {id: y, label: Y, kind: prison, alt_labels: *a24}]")
+    lines.append("people: *a24")
+    (folder / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load(OxigraphStore(None), [folder])  # 3^24 records if expanded: must not be
+    assert any(e.rule in ("structure", "unknown-kind") for e in info.value.errors)
+    assert len(info.value.errors) < 100
