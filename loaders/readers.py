@@ -141,6 +141,9 @@ def read_json(path: Path, display: str, errors: list[RecordError]) -> list[Recor
     except json.JSONDecodeError as exc:
         errors.append(RecordError(display, exc.lineno, None, None, "json", f"not valid JSON: {exc.msg}"))
         return []
+    except RecursionError:
+        errors.append(RecordError(display, None, None, None, "json", "nested too deeply"))
+        return []
     return walk(doc, display, errors)
 
 
@@ -149,6 +152,9 @@ def read_yaml(path: Path, display: str, errors: list[RecordError]) -> list[Recor
         doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_LineLoader)  # noqa: S506 - BaseLoader subclass
     except UnicodeDecodeError as exc:
         errors.append(RecordError(display, None, None, None, "encoding", f"not UTF-8 text: {exc.reason}"))
+        return []
+    except RecursionError:
+        errors.append(RecordError(display, None, None, None, "yaml", "nested too deeply"))
         return []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

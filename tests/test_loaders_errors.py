@@ -199,3 +199,13 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
         load(OxigraphStore(None), [folder])  # 3^24 records if expanded: must not be
     assert any(e.rule in ("structure", "unknown-kind") for e in info.value.errors)
     assert len(info.value.errors) < 100
+
+
+def test_deeply_nested_documents_are_refused(tmp_path):
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    (folder / "deep.json").write_text('{"places": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    (folder / "deep.yaml").write_text("places: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load(OxigraphStore(None), [folder])
+    assert {e.rule for e in info.value.errors} <= {"json", "yaml", "structure"}
