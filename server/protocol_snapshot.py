@@ -43,16 +43,24 @@ class SnapshotStore:
         self._reader_key: tuple | None = None
         self._graphs: list[str] | None = None
         self._mutex = threading.Lock()
+        self._current: tuple | None = None
 
     # --- readers ------------------------------------------------------------------------
     def current(self) -> Path:
-        """The directory of the newest committed snapshot (made on first use)."""
+        """The directory of the newest committed snapshot (made on first use). The pointer
+        is read again only when its inode/mtime/size changed (one stat per call)."""
+        key = self._key()
+        cached = self._current
+        if key is not None and cached is not None and cached[0] == key:
+            return cached[1]
         try:
             name = self.pointer.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             self.publish()
             name = self.pointer.read_text(encoding="utf-8").strip()
-        return self.snapshots / name
+        path = self.snapshots / name
+        self._current = (key, path) if key is not None else None
+        return path
 
     def _key(self) -> tuple | None:
         try:
