@@ -23,8 +23,39 @@ FORMATS = {
 }
 
 
+# JSON-LD deeper than this is refused before parsing: pyoxigraph's JSON-LD parser takes time
+# quadratic in the nesting depth (1,000 levels: 1.5 s; 50,000: hours).
+MAX_JSONLD_DEPTH = 100
+
+
+def json_depth(data: bytes) -> int:
+    """Deepest nesting of objects and arrays in JSON text (strings skipped), in one pass."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
 def read_rdf(path: Path, display: str, minter: Minter, dataset: str, errors: list[RecordError]) -> list[ox.Quad]:
     fmt = FORMATS[path.suffix.lower()]
+    if fmt == ox.RdfFormat.JSON_LD and json_depth(path.read_bytes()) > MAX_JSONLD_DEPTH:
+        errors.append(RecordError(display, None, None, None, "rdf-syntax",
+                                  f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels"))
+        return []
     default = ox.NamedNode(minter.import_graph(dataset) if hasattr(minter, "import_graph")
                            else f"{minter.base}graph/import/{dataset}")
     try:

@@ -161,3 +161,11 @@ def test_rdfxml_external_entity_is_not_resolved(tmp_path, loopback):
         pass  # refused: fine
     assert not any("TOP-SECRET" in str(q) for q in store.quads())
     assert _Recorder.requests == []
+
+
+def test_deep_jsonld_is_refused_before_parsing(tmp_path):
+    # pyoxigraph's JSON-LD parser is quadratic in depth: 50,000 levels would take hours
+    path = tmp_path / "deep.jsonld"
+    path.write_text('{"@id": "urn:x", "urn:p": ' + '{"urn:p": ' * 50_000 + "1" + "}" * 50_000 + "}", encoding="utf-8")
+    with pytest.raises(LoadError, match="nested deeper than 100 levels"):
+        load(OxigraphStore(None), [path])
