@@ -36,7 +36,8 @@ def run_load(records: Path, store: Path, dataset: str, profile: Path | None = No
 def load_numbers(loaded: dict) -> dict:
     return {"pipeline_load_s": loaded["seconds"], "triples": loaded["quads"], "records": loaded["records"],
             "pipeline_triples_per_s": round(loaded["inserted"] / loaded["seconds"]),
-            "pipeline_peak_rss_mb": loaded["peak_rss_mb"], "pipeline_stages_s": loaded["stages"]}
+            "pipeline_peak_rss_mb": loaded["peak_rss_mb"], "pipeline_stages_s": loaded["stages"],
+            "pipeline_warmup_s": loaded.get("warmup_s")}
 
 
 def store_size(path: Path) -> int:
