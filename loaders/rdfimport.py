@@ -8,6 +8,7 @@ document loader is set) and RDF/XML external entities are not resolved.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -50,8 +51,40 @@ def json_depth(data: bytes) -> int:
     return deepest
 
 
+_ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s]+)\s+(\"[^\"]*\"|'[^']*'|[^>]*)\s*>")
+MAX_ENTITY_LENGTH = 1000
+
+
+def xml_entities_problem(data: bytes) -> str | None:
+    """Why RDF/XML's entity declarations are unsafe, or None. Entities that only abbreviate
+    (``<!ENTITY owl "http://www.w3.org/2002/07/owl#">``, as ontology editors write) are fine;
+    external ones (SYSTEM/PUBLIC), parameter entities and entities built from other entities
+    (the "billion laughs", which hangs pyoxigraph's RDF/XML parser) are refused."""
+    if b"<!ENTITY" not in data:
+        return None
+    for match in _ENTITY.finditer(data):
+        parameter, name, value = match.groups()
+        label = name.decode("utf-8", "replace")
+        if parameter:
+            return f"parameter entity {label!r} is not allowed"
+        if not value.startswith((b'"', b"'")):
+            return f"external entity {label!r} is not allowed; nothing is fetched or read"
+        if b"&" in value or b"%" in value:
+            return f"entity {label!r} refers to other entities (entity expansion is not allowed)"
+        if len(value) > MAX_ENTITY_LENGTH:
+            return f"entity {label!r} is longer than {MAX_ENTITY_LENGTH} characters"
+    if data.count(b"<!ENTITY") != len(_ENTITY.findall(data)):
+        return "an entity declaration could not be read"
+    return None
+
+
 def read_rdf(path: Path, display: str, minter: Minter, dataset: str, errors: list[RecordError]) -> list[ox.Quad]:
     fmt = FORMATS[path.suffix.lower()]
+    if fmt == ox.RdfFormat.RDF_XML:
+        problem = xml_entities_problem(path.read_bytes())
+        if problem:
+            errors.append(RecordError(display, None, None, None, "xml-entity", problem))
+            return []
     if fmt == ox.RdfFormat.JSON_LD and json_depth(path.read_bytes()) > MAX_JSONLD_DEPTH:
         errors.append(RecordError(display, None, None, None, "rdf-syntax",
                                   f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels"))

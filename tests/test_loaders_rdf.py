@@ -169,3 +169,30 @@ def test_deep_jsonld_is_refused_before_parsing(tmp_path):
     path.write_text('{"@id": "urn:x", "urn:p": ' + '{"urn:p": ' * 50_000 + "1" + "}" * 50_000 + "}", encoding="utf-8")
     with pytest.raises(LoadError, match="nested deeper than 100 levels"):
         load(OxigraphStore(None), [path])
+
+
+def test_xml_entity_expansion_is_refused(tmp_path):
+    # nested entities (the "billion laughs") hang pyoxigraph's RDF/XML parser: refused first
+    entities = ['<!ENTITY a0 "lol">'] + [f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)]
+    path = tmp_path / "laughs.rdf"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE rdf:RDF [' + "".join(entities) + ']>'
+                    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="urn:ex:">'
+                    '<rdf:Description rdf:about="urn:x"><ex:p>&a9;</ex:p></rdf:Description></rdf:RDF>', encoding="utf-8")
+    with pytest.raises(LoadError, match="refers to other entities"):
+        load(OxigraphStore(None), [path])
+
+
+def test_abbreviating_xml_entities_are_fine(tmp_path):
+    path = tmp_path / "onto.rdf"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY jg "https://w3id.org/justicegraph/ontology#">\n'
+                    ' <!ENTITY skos "http://www.w3.org/2004/02/skos/core#">\n]>\n'
+                    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                    'xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#" xmlns:skos="&skos;" xmlns:jg="&jg;">'
+                    '<rdf:Description rdf:about="https://w3id.org/justicegraph/id/place-r">'
+                    '<rdf:type rdf:resource="&jg;Place"/><jg:recordId>place-r</jg:recordId>'
+                    '<skos:prefLabel xml:lang="en">Place R</skos:prefLabel><rdfs:label xml:lang="en">Place R</rdfs:label>'
+                    '</rdf:Description></rdf:RDF>', encoding="utf-8")
+    store = OxigraphStore(None)
+    load(store, [path])
+    assert bool(store.query("ASK { GRAPH ?g { <https://w3id.org/justicegraph/id/place-r> a "
+                            "<https://w3id.org/justicegraph/ontology#Place> } }"))
