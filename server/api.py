@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -20,7 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from justicegraph import savedqueries
 
 from . import context, entity
-from .search import SearchIndexes, label_rows, norm, store_fingerprint
+from .search import SearchIndexes, label_rows, store_fingerprint
 
 bp = Blueprint("api", __name__)
 
@@ -101,6 +102,13 @@ def answer_saved_query(name: str, offers: list[str], forced: str | None = None) 
     if chosen is None:
         return error(406, "None of the media types in the Accept header is offered here.", {"offered": offers})
     values = {k: v for k, v in request.args.items()}
+    strict = offers is API_OFFERS  # the form sends emptied fields (= default); the API does not
+    repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
+    empty = sorted(k for k, v in values.items() if v == "") if strict else []
+    if repeated or empty:
+        which = (repeated or empty)[0]
+        problem = "is given more than once" if repeated else "is empty (leave it out to use the default)"
+        return error(400, f"parameter {which!r} {problem}")
     try:
         variables, rows, truncated = run_saved(query, values)
     except savedqueries.ParamError as exc:
@@ -175,8 +183,9 @@ def render_form(query, values, answer, message, status) -> Response:
         variables, rows, truncated = answer
         table = {"variables": variables, "truncated": truncated,
                  "rows": [[names.term(row[v]) if v in row else None for v in variables] for row in rows]}
+    given = urlencode({k: v for k, v in values.items() if v != ""})
     html = render_template("saved_query.html", query=describe(query), values=values, table=table,
-                           message=message, text=query.text)
+                           message=message, text=query.text, query_string="?" + given if given else "")
     response = Response(html, status=status, mimetype=HTML)
     response.vary.add("Accept")
     return response
@@ -245,8 +254,8 @@ def api_search():
     kind = request.args.get("type") or None
     if kind is not None and not re.fullmatch(r"[A-Za-z]+", kind):
         return error(400, "type must be a class name of the ontology, e.g. Person or Prison")
-    if not norm(q):
-        return error(400, "q must contain at least one letter or digit")
+    if not q:
+        return error(400, "q (the name to look for) is required")
     return jsonify({"q": q, "results": run_search(q, limit, kind)})
 
 
@@ -257,10 +266,18 @@ def openapi():
     return jsonify(openapi_document(list(saved_queries().values()), request.host_url.rstrip("/")))
 
 
+# Absolute http(s) IRIs this API accepts: host, path, optional query and fragment, ASCII
+# (percent-encode anything else). Narrower than RFC 3987 so that the schema never promises
+# what the parser refuses.
+_CHARS = r"\-A-Za-z0-9._~!$&'()*+,;=:@/"
+_PCT = r"%[0-9A-Fa-f]{2}"
+HTTP_IRI = (rf"https?://[A-Za-z0-9.-]+(/([{_CHARS}]|{_PCT})*)?(\?([{_CHARS}?]|{_PCT})*)?"
+            rf"(#([{_CHARS}?]|{_PCT})*)?")
 PARAM_SCHEMAS = {
-    "entity": {"type": "string", "pattern": r"^([a-z0-9][a-z0-9-]{0,127}|https?://\S+)$"},
-    "iri": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$"},
-    "string": {"type": "string"},
+    # values are stripped of surrounding white space before they are read (savedqueries)
+    "entity": {"type": "string", "pattern": rf"^\s*([a-z0-9][a-z0-9-]{{0,127}}|{HTTP_IRI})\s*$"},
+    "iri": {"type": "string", "pattern": rf"^\s*{HTTP_IRI}\s*$"},
+    "string": {"type": "string", "minLength": 1},
     "integer": {"type": "integer"},
     "decimal": {"type": "number"},
     "date": {"type": "string", "format": "date"},
@@ -281,10 +298,14 @@ def _content(*types, schema=None) -> dict:
     return {t: {"schema": schema if (schema and "json" in t) else (OBJECT if "json" in t else TEXT)} for t in types}
 
 
-def _errors(*statuses) -> dict:
+def _errors(*statuses, html: bool = False) -> dict:
+    """Error answers: the JSON error shape, and for pages also an HTML error page."""
     described = {400: "Bad parameter value", 404: "Not found", 406: "No acceptable representation",
                  413: "Query text too long", 429: "Too many requests"}
-    return {str(s): {"description": described[s], "content": _content(JSON, schema=ERROR_SCHEMA)} for s in statuses}
+    content = _content(JSON, schema=ERROR_SCHEMA)
+    if html:
+        content[HTML] = {"schema": TEXT}
+    return {str(s): {"description": described[s], "content": content} for s in statuses}
 
 
 def _op(summary, responses, params=(), description=None, tags=("pages",)) -> dict:
@@ -301,6 +322,10 @@ def _query_param(name, schema, description="", required=False) -> dict:
 def _path_param(name, pattern, description) -> dict:
     return {"name": name, "in": "path", "required": True, "description": description,
             "schema": {"type": "string", "pattern": pattern}}
+
+
+def _or_empty(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
 
 
 RDF_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml",
@@ -322,10 +347,10 @@ def openapi_document(queries, server: str) -> dict:
         "/search.json": _op("Search results as JSON", {**json_twin, **_errors(413)}, [_query_param("q", TEXT)]),
         "/id/{id}": _op("Dereference an entity IRI ({base}id/{id})", {
             "200": {"description": "The entity: HTML, page JSON or RDF by Accept or suffix",
-                    "content": _content(HTML, JSON, *RDF_TYPES)}, **_errors(404, 406)}, [ident]),
+                    "content": _content(HTML, JSON, *RDF_TYPES)}, **_errors(404, 406, html=True)}, [ident]),
         "/graph/{path}": _op("Dereference a graph IRI: its provenance description", {
             "200": {"description": "The graph's provenance", "content": _content(HTML, JSON, *RDF_TYPES)},
-            **_errors(404, 406)}, [graph]),
+            **_errors(404, 406, html=True)}, [graph]),
         "/query": _op("The query editor (YASGUI)", page),
         "/query.json": _op("The query editor's configuration: endpoint, prefixes, examples", json_twin),
         "/ontology": _op("The ontology: HTML documentation, Turtle, RDF/XML, N-Triples, JSON-LD", {
@@ -343,7 +368,8 @@ def openapi_document(queries, server: str) -> dict:
             **_errors(400, 413, 429)}, [
             _query_param("q", {"type": "string", "minLength": 1}, "Name in any spelling or script", True),
             _query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
-            _query_param("type", {"type": "string", "pattern": "^[A-Za-z]+$"}, "Class name, e.g. Person")],
+            _query_param("type", {"type": "string", "pattern": "^[A-Za-z]*$"}, "Class name, e.g. Person "
+                         "(empty: any class)")],
             tags=("search",)),
         "/api/queries": _op("The saved queries and their parameters", {
             "200": {"description": "List", "content": _content(JSON)}, **_errors(429)}, tags=("saved queries",)),
@@ -356,8 +382,10 @@ def openapi_document(queries, server: str) -> dict:
                                                                          schema=RESULTS_SCHEMA)}}
         paths[f"/api/queries/{q.name}"] = _op(q.title, {**answers, **_errors(400, 406, 429)}, params,
                                               q.description, ("saved queries",))
-        paths[f"/queries/{q.name}"] = _op(q.title + " (form)", {**answers, **_errors(400, 406)}, params,
-                                          q.description, ("saved queries",))
+        # The form sends every field; an emptied field means "the default".
+        form_params = [{**p, "schema": _or_empty(p["schema"])} for p in params]
+        paths[f"/queries/{q.name}"] = _op(q.title + " (form)", {**answers, **_errors(400, 406, html=True)},
+                                          form_params, q.description, ("saved queries",))
     return {"openapi": "3.0.3",
             "info": {"title": "justicegraph pages and API", "version": "1",
                      "description": "Linked-data pages, saved queries and search over the justicegraph "

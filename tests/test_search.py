@@ -75,6 +75,7 @@ def test_api_search_finds_every_spelling(client):  # noqa: F811
 def test_api_search_type_filter_and_errors(client):  # noqa: F811
     only_prisons = client.get("/api/search?q=prison&type=Prison").get_json()["results"]
     assert {h["iri"] for h in only_prisons} == {BASE + "id/gohardasht-prison", BASE + "id/ghezelhesar-prison"}
+    assert client.get("/api/search?q=%C2%A8,;").get_json()["results"] == []  # nothing left to look for
     for bad in ("/api/search", "/api/search?q=", "/api/search?q=x&limit=0", "/api/search?q=x&limit=many",
                 "/api/search?q=x&type=a:b"):
         response = client.get(bad)
