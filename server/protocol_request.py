@@ -64,6 +64,8 @@ def parse_request() -> ProtocolRequest:
                                 "takes using-graph-uri and using-named-graph-uri.")
         return ProtocolRequest("update", updates[0], using_graphs=dataset["using-graph-uri"],
                                using_named=dataset["using-named-graph-uri"], format=fmt)
+    if request.method == "POST":
+        raise ApiError(400, "A POST to /sparql must carry a 'query' or an 'update'.")
     return ProtocolRequest(None, format=fmt)
 
 

@@ -125,3 +125,12 @@ def test_rdflib_sparqlupdatestore_without_token_is_refused(server):
     with pytest.raises(HTTPError) as refused:
         store.update(f"INSERT DATA {{ <{EX}x> <{EX}y> 1 }}")
     assert refused.value.code == 401
+
+
+def test_cors_with_any_origin_never_allows_credentials(server):
+    import requests
+
+    r = requests.get(server.url + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://x.example"},
+                     timeout=30)
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in r.headers
