@@ -204,3 +204,12 @@ def test_quads_are_built_without_blank_nodes(loaded):
         if q.graph_name.value in (M.ontology_graph,):
             continue
         assert not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode), q
+
+
+def test_another_base(tmp_path):
+    minter = Minter("http://example.org/jg/")
+    store = OxigraphStore(None)
+    result = load(store, [copy_fixture(tmp_path)], minter=minter)
+    assert minter.testimony_graph("t-alpha") in store.graphs()
+    assert not any("w3id.org/justicegraph/id/" in str(q) or "w3id.org/justicegraph/graph/" in str(q) for q in store.quads())
+    assert result.load.startswith("http://example.org/jg/load/")
