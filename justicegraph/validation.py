@@ -112,7 +112,7 @@ def validate_quads(
     minter = minter or Minter()
     quads = list(quads)
     graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
-    focus: set[str] | None = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)} | graphs
+    focus: set | None = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)} | graphs
     context: list[ox.Quad] = []
     if store is not None:
         # the ontology and vocabularies come from the package (background), not the store
@@ -127,9 +127,9 @@ def validate_quads(
     convert = _Converter()
     union.addN((*convert.triple(q), union) for q in (*quads, *context))
     if not {q.subject.value for q in context if isinstance(q.subject, ox.NamedNode)} - focus:
-        # nothing from the store needs shielding: skip pyshacl's focus filter, which
-        # compares every target with every focus node (quadratic)
-        focus = None
+        focus = None  # nothing from the store to leave out of the results
+    else:
+        focus |= {BNode(q.subject.value) for q in quads if isinstance(q.subject, ox.BlankNode)}
     return _run(union, graphs, minter, focus)
 
 
@@ -143,7 +143,7 @@ def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> Validat
     _add_access_markers(union)
     focus = None
     if focus_nodes is not None:
-        focus = [URIRef(n) for n in focus_nodes]
+        focus = [n if isinstance(n, BNode) else URIRef(n) for n in focus_nodes]
         if not focus:  # pyshacl reads an empty list as "everything"
             return ValidationReport(True, [], "Validation Report\nConforms: True\n", _empty_report())
     ill_typed = _remove_ill_typed(union, None if focus is None else set(focus))

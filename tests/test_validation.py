@@ -179,3 +179,16 @@ def test_ill_typed_literals_are_violations_not_crashes():
     assert not report.conforms
     assert [r for r in report.violations if "'summer' is not a valid date" in r["message"] and r["focus"] == ID + "arrest-a"]
     assert "ill-typed" in report.text and "sh:ValidationResult" in report.to_turtle()
+
+
+def test_blank_node_subjects_of_a_change_are_checked():
+    store = _store_with_fixture()
+    g = ox.NamedNode("https://w3id.org/justicegraph/graph/testimony/t-minimal")
+    b = ox.BlankNode("p1")
+    quads = [
+        ox.Quad(b, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(JG + "Participation"), g),
+        ox.Quad(b, ox.NamedNode(JG + "event"), ox.NamedNode(ID + "arrest-a"), g),
+    ]
+    report = validate_quads(quads, store)
+    assert not report.conforms
+    assert {r["path"] for r in report.violations} >= {JG + "agent", JG + "role", JG + "locator"}
