@@ -4,8 +4,9 @@ change or none of it, and the store opens read-write cleanly afterwards.
 A real child process writes through ``OxigraphStore.apply`` (the path every load and every
 server write takes) in a loop; the test kills it after a random delay, many times over the
 same store, and checks the store after each kill. Each change *replaces* a graph (as a
-re-load does) and adds a batch graph, in one transaction, so a half-applied change shows
-as a mixed version, a partial batch, or a batch without its version.
+re-load does), drops an old batch graph and adds a new one, in one transaction, so a
+half-applied change shows as a mixed version, a partial or missing batch, or a batch
+without its version.
 
 ``JUSTICEGRAPH_CRASH_POINTS`` sets the number of kills (default 50; the report's larger run
 used more). ``test_crash_load.py`` does the same to ``justicegraph load``.
@@ -19,13 +20,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pyoxigraph as ox
 
 from justicegraph.store import OxigraphStore
 
 POINTS = int(os.environ.get("JUSTICEGRAPH_CRASH_POINTS", "50"))
-QUADS_PER_CHANGE = 2000
+QUADS_PER_CHANGE = 1000
 MAIN = "urn:jg:crash/main"
 BATCH = "urn:jg:crash/batch/"
 
@@ -44,7 +46,8 @@ CHILD = textwrap.dedent(f"""
         batch = [ox.Quad(ox.NamedNode(f"urn:jg:b/{{k}}/{{i}}"), ox.NamedNode("urn:jg:member"),
                          ox.Literal(f"item {{i}} of batch {{k}}"), ox.NamedNode(f"{BATCH}{{k}}"))
                  for i in range({QUADS_PER_CHANGE})]
-        store.apply(drop_graphs=["{MAIN}"], insert=version + batch)
+        # One transaction: drop the main graph and the batch before last-but-one, insert both.
+        store.apply(drop_graphs=["{MAIN}", f"{BATCH}{{k - 3}}"], insert=version + batch)
         print("done", k, flush=True)
         k += 1
 """)
@@ -70,18 +73,27 @@ def state_of(path) -> tuple[int | None, dict[int, int]]:
     return version, batches
 
 
-def kill_once(path, start: int, delay: float) -> int | None:
-    """Start a writer, kill it after ``delay`` seconds; the last change it acknowledged."""
+def kill_once(path, start: int, rng: random.Random, change_time: list[float]) -> int | None:
+    """Start a writer, let it acknowledge 0–2 changes, then kill it at a random moment within
+    about one more change (timed from the changes seen so far, so the kills land inside
+    transactions whatever the machine's speed). Returns the last acknowledged change."""
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(start)],
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "ready"
-    try:
-        child.wait(timeout=delay)
-    except subprocess.TimeoutExpired:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
+    acknowledged, last = [], time.monotonic()
+    for _ in range(rng.randint(0, 2)):
+        line = child.stdout.readline()
+        assert line.startswith("done"), "the writer failed"
+        acknowledged.append(int(line.split()[1]))
+        now = time.monotonic()
+        change_time.append(now - last)
+        last = now
+    typical = sorted(change_time)[len(change_time) // 2] if change_time else 0.2
+    time.sleep(rng.uniform(0.0, 1.2 * typical))
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
     assert child.returncode == -signal.SIGKILL, "the writer ended on its own: it failed"
-    acknowledged = [int(line.split()[1]) for line in child.stdout.read().splitlines() if line.startswith("done")]
+    acknowledged += [int(line.split()[1]) for line in child.stdout.read().splitlines() if line.startswith("done")]
     child.stdout.close()
     return acknowledged[-1] if acknowledged else None
 
@@ -89,19 +101,20 @@ def kill_once(path, start: int, delay: float) -> int | None:
 def test_sigkill_at_random_points_leaves_whole_changes_only(tmp_path):
     path = tmp_path / "store"
     rng = random.Random(int(os.environ.get("JUSTICEGRAPH_CRASH_SEED", "1988")))
-    version, acknowledged_total = None, 0
+    version, acknowledged_total, change_time = None, 0, []
     for _point in range(POINTS):
         start = 0 if version is None else version + 1
-        acked = kill_once(path, start, rng.uniform(0.0, 0.25))
+        acked = kill_once(path, start, rng, change_time)
         new_version, batches = state_of(path)
         # Whole change or none: the version moved by the acknowledged changes, plus at most
-        # the one in flight, and every batch up to it is complete; none beyond it exists.
+        # the one in flight; exactly the last three batches up to it exist, each complete.
         if acked is not None:
             assert new_version in (acked, acked + 1), (acked, new_version)
             acknowledged_total += acked - start + 1
         else:
             assert new_version in (version, start)
-        assert set(batches) == (set() if new_version is None else set(range(new_version + 1)))
+        assert set(batches) == (set() if new_version is None else set(range(max(0, new_version - 2),
+                                                                             new_version + 1)))
         assert all(n == QUADS_PER_CHANGE for n in batches.values()), "a batch graph is partial"
         version = new_version
     assert acknowledged_total > 0, "no change ever committed: the kills proved nothing"

@@ -3,7 +3,7 @@ random moments — spread over the whole run and concentrated near its end, wher
 happens. After every kill the store opens read-write cleanly and holds exactly the quads it
 held before the load or exactly those of a complete load, never a count in between.
 
-``JUSTICEGRAPH_CRASH_LOAD_POINTS`` sets the number of kills (default 3, to keep CI short;
+``JUSTICEGRAPH_CRASH_LOAD_POINTS`` sets the number of kills (default 2, to keep CI short;
 the report's larger run used more). test_crash.py kills the store's own writer 50 times.
 """
 
@@ -23,7 +23,7 @@ from fixtures.restricted.harness import RECORDS
 from justicegraph.cli import main as cli_main
 from justicegraph.store import OxigraphStore
 
-POINTS = int(os.environ.get("JUSTICEGRAPH_CRASH_LOAD_POINTS", "3"))
+POINTS = int(os.environ.get("JUSTICEGRAPH_CRASH_LOAD_POINTS", "2"))
 
 
 def cli(store, *args) -> list[str]:

@@ -16,7 +16,7 @@ from justicegraph.settings import Settings
 
 schemathesis = pytest.importorskip("schemathesis")
 
-EXAMPLES_PER_OPERATION = 5
+EXAMPLES_PER_OPERATION = 3
 
 
 @pytest.fixture(scope="module")
