@@ -194,8 +194,9 @@ class ProcessExecutor:
             if done:
                 self._idle.put(handle)
             else:
-                # Cut off (deadline, client gone, error): the executor may still be busy.
-                self._discard(handle)
+                # Cut off (deadline, client gone, body not read): reuse the executor if it
+                # finishes at once, otherwise kill it (it may still be working).
+                self._finish(handle, min(deadline, time.monotonic() + 0.25))
 
     def close(self) -> None:
         while True:
