@@ -189,5 +189,25 @@ def with_using(text: str, positions: list[int], default: list[str], named: list[
 
 
 def allowed(target: str | None, allowlist: list[str]) -> bool:
-    """An endpoint may be reached only if it is an IRI under an operator-listed prefix."""
-    return target is not None and any(target.startswith(prefix) for prefix in allowlist if prefix)
+    """An endpoint may be reached only if it is an IRI under an operator-listed prefix — on
+    the same scheme, host and port: a bare string prefix 'http://a.example' would also admit
+    'http://a.example@127.0.0.1/' (user info) and 'http://a.example.evil.net/'."""
+    return target is not None and any(_under(target, prefix) for prefix in allowlist if prefix)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _under(target: str, prefix: str) -> bool:
+    from urllib.parse import urlsplit
+
+    t, p = urlsplit(target), urlsplit(prefix)
+    try:
+        t_port = t.port or _DEFAULT_PORTS.get(t.scheme.lower())
+        p_port = p.port or _DEFAULT_PORTS.get(p.scheme.lower())
+    except ValueError:  # a port that is not a number
+        return False
+    if t.username is not None or t.password is not None:
+        return False
+    same_origin = (t.scheme.lower(), t.hostname, t_port) == (p.scheme.lower(), p.hostname, p_port)
+    return same_origin and t.path.startswith(p.path) and target.startswith(prefix)

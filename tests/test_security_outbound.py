@@ -161,9 +161,6 @@ def test_hostile_updates_make_no_outbound_request(client, listener, index):
     assert listener.settle()[before:] == [], update
 
 
-@pytest.mark.xfail(strict=True, reason="server/protocol_scan.py allowed() compares raw string prefixes: "
-                   "'http://allowed.example' admits 'http://allowed.example@127.0.0.1:PORT/'. Fix: compare "
-                   "scheme, host and port (urllib.parse) and then the path prefix; remove this mark then.")
 def test_allow_list_is_not_fooled_by_userinfo_or_longer_hosts(tmp_path, listener):
     """An allow-listed 'http://allowed.example' must not admit
     'http://allowed.example@127.0.0.1:PORT/' (the host is 127.0.0.1)."""
@@ -232,3 +229,22 @@ def test_graph_store_uploads_fetch_nothing(client, listener, tmp_path, kind):
         assert SECRET_FILE_TEXT not in stored.get_data(as_text=True)
     else:
         assert response.is_json and response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("target", "ok"), [
+    ("http://allowed.example/sparql", True),
+    ("http://allowed.example:80/sparql", True),
+    ("http://allowed.example", True),
+    ("http://allowed.example@127.0.0.1/", False),
+    ("http://user:pw@allowed.example/", False),
+    ("http://allowed.example.evil.net/", False),
+    ("http://allowed.example:8080/", False),
+    ("https://allowed.example/", False),
+    ("http://allowed.example:x/", False),
+    (None, False),
+])
+def test_allow_list_compares_origins(target, ok):
+    from justicegraph.server.protocol_scan import allowed
+
+    assert allowed(target, ["http://allowed.example"]) is ok
+    assert allowed(target, []) is False
