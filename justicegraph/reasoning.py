@@ -226,8 +226,8 @@ def _ablation_finding(subjects, by_subject, *, complete: bool) -> explain.Findin
 
 
 def _consistent(ontology_nt: bytes, quads, java: str, timeout: float) -> bool:
-    world = hermit.load_world(ontology_nt + _ntriples(quads))
-    return hermit.run(world, java=java, timeout=timeout, consistency_only=True).consistent
+    data = ontology_nt + _ntriples(quads)
+    return hermit.run_ntriples(data, java=java, timeout=timeout, consistency_only=True).consistent
 
 
 def _ntriples(quads) -> bytes:
