@@ -104,4 +104,19 @@ def serve(ctx, host, port, workers, threads, dev):
         run_gunicorn(settings)
 
 
-commands = [serve]
+@click.command("publish")
+@click.pass_obj
+def publish(ctx):
+    """Make the on-disk store's current content visible to a running server (after changing
+    the store offline, e.g. with `justicegraph load`, while `justicegraph serve` runs)."""
+    from .server.protocol import is_disk_store
+
+    settings = ctx.settings
+    ctx.close()
+    if not is_disk_store(settings.store):
+        raise click.ClickException("publish applies to an on-disk store only")
+    _prepare(settings)
+    click.echo(f"published a snapshot of {settings.store}")
+
+
+commands = [serve, publish]

@@ -44,6 +44,7 @@ class SnapshotStore:
         self._graphs: list[str] | None = None
         self._mutex = threading.Lock()
         self._current: tuple | None = None
+        self._publishing = False
 
     # --- readers ------------------------------------------------------------------------
     def current(self) -> Path:
@@ -105,12 +106,8 @@ class SnapshotStore:
     @contextmanager
     def writer(self) -> Iterator[OxigraphStore]:
         """Open the primary read-write for one write session; publish a snapshot on success."""
-        if self.pointer.exists() is False and not getattr(self, "_publishing", False):
-            self._publishing = True  # the first snapshot is made before the session's lock
-            try:
-                self.publish()
-            finally:
-                self._publishing = False
+        if not self._publishing and not self.pointer.exists():
+            self.publish()  # the first snapshot is made before the session takes the lock
         with self.locked():
             store = OxigraphStore(self.primary)
             try:
@@ -123,8 +120,12 @@ class SnapshotStore:
 
     def publish(self) -> Path:
         """Make a snapshot of the primary as it is now (server start, after an offline load)."""
-        with self.writer():
-            pass
+        self._publishing = True
+        try:
+            with self.writer():
+                pass
+        finally:
+            self._publishing = False
         return self.current()
 
     def _checkpoint(self, store: OxigraphStore) -> None:

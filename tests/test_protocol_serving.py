@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pyoxigraph as ox
 import pytest
 import requests
@@ -32,6 +35,18 @@ def test_dev_server_answers(tmp_path):
         r = requests.get(server.url + "/sparql", params={"query": "SELECT ?o { ?s ?p ?o }"}, timeout=30)
         assert r.json()["results"]["bindings"][0]["o"]["value"] == "dev"
         assert "Werkzeug" in r.headers.get("Server", "")
+        # the store is written offline while the server runs; `publish` makes it visible
+        offline = ox.Store(str(store))
+        offline.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("later"),
+                            ox.NamedNode("http://e/g")))
+        offline.flush()
+        del offline
+        ask = {"query": 'ASK { ?s ?p "later" }'}
+        assert requests.get(server.url + "/sparql", params=ask, timeout=30).json()["boolean"] is False
+        done = subprocess.run([sys.executable, "-m", "justicegraph.cli", "--store", str(store), "publish"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert requests.get(server.url + "/sparql", params=ask, timeout=30).json()["boolean"] is True
 
 
 def test_memory_store_is_served_inline():
