@@ -246,13 +246,13 @@ def _wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 
 
 def clear_store(store) -> None:
     """Empty a remote store, graph by graph (Virtuoso ignores DROP ALL), hidden graphs included."""
+    import pyoxigraph as ox
+
     from .remote import DEFAULT_GRAPH, STAGING_PREFIX
 
     body, _ = store._post(store.query_url, [("query", store.dialect.graphs_query)],
                           "application/sparql-results+json", store.query_timeout)
-    import pyoxigraph as ox
-
     rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    ours = [r["g"].value for r in rows if r["g"].value.startswith(STAGING_PREFIX)]
-    graphs = [*store.graphs(), *ours, DEFAULT_GRAPH]
-    store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+    staged = [r["g"].value for r in rows if r["g"].value.startswith(STAGING_PREFIX)]
+    graphs = [*store.graphs(), *staged, DEFAULT_GRAPH]
+    store.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))

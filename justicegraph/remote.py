@@ -33,6 +33,7 @@ import requests
 
 from . import remote_dialect as dialects
 from . import remote_text
+from .access import is_restricted
 from .store import change_as_update
 
 DEFAULT_GRAPH = "urn:justicegraph:default-graph"
@@ -115,11 +116,20 @@ class RemoteStore:
             named_graphs = [ox.NamedNode(g) for g in found.from_named]
         if substitutions:
             text = remote_text.bind(text, substitutions, remote_text.shape(text))
-        default, named = self._dataset(default_graph, named_graphs, union)
+        listed: list[list[str]] = []
+
+        def every_graph() -> list[str]:  # listed once per query, only when needed
+            if not listed:
+                listed.append(self.graphs())
+            return listed[0]
+
+        default, named = self._dataset(default_graph, named_graphs, union, every_graph)
         if self.dialect.name_absent_graphs:
             # Virtuoso answers `VALUES ?g {<a> <b>} GRAPH ?g {…}` wrongly (no rows at all) when <b>
             # is not in named-graph-uri; IRIs that are not graphs hold nothing, naming them is safe.
-            absent = remote_text.iris(text, found) - set(self.graphs()) - set(named)
+            # Never a restricted or staging IRI: such a graph may be created while the query runs.
+            absent = {iri for iri in remote_text.iris(text, found) - set(every_graph()) - set(named)
+                      if not is_restricted(iri) and not iri.startswith(_INTERNAL)}
             named = [g for g in named if g != EMPTY_GRAPH] + sorted(absent) or named
         if self.dialect.dataset_pragmas:
             # Virtuoso echoes every dataset parameter as a response header (thousands of graphs
@@ -136,12 +146,13 @@ class RemoteStore:
             return ox.parse_query_results(self.dialect.fix_results(body), format=ox.QueryResultsFormat.JSON)
         return _as_query_triples(body, media)
 
-    def _dataset(self, default_graph, named_graphs, union) -> tuple[list[str], list[str]]:
+    @staticmethod
+    def _dataset(default_graph, named_graphs, union, every_graph) -> tuple[list[str], list[str]]:
         if default_graph is None:
-            default = [DEFAULT_GRAPH, *self.graphs()] if union else [DEFAULT_GRAPH]
+            default = [DEFAULT_GRAPH, *every_graph()] if union else [DEFAULT_GRAPH]
         else:
             default = [DEFAULT_GRAPH if isinstance(g, ox.DefaultGraph) else g.value for g in default_graph]
-        named = self.graphs() if named_graphs is None else [g.value for g in named_graphs]
+        named = every_graph() if named_graphs is None else [g.value for g in named_graphs]
         # An empty list would mean "the engine's choice" (Virtuoso: every graph): name a void one.
         return default or [EMPTY_GRAPH], named or [EMPTY_GRAPH]
 
