@@ -213,3 +213,17 @@ def test_another_base(tmp_path):
     assert minter.testimony_graph("t-alpha") in store.graphs()
     assert not any("w3id.org/justicegraph/id/" in str(q) or "w3id.org/justicegraph/graph/" in str(q) for q in store.quads())
     assert result.load.startswith("http://example.org/jg/load/")
+
+
+def test_the_nested_example_of_records_md_loads(tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "records.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    folder = tmp_path / "example"
+    folder.mkdir()
+    (folder / "example.yaml").write_text(example, encoding="utf-8")
+    store = OxigraphStore(None)
+    result = load(store, [folder])
+    assert result.records == 5  # source, testimony, event, participation, person
+    assert ask(store, "ASK { GRAPH ?g { id:hajilouei-arrest-1984--azadali-hajilouei--detainee jg:event id:hajilouei-arrest-1984 } }")
