@@ -227,3 +227,25 @@ def test_the_nested_example_of_records_md_loads(tmp_path):
     result = load(store, [folder])
     assert result.records == 5  # source, testimony, event, participation, person
     assert ask(store, "ASK { GRAPH ?g { id:hajilouei-arrest-1984--azadali-hajilouei--detainee jg:event id:hajilouei-arrest-1984 } }")
+
+
+def test_every_csv_example_of_records_md_has_known_columns():
+    import csv
+    import io
+    import re
+    from pathlib import Path
+
+    from justicegraph.loaders.kinds import KINDS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "records.md").read_text(encoding="utf-8")
+    sections = re.split(r"^### (\w+)", text, flags=re.M)[1:]
+    checked = set()
+    for kind, body in zip(sections[::2], sections[1::2], strict=True):
+        for block in re.findall(r"```csv\n(.*?)```", body, flags=re.S):
+            header, *rows = list(csv.reader(io.StringIO(block)))
+            assert set(header) <= set(KINDS[kind]), (kind, set(header) - set(KINDS[kind]))
+            required = {n for n, f in KINDS[kind].items() if f.required and not (n == "id" and kind in ("participations", "positions"))}
+            assert required <= set(header), (kind, required - set(header))
+            assert rows and all(len(r) == len(header) for r in rows)
+            checked.add(kind)
+    assert checked == set(KINDS)
