@@ -321,6 +321,21 @@ def test_committed_writes_are_seen_by_every_worker(server):
     assert prov[0]["who"]["value"] == "operator" and prov[0]["sum"]["value"].startswith("sha256:")
 
 
+def test_concurrent_writes_through_both_workers_are_all_kept(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(i: int) -> int:
+        update = f"INSERT DATA {{ GRAPH <{EX}concurrent> {{ <{EX}c{i}> <{EX}n> {i} }} }}"
+        return requests.post(server.url + "/sparql", data={"update": update},
+                             headers={"Authorization": f"Bearer {WRITE}"}, timeout=120).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(write, range(8))) == [204] * 8
+    r = get(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{EX}concurrent> {{ ?s <{EX}n> ?o }} }}")
+    assert r.json()["results"]["bindings"][0]["n"]["value"] == "8"
+    assert requests.get(server.url + "/healthz", timeout=30).json()["status"] == "ok"
+
+
 # --- CORS ------------------------------------------------------------------------------------------------
 def test_cors_for_listed_origin_only(server):
     ok = requests.get(server.url + "/sparql", params={"query": "ASK {}"},
