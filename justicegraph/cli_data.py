@@ -121,7 +121,7 @@ def query(obj, text, query_file, name, params, queries_dir, fmt, restricted):
         raise click.UsageError("--param works with --name (saved queries)")
     store = obj.store()
     settings = obj.settings
-    exclude = () if settings.include_inferred else (settings.minter.inferred_graph,)
+    exclude = settings.excluded_graphs
     try:
         if name:
             results = _run_saved(store, settings, name, params, queries_dir, restricted, exclude)

@@ -83,6 +83,11 @@ class Minter:
         return f"{self.base}graph/inferred"
 
     @property
+    def inferred_graphs(self) -> tuple[str, str]:
+        """The inferred graph and its restricted twin (facts derived from restricted graphs)."""
+        return (self.inferred_graph, self.restricted_twin(self.inferred_graph))
+
+    @property
     def restricted_provenance_graph(self) -> str:
         """PROV-O descriptions of restricted graphs: their very existence is restricted."""
         return f"{self.base}graph/provenance/restricted"

