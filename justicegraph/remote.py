@@ -185,6 +185,9 @@ class RemoteStore:
     # -- writing --------------------------------------------------------------------------
     def update(self, update: str) -> None:
         self._refuse_if_read_only()
+        if self.dialect.dataset_pragmas:
+            # Virtuoso refuses triples outside GRAPH {…} unless the preamble names a default graph.
+            update = f"define input:default-graph-uri {ox.NamedNode(DEFAULT_GRAPH)}\n{update}"
         self._post(self.update_url, [("update", update)], "*/*", self.update_timeout)
 
     def apply(self, *, drop_graphs: Iterable[str] = (), delete: Iterable[ox.Quad] = (),
