@@ -24,12 +24,7 @@ SHAPES_NS = "https://w3id.org/justicegraph/shapes#"
 
 # Known failures, listed explicitly (as pySHACL lists its own): each must still occur, so
 # that fixing it makes this test fail until the entry is removed.
-KNOWN = {
-    # The validation-only marker class of shapes/provenance.ttl is not declared anywhere;
-    # fix: declare it in the shapes (`jgsh:NamedGraph a rdfs:Class ; rdfs:label …`).
-    ("shape-target-violation", SHAPES_NS + "NamedGraph"),
-    ("undeclared-class-violation", SHAPES_NS + "NamedGraph"),
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 @pytest.fixture(scope="module")
