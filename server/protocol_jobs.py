@@ -95,7 +95,14 @@ def _take(iterator, cap: int, convert) -> tuple[list, bool]:
 
 
 def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
-    """Run an update on an in-memory copy of the store and report the change it makes."""
+    """Run an update on an in-memory copy of the store and report the change it makes.
+    An update made only of INSERT DATA needs no copy: its quads, less those already stored."""
+    if job.get("insert_data_only") and isinstance(store, ox.Store):
+        scratch = ox.Store()
+        scratch.update(job["update"], base_iri=job.get("base"))
+        added = [q for q in scratch if q not in store]
+        emit(("meta", {"form": "UPDATE", "change": {"removed": [], "added": added, "dropped": [], "created": []}}))
+        return
     copy = ox.Store()
     if isinstance(store, ox.Store):
         before = set(store)

@@ -70,6 +70,11 @@ class Scan:
     loads: list[str | None] = field(default_factory=list)
     has_dataset_clause: bool = False  # an update uses WITH or USING
     using_positions: list[int] = field(default_factory=list)  # where USING clauses may go
+    operations: list[str] = field(default_factory=list)  # first two keywords of each update operation
+
+    @property
+    def insert_data_only(self) -> bool:
+        return bool(self.operations) and all(op == "INSERT DATA" for op in self.operations)
 
 
 class _Resolver:
@@ -149,6 +154,7 @@ def _scan_operation(op: list[Token], resolver: _Resolver, scan: Scan) -> None:
         return
     first = op[0].keyword
     second = op[1].keyword if len(op) > 1 else ""
+    scan.operations.append(f"{first} {second}".strip())
     for j, tok in enumerate(op):
         if tok.keyword == "SERVICE":
             scan.services.append(_target(op, j, resolver))

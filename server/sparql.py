@@ -176,7 +176,8 @@ def _update(req) -> Response:
     started = dt.datetime.now(dt.UTC)
     body = protocol_write.checksum(req.text.encode("utf-8"))
     with ep.write_session() as primary:
-        meta, rest = _run({"kind": "diff", "update": text, "base": base}, "update")
+        meta, rest = _run({"kind": "diff", "update": text, "base": base,
+                           "insert_data_only": scan.insert_data_only}, "update")
         for _ in rest:  # nothing follows the change but the end: frees the executor
             pass
         change = protocol_write.Change(**meta["change"])

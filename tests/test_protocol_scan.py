@@ -42,6 +42,10 @@ def test_update_operations():
     assert not scan.has_dataset_clause and len(scan.using_positions) == 1
     assert scan_update("WITH <http://g/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }").has_dataset_clause
     assert scan_update("DELETE {} USING <http://g/> WHERE {}").has_dataset_clause
+    # an update of INSERT DATA only is computed without copying the store
+    assert scan_update("PREFIX a: <a:> INSERT DATA { a:s a:p 1 } ; insert data { GRAPH a:g { a:s a:p 2 } }").insert_data_only
+    assert not scan_update("INSERT DATA { <a:s> <a:p> 1 } ; DELETE DATA { <a:s> <a:p> 1 }").insert_data_only
+    assert not scan.insert_data_only
 
 
 def test_using_is_inserted_before_each_where():
