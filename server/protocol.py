@@ -67,8 +67,8 @@ class Endpoint:
                 if self._executor is None:
                     if self.snapshots is not None:
                         size = self.settings.executors or self.settings.threads
+                        # Executors start on demand; gunicorn starts them all at boot (warm_up).
                         self._executor = ProcessExecutor(self.snapshots, size)
-                        self._executor.warm()
                     else:
                         self._executor = InlineExecutor(self.store)
         return self._executor
@@ -125,7 +125,7 @@ def warm_up(app: Flask) -> None:
     """Start the query executors of this worker (gunicorn calls it after a worker boots)."""
     endpoint_ = app.extensions.get(EXTENSION)
     if endpoint_ is not None and endpoint_.snapshots is not None:
-        endpoint_.executor  # noqa: B018 - creating it starts the executors
+        endpoint_.executor.warm()
 
 
 def endpoint() -> Endpoint:
