@@ -94,8 +94,10 @@ def _get(target: str | None) -> Response:
     else:
         if not _exists(target):
             raise ApiError(404, f"No graph <{target}> in this store.")
-        items = (ox.Triple(q.subject, q.predicate, q.object)
-                 for q in protocol_write.graph_quads(store, _graph_term(target)))
+        quads = protocol_write.graph_quads(store, _graph_term(target))
+        # N-Quads / TriG keep the graph's name; the triple syntaxes carry the triples.
+        items = quads if fmt.name in ("nquads", "trig") else (
+            ox.Triple(q.subject, q.predicate, q.object) for q in quads)
     chunks: list[bytes] = []
     write_rdf(fmt.name, items, chunks.append, context.settings() and _prefixes())
     response = Response(b"".join(chunks), content_type=fmt.content_type)
