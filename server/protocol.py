@@ -92,7 +92,7 @@ class Endpoint:
     def dataset(self, *, restricted_ok: bool, default_graph_uris=None, named_graph_uris=None) -> dict:
         """The picklable dataset description for a job, narrowed to what the caller may see."""
         s = self.settings
-        exclude = () if s.include_inferred else (s.minter.inferred_graph,)
+        exclude = s.excluded_graphs
         graphs = self.graphs()
         explicit = default_graph_uris is not None or named_graph_uris is not None
         visible = access.visible_graphs(graphs, restricted_ok=restricted_ok, exclude=exclude)

@@ -45,7 +45,7 @@ def stats(endpoint, restricted_ok: bool) -> dict:
             return hit[1]
     store = endpoint.store()
     s = endpoint.settings
-    exclude = () if s.include_inferred else (s.minter.inferred_graph,)
+    exclude = s.excluded_graphs
     visible = access.visible_graphs(endpoint.graphs(), restricted_ok=restricted_ok, exclude=exclude)
     per_graph = {g: 0 for g in visible}
     for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
