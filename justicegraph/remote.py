@@ -140,7 +140,8 @@ class RemoteStore:
             data = [("query", text), *(("default-graph-uri", g) for g in default),
                     *(("named-graph-uri", g) for g in named)]
         tabular = found.form in ("SELECT", "ASK")
-        body, media = self._post(self.query_url, data, _JSON if tabular else _NT, self.query_timeout)
+        body, media = self._post(self.query_url, data, _JSON if tabular else _NT, self.query_timeout,
+                                 limit=remote_text.limit(query, found))
         self.dialect.complete(body, tabular)
         if tabular:
             return ox.parse_query_results(self.dialect.fix_results(body), format=ox.QueryResultsFormat.JSON)
@@ -230,10 +231,12 @@ class RemoteStore:
             raise PermissionError("this store was opened read-only")
 
     # -- HTTP -----------------------------------------------------------------------------
-    def _post(self, url: str, data: list[tuple[str, str]], accept: str, timeout: float) -> tuple[bytes, str]:
-        return self._request("POST", url, data=data, headers={"Accept": accept}, timeout=timeout)
+    def _post(self, url: str, data: list[tuple[str, str]], accept: str, timeout: float,
+              limit: int | None = None) -> tuple[bytes, str]:
+        return self._request("POST", url, data=data, headers={"Accept": accept}, timeout=timeout, limit=limit)
 
-    def _request(self, method: str, url: str, *, timeout: float, **kwargs) -> tuple[bytes, str]:
+    def _request(self, method: str, url: str, *, timeout: float, limit: int | None = None,
+                 **kwargs) -> tuple[bytes, str]:
         dialect = self.dialect
         deadline = time.monotonic() + timeout
         try:
@@ -245,7 +248,7 @@ class RemoteStore:
             raise QueryTimeout(f"the SPARQL engine did not answer within {timeout:g} s") from None
         except requests.exceptions.RequestException as exc:
             raise RemoteStoreError(f"cannot reach the SPARQL engine at {url}: {exc}") from None
-        dialect.check(resp, body)
+        dialect.check(resp, body, limit)
         return body, resp.headers.get("Content-Type", "")
 
     def _read(self, resp: requests.Response, deadline: float) -> bytes:

@@ -45,17 +45,19 @@ class Dialect:
             raise QueryTimeout("the engine stopped the query at its time limit (its answer was cut)")
         raise RemoteStoreError(f"the engine's answer is incomplete: …{tail[-120:].decode('utf-8', 'replace')}")
 
-    def check(self, resp: requests.Response, body: bytes) -> None:
-        """Raise for every answer that is not a complete success."""
+    def check(self, resp: requests.Response, body: bytes, limit: int | None = None) -> None:
+        """Raise for every answer that is not a complete success. ``limit``: the query's own
+        LIMIT (an engine cap at or above it cut nothing)."""
         from .remote import QueryTimeout, RemoteStoreError
 
         status, text = resp.status_code, body[:2000]
         if resp.headers.get("X-SQL-State", "").upper() == "S1TAT":
             raise QueryTimeout("the engine stopped the query at its time limit (its answer would be partial)")
         if status < 300:
-            if "X-SPARQL-MaxRows" in resp.headers:
+            cap = resp.headers.get("X-SPARQL-MaxRows")
+            if cap is not None and (limit is None or not cap.isdigit() or limit > int(cap)):
                 raise RemoteStoreError(
-                    f"the engine cut the answer at {resp.headers['X-SPARQL-MaxRows']} rows; raise its row limit "
+                    f"the engine cut the answer at {cap} rows; raise its row limit "
                     "(Virtuoso: [SPARQL] ResultSetMaxRows) above justicegraph's row_cap")
             return
         message = text.decode("utf-8", "replace").strip()

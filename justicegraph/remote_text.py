@@ -178,3 +178,14 @@ def dataset_pragmas(default: list[str], named: list[str]) -> str:
     parts = [f"define input:default-graph-uri {ox.NamedNode(g)}" for g in default]
     parts += [f"define input:named-graph-uri {ox.NamedNode(g)}" for g in named]
     return "\n".join(parts) + "\n"
+
+
+_LIMIT = re.compile(r"(?i)\bLIMIT\s+(\d+)")
+
+
+def limit(text: str, found: Shape) -> int | None:
+    """The query's top-level LIMIT (after its WHERE group), if any."""
+    if found.where_close is None:
+        return None
+    match = _LIMIT.search(text, found.where_close)
+    return int(match.group(1)) if match else None

@@ -110,6 +110,13 @@ def test_answer_cut_by_the_engine_raises(scripted):
         scripted(**{"X-SPARQL-MaxRows": "10000"}).query("SELECT ?n WHERE { ?n ?p ?o }", default_graph=[], named_graphs=[])
 
 
+def test_engine_cap_at_the_query_limit_cut_nothing(scripted):
+    store = scripted(**{"X-SPARQL-MaxRows": "10000"})
+    assert list(store.query("SELECT ?n WHERE { ?n ?p ?o } LIMIT 10000", default_graph=[], named_graphs=[])) == []
+    with pytest.raises(RemoteStoreError):
+        store.query("SELECT ?n WHERE { ?n ?p ?o } LIMIT 10001", default_graph=[], named_graphs=[])
+
+
 def test_partial_answer_with_200_raises_a_timeout(scripted):
     with pytest.raises(QueryTimeout):
         scripted(**{"X-SQL-State": "S1TAT"}).query("SELECT ?n WHERE { ?n ?p ?o }", default_graph=[], named_graphs=[])
