@@ -78,16 +78,24 @@ def xml_entities_problem(data: bytes) -> str | None:
     return None
 
 
+def unsafe_input(data: bytes, fmt: ox.RdfFormat) -> tuple[str, str] | None:
+    """(rule, reason) when RDF input must not reach pyoxigraph's parser: entity tricks in
+    RDF/XML (a billion-laughs file hangs it) and JSON-LD nested deep enough to make its
+    parser quadratic. Shared by the loaders and every upload route of the server."""
+    if fmt == ox.RdfFormat.RDF_XML:
+        problem = xml_entities_problem(data)
+        if problem:
+            return "xml-entity", problem
+    if fmt == ox.RdfFormat.JSON_LD and json_depth(data) > MAX_JSONLD_DEPTH:
+        return "rdf-syntax", f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels"
+    return None
+
+
 def read_rdf(path: Path, display: str, minter: Minter, dataset: str, errors: list[RecordError]) -> list[ox.Quad]:
     fmt = FORMATS[path.suffix.lower()]
-    if fmt == ox.RdfFormat.RDF_XML:
-        problem = xml_entities_problem(path.read_bytes())
-        if problem:
-            errors.append(RecordError(display, None, None, None, "xml-entity", problem))
-            return []
-    if fmt == ox.RdfFormat.JSON_LD and json_depth(path.read_bytes()) > MAX_JSONLD_DEPTH:
-        errors.append(RecordError(display, None, None, None, "rdf-syntax",
-                                  f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels"))
+    unsafe = unsafe_input(path.read_bytes(), fmt)
+    if unsafe:
+        errors.append(RecordError(display, None, None, None, *unsafe))
         return []
     default = ox.NamedNode(minter.import_graph(dataset) if hasattr(minter, "import_graph")
                            else f"{minter.base}graph/import/{dataset}")

@@ -14,6 +14,7 @@ import uuid
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
+from justicegraph.loaders.rdfimport import unsafe_input
 
 from . import conneg, context, protocol_write
 from .errors import ApiError, error_response
@@ -129,6 +130,9 @@ def _parse_body() -> list:
         if rdf_format is None:
             raise ApiError(415, f"Unsupported RDF media type {mimetype!r}.",
                            {"accepted": conneg.offered(conneg.GRAPHS)})
+        unsafe = unsafe_input(data, rdf_format)
+        if unsafe:
+            raise ApiError(400, f"The body is refused: {unsafe[1]}.", {"rule": unsafe[0]})
         try:
             triples.extend(ox.parse(data, rdf_format, base_iri=request.base_url, without_named_graphs=True))
         except SyntaxError as exc:

@@ -243,3 +243,16 @@ def test_writes_are_off_without_a_write_token():
     client = app.test_client()
     assert client.put("/graphs?default", data=b"<a:b> <a:c> <a:d> .", content_type="text/turtle").status_code == 403
     assert client.post("/sparql", data={"update": "CLEAR ALL"}).status_code == 403
+
+
+def test_entity_bomb_upload_is_refused_before_parsing(server):
+    """A billion-laughs RDF/XML body would hang the parser: it is refused with 400 and the
+    rule, and the server answers the next request."""
+    lol = "".join(f'<!ENTITY l{i} "&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};">' for i in range(1, 8))
+    body = (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">{lol}]>'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            '<rdf:Description rdf:about="http://e/x"><rdf:value>&l7;</rdf:value></rdf:Description></rdf:RDF>')
+    r = requests.put(f"{server.url}/graphs", params={"graph": "http://e/g"}, data=body.encode(),
+                     headers={"Content-Type": "application/rdf+xml", **AUTH}, timeout=10)
+    assert r.status_code == 400 and r.json()["error"]["detail"]["rule"] == "xml-entity"
+    assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
