@@ -88,6 +88,13 @@ class Minter:
         return (self.inferred_graph, self.restricted_twin(self.inferred_graph))
 
     @property
+    def system_graphs(self) -> frozenset[str]:
+        """Graphs the system keeps (provenance, ontology, vocabulary, inference): never
+        assertion graphs, never described as such."""
+        return frozenset({self.provenance_graph, self.restricted_provenance_graph, self.ontology_graph,
+                          self.vocabulary_graph, *self.inferred_graphs})
+
+    @property
     def restricted_provenance_graph(self) -> str:
         """PROV-O descriptions of restricted graphs: their very existence is restricted."""
         return f"{self.base}graph/provenance/restricted"

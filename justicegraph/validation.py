@@ -134,9 +134,7 @@ def validate_quads(
 
 
 def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> ValidationReport:
-    system = {minter.ontology_graph, minter.vocabulary_graph, minter.provenance_graph,
-              minter.restricted_provenance_graph, minter.inferred_graph}
-    for g in graphs - system:
+    for g in graphs - minter.system_graphs:
         union.add((URIRef(g), RDF.type, NAMED_GRAPH))
     for triple in background():
         union.add(triple)

@@ -121,7 +121,7 @@ def read_rdf(path: Path, display: str, minter: Minter, dataset: str, errors: lis
 def check_targets(quads: list[ox.Quad], display: str, minter: Minter, errors: list[RecordError]) -> None:
     """Pass-through may fill data graphs, and may describe in the provenance graphs only the
     graphs it fills; it may not write the ontology, vocabulary or inferred graphs."""
-    system = {minter.ontology_graph, minter.vocabulary_graph, minter.inferred_graph}
+    system = {minter.ontology_graph, minter.vocabulary_graph, *minter.inferred_graphs}
     provenance = {minter.provenance_graph, minter.restricted_provenance_graph}
     filled = {q.graph_name.value for q in quads if q.graph_name.value not in provenance}
     reported = set()

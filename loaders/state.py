@@ -30,8 +30,7 @@ def find_state(store, dataset: str, minter: Minter) -> DatasetState:
              f"GRAPH ?pg {{ ?s <{JG}dataset> {ox.Literal(dataset)} . "
              f"OPTIONAL {{ ?s a ?load . FILTER(?load = <{JG}Load>) }} "
              f"OPTIONAL {{ ?s <{_PROV_USED}> ?input }} }} }}")
-    system = {minter.provenance_graph, minter.restricted_provenance_graph, minter.ontology_graph,
-              minter.vocabulary_graph, minter.inferred_graph}
+    system = minter.system_graphs
     for row in store.query(query):
         subject = row["s"].value
         state.subjects.add(subject)

@@ -96,7 +96,7 @@ def provenance(change: Change, reader, *, description: str, body_checksum: str, 
     s = context.settings()
     minter = s.minter
     prov_graphs = {minter.provenance_graph, minter.restricted_provenance_graph}
-    system = prov_graphs | {minter.ontology_graph, minter.vocabulary_graph, minter.inferred_graph}
+    system = minter.system_graphs
     graphs = sorted(change.graphs() - prov_graphs)
     restricted = any(access.is_restricted(g) for g in graphs)
     where = ox.NamedNode(minter.restricted_provenance_graph if restricted else minter.provenance_graph)
