@@ -24,10 +24,13 @@ INCOMING = "SELECT ?o ?g ?x ?p WHERE { GRAPH ?g { ?x ?p ?o } }"
 # attributed statements): their own triples belong to the entity's description.
 NODES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?o ?g ?x ?p ?v WHERE {
-  GRAPH ?g0 { ?x ?p0 ?o } FILTER(isIRI(?x) || isBlank(?x))
-  FILTER NOT EXISTS { GRAPH ?gl { ?x skos:prefLabel ?l } }
+  { SELECT DISTINCT ?o ?x WHERE {
+      GRAPH ?g0 { ?x ?p0 ?o } FILTER(isIRI(?x) || isBlank(?x))
+      FILTER NOT EXISTS { GRAPH ?gl { ?x skos:prefLabel ?l } }
+    } LIMIT 500 }
   GRAPH ?g { ?x ?p ?v }
 }"""
+MAX_NODES = 500  # the LIMIT above: a hub's page shows the first 500 statements about it
 # People (and organisations) who took part in events at a place: who was held in a prison.
 AT_PLACE = """PREFIX jg: <https://w3id.org/justicegraph/ontology#>
 SELECT DISTINCT ?o ?g ?x ?p ?v WHERE {
@@ -35,6 +38,7 @@ SELECT DISTINCT ?o ?g ?x ?p ?v WHERE {
   GRAPH ?gb { ?x jg:event ?event }
   GRAPH ?g { ?x ?p ?v }
 } LIMIT 5000"""
+MAX_PLACE_NODES = 1000  # about 5 triples each under the LIMIT above
 PROVENANCE = "SELECT ?g ?p ?o WHERE { GRAPH ?pg { ?g ?p ?o } }"
 EVENT_TIME = """PREFIX jg: <https://w3id.org/justicegraph/ontology#>
 SELECT ?e ?g ?p ?v WHERE { VALUES ?p { jg:time jg:earliest jg:latest jg:eventType jg:place }
@@ -252,6 +256,8 @@ class PageBuilder:
             "timeline": self._timeline(got, nodes, place_nodes, types),
             "network": self._network(got, nodes, place_nodes, label, kind),
             "graphs": sorted(self._attr.values(), key=lambda a: a["graph"]),
+            "capped": {"mentions": len(nodes) >= MAX_NODES, "linked_from": len(got.incoming) >= MAX_INCOMING,
+                       "at_place": len(place_nodes) >= MAX_PLACE_NODES},
         }
 
     def attribution(self, graph) -> dict:
