@@ -212,6 +212,8 @@ def _visit(kind, item, path, inherited, display, errors, records, parent_line, s
         normalised = _value(value)
         if normalised is _INVALID:
             errors.append(RecordError(display, line, path, key, "structure", "a field holds text, a number or a list"))
+        elif _has_nul(normalised):  # a JSON \u0000 or YAML "\0" escape: never text
+            errors.append(RecordError(display, line, path, key, "encoding", "NUL character in a text field"))
         elif normalised is not None:
             values[key] = normalised
     for key, value in inherited.items():
@@ -236,6 +238,10 @@ def _defaults(kind: str, child_kind: str, values: dict[str, Value]) -> dict[str,
 
 
 _INVALID = object()
+
+
+def _has_nul(value) -> bool:
+    return "\x00" in value if isinstance(value, str) else isinstance(value, list) and any("\x00" in v for v in value)
 
 
 def _value(value):

@@ -122,3 +122,14 @@ def test_generated_csv_rows_never_crash_the_loader(tmp_path_factory, cells, deli
     assert code in (0, 1), output
     if code == 1 and "(rule: empty)" not in output:  # an all-blank file: "no records found" in the directory
         assert_refused_naming_the_file(code, output)
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("nul.json", b'{"people": [{"id": "nul-person", "label": "Nul\\u0000Person"}]}'),
+    ("nul.yaml", b'people:\n  - id: nul-person\n    label: "Nul\\0Person"\n'),
+    ("nul-list.json", b'{"people": [{"id": "nul-person", "label": "N", "alt_labels": ["a", "b\\u0000"]}]}'),
+])
+def test_nul_escaped_in_json_or_yaml_is_refused(tmp_path, name, data):
+    code, output = validate(people_dir(tmp_path, data, name), tmp_path / "store")
+    assert_refused_naming_the_file(code, output, name)
+    assert "NUL" in output
