@@ -94,6 +94,9 @@ class _Handle:
             self.conn.close()
 
 
+EXECUTOR_START_GRACE = 5.0  # seconds a waiting request allows for a replacement to start
+
+
 class ProcessExecutor:
     """A pool of executor processes for one web worker."""
 
@@ -133,6 +136,9 @@ class ProcessExecutor:
         with self._lock:
             self._count -= 1
         self.killed += 1
+        # Start a replacement at once: a request already waiting in _idle.get() is woken by
+        # it, instead of waiting out its time limit and being answered Busy.
+        self.warm()
 
     def warm(self) -> None:
         """Start every executor now (in the background), so no request pays for a start."""
@@ -155,8 +161,11 @@ class ProcessExecutor:
         """Start a job; return its meta message and an iterator over its data. Raises
         QueryTimeout / Busy, or returns ("error", …) information inside meta. The time limit
         counts from when the job reaches an executor (waiting for a free one is bounded by
-        the same limit, answered as Busy)."""
-        handle = self._acquire(time.monotonic() + timeout)
+        the same limit plus EXECUTOR_START_GRACE, answered as Busy)."""
+        # Waiting for a free executor is bounded apart from the run itself: when heavy
+        # queries hold every executor, one is killed at its limit and replaced (a fresh
+        # interpreter takes a moment to start), and a waiting light query should then run.
+        handle = self._acquire(time.monotonic() + timeout + EXECUTOR_START_GRACE)
         deadline = time.monotonic() + timeout
         job = dict(job, snapshot=str(self.snapshots.current()))
         try:

@@ -43,10 +43,10 @@ def server(tmp_path_factory):
     store = build_store(tmp_path_factory.mktemp("srv") / "store")
     env = {"JUSTICEGRAPH_READ_TOKEN": READ, "JUSTICEGRAPH_WRITE_TOKEN": WRITE,
            "JUSTICEGRAPH_QUERY_TIMEOUT": "1.5"}
-    # One worker with 8 threads (so 8 query executors): six heavy queries leave room for the
-    # light ones. (With every executor of a worker busy, a light query waits and may get
-    # 503 "busy" — see the report on server/executor.py.)
-    with running_server(store, env=env, workers=1, threads=8) as s:
+    # Two workers with 4 threads (4 query executors each): six heavy queries can fill every
+    # executor of one worker, so a light query there must wait for a heavy one to be killed
+    # and replaced — and still be answered.
+    with running_server(store, env=env, workers=2, threads=4) as s:
         yield s
 
 
@@ -82,7 +82,7 @@ def test_real_server_sends_security_headers(server):
 
 
 def test_heavy_queries_are_stopped_and_light_ones_still_answered(server):
-    """6 heavy queries at once (1 worker x 8 threads leaves room for two light clients):
+    """6 heavy queries at once (2 workers x 4 threads: one worker's executors may all be busy):
     each heavy one is stopped at the limit with 503; light queries sent meanwhile by two
     clients, one after another, are all answered 200."""
     url = server.url
