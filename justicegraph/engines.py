@@ -109,7 +109,12 @@ def start_oxigraph(workdir: Path, *, timeout_s: float | None = None, on_disk: bo
     log = open(workdir / "oxigraph.log", "wb")  # noqa: SIM115 — the process owns it
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    _wait_http(f"{base}/query?query=ASK%7B%7D", process, workdir / "oxigraph.log")
+    try:
+        _wait_http(f"{base}/query?query=ASK%7B%7D", process, workdir / "oxigraph.log")
+    except BaseException:
+        process.kill()
+        process.wait(timeout=30)
+        raise
     url = f"sparql+{base}/query?update=/update&store=/store&engine=oxigraph"
     return Engine("oxigraph", process, url, workdir, {"JUSTICEGRAPH_STORE": url})
 
@@ -205,9 +210,14 @@ def start_virtuoso(
         cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{http_port}"
-    _wait_http(f"{base}/sparql?query=ASK%7B%7D", process, workdir / "virtuoso.log", timeout=60)
     dba, writer = "jg" + secrets.token_hex(12), "jg" + secrets.token_hex(12)  # isql: no leading digit
-    _isql(sql_port, "dba", "dba", _VIRTUOSO_SETUP.format(dba=dba, pw=writer), 60)
+    try:
+        _wait_http(f"{base}/sparql?query=ASK%7B%7D", process, workdir / "virtuoso.log", timeout=60)
+        _isql(sql_port, "dba", "dba", _VIRTUOSO_SETUP.format(dba=dba, pw=writer), 60)
+    except BaseException:  # never leave a half-configured engine running
+        process.kill()
+        process.wait(timeout=30)
+        raise
     url = f"sparql+{base}/sparql?update=/sparql-auth&store=/sparql-graph-crud-auth&engine=virtuoso"
     environ = {
         "JUSTICEGRAPH_STORE": url,

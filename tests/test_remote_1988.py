@@ -14,6 +14,9 @@ from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 from justicegraph.savedqueries import load_saved_queries
 
+pytestmark = pytest.mark.server  # starts oxigraph serve and Virtuoso on 127.0.0.1
+
+
 MINTER = Minter()
 REMOTES = ["oxigraph", "virtuoso"]
 # Further values for entity parameters, beyond each query's default (ids of the 1988 records).

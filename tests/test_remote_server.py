@@ -13,6 +13,9 @@ from justicegraph.server.app import create_app
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 
+pytestmark = pytest.mark.server  # starts oxigraph serve and Virtuoso on 127.0.0.1
+
+
 WRITE, READ = "w-" + "x" * 30, "r-" + "y" * 30
 SECRET_GRAPH = "https://w3id.org/justicegraph/graph/testimony/t-test/restricted"
 JSON = {"Accept": "application/sparql-results+json"}
