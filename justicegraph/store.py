@@ -166,5 +166,5 @@ def open_store(location: str, *, read_only: bool = False) -> GraphStore:
     if location.startswith(("sparql+http://", "sparql+https://")):
         from .remote import RemoteStore  # only imported when a remote engine is configured
 
-        return RemoteStore.from_url(location)
+        return RemoteStore.from_url(location, read_only=read_only)
     return OxigraphStore(location, read_only=read_only)
