@@ -21,7 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from justicegraph import savedqueries
 
 from . import context, entity
-from .search import SearchIndexes, label_rows, store_fingerprint
+from .search import SearchIndex, SearchIndexes, label_rows, store_fingerprint
 
 bp = Blueprint("api", __name__)
 
@@ -232,7 +232,8 @@ def run_search(q: str, limit: int = 20, kind: str | None = None) -> list[dict]:
     store, dataset, s = context.store(), context.query_dataset(), context.settings()
     level = (context.can_read_restricted(), s.include_inferred, s.union_default_graph)
     index = current_app.extensions["justicegraph.search"].get(
-        level, lambda: store_fingerprint(store, dataset), lambda: label_rows(store, dataset))
+        ("search", *level), lambda: store_fingerprint(store, dataset),
+        lambda: SearchIndex.build(label_rows(store, dataset)))
     hits = index.search(q, limit * 3 if kind else limit)
     if kind:
         hits = [h for h in hits if any(t.endswith("#" + kind) for t in h["types"])][:limit]

@@ -13,13 +13,23 @@ from __future__ import annotations
 import zlib
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, jsonify, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from justicegraph import access, resources
 from justicegraph.namespaces import JG, PREFIXES
 
 from . import context, entity, ontology_doc
-from .search import norm
+from .search import RDF_TYPE, norm, store_fingerprint, visible_quads
 
 bp = Blueprint("pages", __name__)
 
@@ -220,11 +230,10 @@ GROUP BY ?s ORDER BY ?s LIMIT 200"""
 @bp.get("/index.json", endpoint="home_json", defaults={"forced": JSON})
 def home(forced: str | None = None):
     store, dataset, s = context.store(), context.query_dataset(), context.settings()
-    classes = [{"class": entity.relation(r["class"].value), "count": int(r["n"].value)}
-               for r in store.query(COUNTS, **dataset) if str(r["class"].value).startswith(str(JG))]
-    sources = [{"iri": r["s"].value, "href": entity.local_href(r["s"].value, s.base),
-                "title": r["title"].value if r["title"] else entity.short_name(r["s"].value),
-                "date": r["date"].value if r["date"] else None} for r in store.query(SOURCES, **dataset)]
+    level = ("home", context.can_read_restricted(), s.include_inferred, s.union_default_graph)
+    # Counting every typed node is a full scan: done once per store state, like the search index.
+    classes, sources = current_app.extensions["justicegraph.search"].get(
+        level, lambda: store_fingerprint(store, dataset), lambda: _holdings(store, dataset, s.base))
     graphs = access.visible_graphs(store.graphs(), restricted_ok=context.can_read_restricted())
     data = {"classes": classes, "sources": sources, "graph_count": len(graphs),
             "testimony_count": sum("/graph/testimony/" in g for g in graphs),
@@ -233,6 +242,33 @@ def home(forced: str | None = None):
                       "ontology": url_for("pages.ontology"), "sparql": "/sparql", "search": "/api/search",
                       "openapi": "/api/openapi.json"}}
     return page("home.html", data, forced=forced)
+
+
+def _holdings(store, dataset: dict, base: str) -> tuple[list, list]:
+    fast = visible_quads(store, dataset, RDF_TYPE)
+    if fast is not None:
+        return _holdings_from_quads(store, dataset, base, fast)
+    classes = [{"class": entity.relation(r["class"].value), "count": int(r["n"].value)}
+               for r in store.query(COUNTS, **dataset) if str(r["class"].value).startswith(str(JG))]
+    sources = [{"iri": r["s"].value, "href": entity.local_href(r["s"].value, base),
+                "title": r["title"].value if r["title"] else entity.short_name(r["s"].value),
+                "date": r["date"].value if r["date"] else None} for r in store.query(SOURCES, **dataset)]
+    return classes, sources
+
+
+def _holdings_from_quads(store, dataset, base, typed) -> tuple[list, list]:
+    members: dict[str, set] = {}
+    for q in typed:
+        if q.object.value.startswith(str(JG)):
+            members.setdefault(q.object.value, set()).add(q.subject)
+    classes = sorted(({"class": entity.relation(c), "count": len(s)} for c, s in members.items()),
+                     key=lambda c: (-c["count"], c["class"]["iri"]))
+    names = entity.Labels(store, dataset, base)
+    sources = []
+    for source in sorted(members.get(str(JG.Source), ()), key=lambda n: n.value)[:200]:
+        term = names.term(source)
+        sources.append({"iri": source.value, "href": term["href"], "title": term["label"], "date": None})
+    return classes, sources
 
 
 def saved_query_list() -> list[dict]:

@@ -238,9 +238,10 @@ SELECT ?s ?label ?pref ?type WHERE {
 
 
 class SearchIndexes:
-    """One index per access level. The store's fingerprint is re-checked at most every
-    ``recheck`` seconds (it costs a small query); ``bump()`` (called after a successful
-    write through this process) forces the check at the next request."""
+    """Things built from the store once per access level (the search index, the home page's
+    counts). The store's fingerprint is re-checked at most every ``recheck`` seconds (it
+    costs a small query); ``bump()`` (called after a successful write through this process)
+    forces the check at the next request."""
 
     def __init__(self, recheck: float = 5.0):
         self._lock = threading.Lock()
@@ -248,7 +249,7 @@ class SearchIndexes:
         self.recheck = recheck
         self.generation = 0
 
-    def get(self, level: tuple, fingerprint, build) -> SearchIndex:
+    def get(self, level: tuple, fingerprint, build):
         """``fingerprint()`` and ``build()`` are called only when needed."""
         now = time.monotonic()
         with self._lock:
@@ -260,7 +261,7 @@ class SearchIndexes:
             with self._lock:
                 self._built[level] = (key, now, cached[2])
             return cached[2]
-        index = SearchIndex.build(build())
+        index = build()
         with self._lock:
             self._built[level] = (key, now, index)
         return index
@@ -270,13 +271,48 @@ class SearchIndexes:
             self.generation += 1
 
 
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def visible_quads(store, dataset_kwargs: dict, predicate: str, obj=None):
+    """Quads with ``predicate`` in the graphs of the caller's dataset, read from the engine's
+    indexes when the store has one: a SPARQL pattern over an explicit dataset of thousands of
+    named graphs (one per testimony) costs a lookup per graph, this costs one index scan."""
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return None
+    pattern = engine.quads_for_pattern(None, ox.NamedNode(predicate), obj, None)
+    if dataset_kwargs.get("union"):  # every graph is visible
+        return (q for q in pattern if isinstance(q.graph_name, ox.NamedNode))
+    allowed = {g for g in dataset_kwargs.get("named_graphs") or [] if isinstance(g, ox.NamedNode)}
+    return (q for q in pattern if q.graph_name in allowed)
+
+
 def label_rows(store, dataset_kwargs: dict):
+    fast = visible_quads(store, dataset_kwargs, SKOS_NS + "prefLabel")
+    if fast is not None:
+        yield from _label_rows_from_quads(store, dataset_kwargs, fast)
+        return
     for row in store.query(LABELS_QUERY, **dataset_kwargs):
         label = row["label"]
         if not isinstance(label, ox.Literal):
             continue
         rdf_type = row["type"].value if row["type"] is not None else None
         yield (row["s"].value, label.value, label.language or "", row["pref"].value == "true", rdf_type)
+
+
+def _label_rows_from_quads(store, dataset_kwargs, preferred):
+    types: dict[str, list[str]] = {}
+    for q in visible_quads(store, dataset_kwargs, RDF_TYPE):
+        types.setdefault(q.subject.value, []).append(q.object.value)
+    alternative = visible_quads(store, dataset_kwargs, SKOS_NS + "altLabel")
+    for is_pref, quads in ((True, preferred), (False, alternative)):
+        for q in quads:
+            if isinstance(q.object, ox.Literal):
+                iri = q.subject.value
+                for rdf_type in types.get(iri, [None])[:3]:
+                    yield (iri, q.object.value, q.object.language or "", is_pref, rdf_type)
 
 
 LOADS_QUERY = """PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -292,6 +328,9 @@ def store_fingerprint(store, dataset_kwargs: dict) -> tuple:
     activities recorded in the provenance graph and the number of labels."""
     counter = getattr(store, "change_counter", None)
     counter = (counter() if callable(counter) else counter, str(getattr(store, "path", None)))
+    if counter[1] != "None" and getattr(store, "read_only", False):
+        # a read-only snapshot directory never changes: a write makes a new one
+        return (counter, tuple(store.graphs()))
     values = []
     for query, names in ((LOADS_QUERY, ("n", "last")), (LABEL_COUNT_QUERY, ("n",))):
         row = next(iter(store.query(query, **dataset_kwargs)), None)
