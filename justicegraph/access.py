@@ -41,11 +41,17 @@ def dataset(
     exclude: tuple[str, ...] = (),
 ) -> dict:
     """Keyword arguments for ``GraphStore.query`` that restrict a query to what the caller
-    may see. Protocol dataset parameters (or FROM/FROM NAMED, passed here by the caller)
+    may see. ``all_graphs`` must be every named graph of the store (leave graphs out with
+    ``exclude``): when nothing is hidden the engine's own union is used. Protocol dataset parameters (or FROM/FROM NAMED, passed here by the caller)
     can only narrow the visible set, never widen it."""
     visible = visible_graphs(all_graphs, restricted_ok=restricted_ok, exclude=exclude)
     allowed = set(visible)
-    if default_graph_uris is not None or named_graph_uris is not None:
+    explicit = default_graph_uris is not None or named_graph_uris is not None
+    if not explicit and union and len(visible) == len(all_graphs):
+        # Nothing to hide: the engine's own union is ~100x faster than an explicit list of
+        # graphs (pyoxigraph evaluates each pattern once per listed graph).
+        return {"union": True}
+    if explicit:
         default = [ox.NamedNode(g) for g in (default_graph_uris or []) if g in allowed]
         named = [ox.NamedNode(g) for g in (named_graph_uris or []) if g in allowed]
         # An explicit dataset with no visible graph must still be an (empty) explicit dataset.

@@ -25,8 +25,8 @@ def collect(store, minter: Minter, *, restricted_ok: bool = False) -> dict:
     for g in graphs:
         per_graph[g] = sum(1 for _ in store.quads(g))
     # classes are counted outside the ontology itself (its classes are not entities)
-    data_graphs = [g for g in graphs if g not in (minter.ontology_graph, minter.vocabulary_graph)]
-    kwargs = access_dataset(data_graphs, restricted_ok=restricted_ok)
+    kwargs = access_dataset(store.graphs(), restricted_ok=restricted_ok,
+                            exclude=(minter.ontology_graph, minter.vocabulary_graph))
     classes = {row["class"].value.replace(str(JG), "jg:"): int(row["n"].value) for row in store.query(_CLASSES, **kwargs)}
     speakers = [
         {"speaker": row["speaker"].value, "name": row["name"].value if row["name"] else "",

@@ -79,7 +79,13 @@ def gather(store, iri: str, dataset: dict) -> Gathered:
             break
         incoming.append(ox.Quad(r["x"], r["p"], node, r["g"]))
     nodes = [ox.Quad(r["x"], r["p"], r["v"], r["g"]) for r in _rows(store, NODES, dataset, o=node)]
-    return Gathered(own, incoming, nodes)
+    # The engine's row order depends on how the dataset is given (union or graph list):
+    # sort, so a page is the same whatever the plan.
+    return Gathered(sorted(own, key=_quad_key), sorted(incoming, key=_quad_key), sorted(nodes, key=_quad_key))
+
+
+def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
+    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
 
 
 def place_quads(store, iri: str, dataset: dict) -> list[ox.Quad]:
