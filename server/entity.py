@@ -45,12 +45,28 @@ SELECT ?e ?g ?p ?v WHERE { VALUES ?p { jg:time jg:earliest jg:latest jg:eventTyp
   GRAPH ?g { ?e ?p ?v } }"""
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 PROV = "http://www.w3.org/ns/prov#"
 SKOS = PREFIXES["skos"]
 NAME_PREDICATES = {SKOS + "prefLabel", SKOS + "altLabel", PREFIXES["rdfs"] + "label"}
 HIDDEN_PREDICATES = NAME_PREDICATES | {PREFIXES["rdf"] + "type", str(JG.recordId), PREFIXES["rdfs"] + "comment"}
 EVENT_LINKS = {str(JG.event), str(JG.partOf), str(JG.hasPart)}
 MAX_INCOMING = 2000  # a hub (the massacre) is linked from thousands: the page shows the first
+
+
+def _allowed(dataset: dict) -> set | None:
+    graphs = dataset.get("named_graphs")
+    return None if graphs is None else {g for g in graphs if isinstance(g, ox.NamedNode)}
+
+
+def engine_quads(store, dataset: dict, s=None, p=None, o=None):
+    """Quads matching a pattern in the caller's visible named graphs, straight from the
+    engine's indexes (microseconds), or None when the store has no engine (a remote one):
+    a SPARQL query over an explicit dataset of thousands of named graphs costs far more."""
+    engine, allowed = getattr(store, "engine", None), _allowed(dataset)
+    if engine is None or allowed is None:
+        return None
+    return [q for q in engine.quads_for_pattern(s, p, o, None) if q.graph_name in allowed]
 
 
 def _rows(store, query: str, dataset: dict, **subs):
@@ -72,6 +88,9 @@ def gather(store, iri: str, dataset: dict) -> Gathered:
     """The entity's own triples, the links to it and the n-ary nodes that link to it, each
     in the graph that asserts it."""
     node = ox.NamedNode(iri)
+    fast = _gather_from_engine(store, node, dataset)
+    if fast is not None:
+        return fast
     own = [ox.Quad(node, r["p"], r["o"], r["g"]) for r in _rows(store, OUTGOING, dataset, s=node)]
     incoming = []
     for r in _rows(store, INCOMING, dataset, o=node):
@@ -88,6 +107,21 @@ def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
     return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
 
 
+def _gather_from_engine(store, node, dataset: dict) -> Gathered | None:
+    own = engine_quads(store, dataset, node)
+    if own is None:
+        return None
+    incoming = engine_quads(store, dataset, None, None, node)[:MAX_INCOMING]
+    nodes, seen = [], set()
+    for q in incoming:
+        x = q.subject
+        if x in seen or len(seen) >= MAX_NODES or engine_quads(store, dataset, x, PREF_LABEL):
+            continue
+        seen.add(x)
+        nodes.extend(engine_quads(store, dataset, x))
+    return Gathered(own, incoming, nodes)
+
+
 def place_quads(store, iri: str, dataset: dict) -> list[ox.Quad]:
     rows = _rows(store, AT_PLACE, dataset, o=ox.NamedNode(iri))
     return [ox.Quad(r["x"], r["p"], r["v"], r["g"]) for r in rows]
@@ -98,7 +132,9 @@ def graph_provenance(store, graphs, dataset: dict) -> dict[str, list[tuple[ox.Na
     found = {}
     for g in graphs:
         if isinstance(g, ox.NamedNode):
-            found[g.value] = [(r["p"], r["o"]) for r in _rows(store, PROVENANCE, dataset, g=g)]
+            fast = engine_quads(store, dataset, g)
+            found[g.value] = ([(q.predicate, q.object) for q in fast] if fast is not None
+                              else [(r["p"], r["o"]) for r in _rows(store, PROVENANCE, dataset, g=g)])
     return found
 
 
@@ -167,7 +203,14 @@ class Labels:
         if iri not in self._seen:
             labels: dict[str, str] = {}
             types: list[str] = []
-            for r in _rows(self.store, NAMES, self.dataset, x=ox.NamedNode(iri)):
+            node = ox.NamedNode(iri)
+            named = engine_quads(self.store, self.dataset, node, PREF_LABEL)
+            if named is not None:
+                for q in named:
+                    if isinstance(q.object, ox.Literal):
+                        labels.setdefault(q.object.language or "", q.object.value)
+                types = [q.object.value for q in engine_quads(self.store, self.dataset, node, RDF_TYPE)]
+            for r in ([] if named is not None else _rows(self.store, NAMES, self.dataset, x=node)):
                 if r["k"].value == "t":
                     types.append(r["v"].value)
                 elif isinstance(r["v"], ox.Literal):
