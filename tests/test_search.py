@@ -98,7 +98,7 @@ def test_index_is_built_once_and_rebuilt_after_a_change(app, client, store):  # 
     calls = []
     import justicegraph.server.search as search
 
-    original = search.SearchIndex.build.__func__
+    original = search.SearchIndex.build.__func__  # (the home page's counts are cached alongside)
 
     def counting(cls, rows):
         calls.append(1)
