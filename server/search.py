@@ -330,7 +330,7 @@ def store_fingerprint(store, dataset_kwargs: dict) -> tuple:
     counter = (counter() if callable(counter) else counter, str(getattr(store, "path", None)))
     if counter[1] != "None" and getattr(store, "read_only", False):
         # a read-only snapshot directory never changes: a write makes a new one
-        return (counter, tuple(store.graphs()))
+        return counter
     values = []
     for query, names in ((LOADS_QUERY, ("n", "last")), (LABEL_COUNT_QUERY, ("n",))):
         row = next(iter(store.query(query, **dataset_kwargs)), None)
