@@ -54,19 +54,26 @@ EVENT_LINKS = {str(JG.event), str(JG.partOf), str(JG.hasPart)}
 MAX_INCOMING = 2000  # a hub (the massacre) is linked from thousands: the page shows the first
 
 
-def _allowed(dataset: dict) -> set | None:
+def visible(dataset: dict):
+    """A test for graph names the caller's dataset shows in GRAPH patterns, or None when the
+    dataset is not one ``access.dataset`` makes (then only SPARQL knows)."""
     graphs = dataset.get("named_graphs")
-    return None if graphs is None else {g for g in graphs if isinstance(g, ox.NamedNode)}
+    if graphs is not None:
+        allowed = {g for g in graphs if isinstance(g, ox.NamedNode)}
+        return lambda g: g in allowed
+    if dataset.get("union") and "default_graph" not in dataset:  # nothing hidden: every named graph
+        return lambda g: isinstance(g, ox.NamedNode)
+    return None
 
 
 def engine_quads(store, dataset: dict, s=None, p=None, o=None):
     """Quads matching a pattern in the caller's visible named graphs, straight from the
     engine's indexes (microseconds), or None when the store has no engine (a remote one):
     a SPARQL query over an explicit dataset of thousands of named graphs costs far more."""
-    engine, allowed = getattr(store, "engine", None), _allowed(dataset)
-    if engine is None or allowed is None:
+    engine, shown = getattr(store, "engine", None), visible(dataset)
+    if engine is None or shown is None:
         return None
-    return [q for q in engine.quads_for_pattern(s, p, o, None) if q.graph_name in allowed]
+    return [q for q in engine.quads_for_pattern(s, p, o, None) if shown(q.graph_name)]
 
 
 def _rows(store, query: str, dataset: dict, **subs):
@@ -119,7 +126,7 @@ def _gather_from_engine(store, node, dataset: dict) -> Gathered | None:
             continue
         seen.add(x)
         nodes.extend(engine_quads(store, dataset, x))
-    return Gathered(own, incoming, nodes)
+    return Gathered(sorted(own, key=_quad_key), sorted(incoming, key=_quad_key), sorted(nodes, key=_quad_key))
 
 
 def place_quads(store, iri: str, dataset: dict) -> list[ox.Quad]:

@@ -256,6 +256,10 @@ def _holdings(store, dataset: dict, base: str) -> tuple[list, list]:
     return classes, sources
 
 
+DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+DCTERMS_DATE = ox.NamedNode("http://purl.org/dc/terms/date")
+
+
 def _holdings_from_quads(store, dataset, base, typed) -> tuple[list, list]:
     members: dict[str, set] = {}
     for q in typed:
@@ -267,7 +271,11 @@ def _holdings_from_quads(store, dataset, base, typed) -> tuple[list, list]:
     sources = []
     for source in sorted(members.get(str(JG.Source), ()), key=lambda n: n.value)[:200]:
         term = names.term(source)
-        sources.append({"iri": source.value, "href": term["href"], "title": term["label"], "date": None})
+        title = entity.engine_quads(store, dataset, source, DCTERMS_TITLE)
+        date = entity.engine_quads(store, dataset, source, DCTERMS_DATE)
+        sources.append({"iri": source.value, "href": term["href"],
+                        "title": title[0].object.value if title else term["label"],
+                        "date": date[0].object.value if date else None})
     return classes, sources
 
 

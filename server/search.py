@@ -279,14 +279,9 @@ def visible_quads(store, dataset_kwargs: dict, predicate: str, obj=None):
     """Quads with ``predicate`` in the graphs of the caller's dataset, read from the engine's
     indexes when the store has one: a SPARQL pattern over an explicit dataset of thousands of
     named graphs (one per testimony) costs a lookup per graph, this costs one index scan."""
-    engine = getattr(store, "engine", None)
-    if engine is None:
-        return None
-    pattern = engine.quads_for_pattern(None, ox.NamedNode(predicate), obj, None)
-    if dataset_kwargs.get("union"):  # every graph is visible
-        return (q for q in pattern if isinstance(q.graph_name, ox.NamedNode))
-    allowed = {g for g in dataset_kwargs.get("named_graphs") or [] if isinstance(g, ox.NamedNode)}
-    return (q for q in pattern if q.graph_name in allowed)
+    from .entity import engine_quads  # one definition of "visible to this caller"
+
+    return engine_quads(store, dataset_kwargs, None, ox.NamedNode(predicate), obj)
 
 
 def label_rows(store, dataset_kwargs: dict):

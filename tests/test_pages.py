@@ -175,3 +175,41 @@ def test_ontology_documentation_covers_every_term(client):  # noqa: F811
     assert 'id="vocab-role-victim"' in html
     doc = client.get("/ontology.json").get_json()
     assert sum(len(s["terms"]) for s in doc["sections"]) >= len(terms)
+
+
+class WithoutEngine:
+    """The same store seen through the GraphStore interface only (as a remote store is):
+    pages then take their SPARQL path instead of reading the engine's indexes."""
+
+    def __init__(self, store):  # noqa: F811
+        self._store = store
+
+    def __getattr__(self, name):
+        if name == "engine":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def test_sparql_path_and_engine_path_give_the_same_pages(store):  # noqa: F811
+    from justicegraph.server.app import create_app
+    from test_pages_fixture import READ_TOKEN
+
+    from justicegraph.settings import Settings
+
+    settings = Settings.from_env({}, store="memory", read_token=READ_TOKEN)
+    fast = create_app(settings, store=store).test_client()
+    portable = create_app(settings, store=WithoutEngine(store)).test_client()
+    for url in ("/id/hamid-noury.json", "/id/ghezelhesar-prison.json", "/id/death-commission-gohardasht.json",
+                "/index.json", "/api/search?q=nouri", "/graph/testimony/kamran-sample-report-2023.json"):
+        for headers in ({}, AUTH):
+            assert canonical(fast.get(url, headers=headers).get_json()) == \
+                canonical(portable.get(url, headers=headers).get_json()), url
+
+
+def canonical(value):
+    """The same content whatever order the quads came in."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
