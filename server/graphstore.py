@@ -177,15 +177,9 @@ def _write(target: str | None, *, replace: bool) -> Response:
                         removed=[q for q in old if q not in new_set] if replace else [],
                         created=[target] if target != DEFAULT and not existed else [])
         if change:
-            prov = protocol_write.provenance(change, reader, body_checksum=protocol_write.checksum(request.get_data()),
-                                             description=f"Graph Store Protocol {request.method}",
-                                             started=started)
-            try:
-                protocol_write.validate(change, prov, reader)
-            except protocol_write.InvalidWrite:
-                ep.metrics.inc("justicegraph_writes_refused_total")
-                raise
-            protocol_write.apply(primary, change, prov)
+            protocol_write.commit(primary, reader, change, description=f"Graph Store Protocol {request.method}",
+                                  body_checksum=protocol_write.checksum(request.get_data()), started=started,
+                                  metrics=ep.metrics)
     ep.metrics.inc("justicegraph_queries_total", form="GSP")
     if existed:
         return Response(status=204)

@@ -208,6 +208,19 @@ def subject_quads(store, subject: ox.NamedNode):
     return (ox.Quad(subject, r["p"], r["o"], r["g"] or ox.DefaultGraph()) for r in rows)
 
 
+def commit(primary, reader, change: Change, *, description: str, body_checksum: str,
+           started: dt.datetime, metrics) -> None:
+    """Describe the change in PROV-O, validate it with its description, then write both;
+    an invalid change is refused whole (InvalidWrite) and counted."""
+    prov = provenance(change, reader, description=description, body_checksum=body_checksum, started=started)
+    try:
+        validate(change, prov, reader)
+    except InvalidWrite:
+        metrics.inc("justicegraph_writes_refused_total")
+        raise
+    apply(primary, change, prov)
+
+
 def apply(primary, change: Change, prov: list[ox.Quad]) -> None:
     """Write the change. Without blank nodes it is one SPARQL Update (one transaction);
     blank nodes must keep their identity, so then the quads go through the store API (the

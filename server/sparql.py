@@ -182,15 +182,8 @@ def _update(req) -> Response:
             pass
         change = protocol_write.Change(**meta["change"])
         if change:
-            reader = ep.store()
-            prov = protocol_write.provenance(change, reader, description="SPARQL Update through /sparql",
-                                             body_checksum=body, started=started)
-            try:
-                protocol_write.validate(change, prov, reader)
-            except protocol_write.InvalidWrite:
-                ep.metrics.inc("justicegraph_writes_refused_total")
-                raise
-            protocol_write.apply(primary, change, prov)
+            protocol_write.commit(primary, ep.store(), change, description="SPARQL Update through /sparql",
+                                  body_checksum=body, started=started, metrics=ep.metrics)
     ep.metrics.inc("justicegraph_queries_total", form="UPDATE")
     return Response(status=204)
 
