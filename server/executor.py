@@ -167,7 +167,8 @@ class ProcessExecutor:
         # interpreter takes a moment to start), and a waiting light query should then run.
         handle = self._acquire(time.monotonic() + timeout + EXECUTOR_START_GRACE)
         deadline = time.monotonic() + timeout
-        job = dict(job, snapshot=str(self.snapshots.current()))
+        # A job may name an immutable view of the snapshot (the public view); else the current one.
+        job = dict(job, snapshot=job.get("dataset", {}).get("snapshot") or str(self.snapshots.current()))
         try:
             handle.conn.send(job)
             first = handle.recv(deadline)
@@ -229,7 +230,8 @@ class InlineExecutor:
     def run(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]]:
         deadline = time.monotonic() + timeout
         messages: list[tuple] = []
-        store: Any = self.store_getter()
+        view = job.get("dataset", {}).get("snapshot")
+        store: Any = ox.Store.read_only(view) if view else self.store_getter()
         # pyoxigraph's own Store when there is one (base IRI, fast paths); else the GraphStore.
         run_job(job, getattr(store, "engine", store), messages.append)
         if time.monotonic() > deadline:

@@ -99,6 +99,11 @@ class Endpoint:
         if not explicit and len(visible) == len(graphs):
             # Everything is visible: let the engine use its own (fast) union / default graph.
             return {"union": True} if s.union_default_graph else {"default": [""], "named": None}
+        view = self.snapshots.public_view() if self.snapshots is not None else None
+        if not explicit and not restricted_ok and not exclude and s.union_default_graph and view is not None:
+            # The public view holds exactly the public graphs: its union is what the caller
+            # may see, at the engine's own speed.
+            return {"union": True, "snapshot": str(view)}
         kwargs = access.dataset(graphs, restricted_ok=restricted_ok, union=s.union_default_graph,
                                 default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
                                 exclude=exclude)
