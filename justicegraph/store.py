@@ -63,6 +63,7 @@ class OxigraphStore:
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self.path = None if path is None else Path(path)
         self.read_only = read_only
+        self._graphs: list[str] | None = None
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
@@ -111,7 +112,12 @@ class OxigraphStore:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
 
     def graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        if self.read_only and self._graphs is not None:
+            return self._graphs
+        graphs = sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        if self.read_only:  # nobody writes a store opened read-only (snapshots): list once
+            self._graphs = graphs
+        return graphs
 
     def bulk_import(self, quads: Iterable[ox.Quad]) -> None:
         """Fast, non-transactional import for building a fresh store (benchmarks, dumps)."""

@@ -3,7 +3,7 @@ blueprint. The store is opened once per process, on first use."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from justicegraph import access
 from justicegraph.settings import Settings
@@ -15,11 +15,25 @@ def settings() -> Settings:
 
 
 def store() -> GraphStore:
-    """The store to read. With an on-disk store this is the current read-only snapshot
-    (server/protocol_snapshot.py): write through ``protocol.endpoint().write_session()``."""
+    """The store to read, chosen once per request. With an on-disk store this is the current
+    read-only snapshot (server/protocol_snapshot.py) — or, for a caller who may not see
+    restricted graphs, its public view, which holds none of them (faster, and nothing to
+    leak). Write through ``protocol.endpoint().write_session()``."""
+    if "jg_store" not in g:
+        g.jg_store = _choose_store()
+    return g.jg_store
+
+
+def _choose_store() -> GraphStore:
     ext = current_app.extensions
-    if ext.get("justicegraph.endpoint") is not None:
-        return ext["justicegraph.endpoint"].store()
+    endpoint = ext.get("justicegraph.endpoint")
+    if endpoint is not None:
+        s = settings()
+        if not can_read_restricted() and not s.excluded_graphs and s.union_default_graph:
+            view = endpoint.public_store()
+            if view is not None:
+                return view
+        return endpoint.store()
     if ext.get("justicegraph.store") is None:
         ext["justicegraph.store"] = open_store(settings().store)
     return ext["justicegraph.store"]
@@ -43,9 +57,8 @@ def query_dataset(**kwargs) -> dict:
     """Dataset keyword arguments for ``store().query`` limited to what this caller may see."""
     s = settings()
     exclude = s.excluded_graphs
-    endpoint = current_app.extensions.get("justicegraph.endpoint")
     return access.dataset(
-        endpoint.graphs() if endpoint is not None else store().graphs(),  # cached per snapshot
+        store().graphs(),  # the graphs of this request's store (listed once per snapshot)
         restricted_ok=can_read_restricted(),
         union=s.union_default_graph,
         exclude=exclude,

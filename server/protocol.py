@@ -55,6 +55,10 @@ class Endpoint:
                     self._store = open_store(self.settings.store)
         return self._store
 
+    def public_store(self) -> GraphStore | None:
+        """The current snapshot's public view (only when it holds restricted graphs)."""
+        return self.snapshots.public_reader() if self.snapshots is not None else None
+
     def graphs(self) -> list[str]:
         if self.snapshots is not None:
             return self.snapshots.graphs()

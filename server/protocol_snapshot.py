@@ -101,6 +101,17 @@ class SnapshotStore:
                 self._graphs = None
             return self._reader
 
+    def public_reader(self) -> OxigraphStore | None:
+        """A read-only store on the current snapshot's public view, or None without one."""
+        view = self.public_view()
+        if view is None:
+            return None
+        with self._mutex:
+            cached = getattr(self, "_public", None)
+            if cached is None or cached[0] != view:
+                self._public = cached = (view, OxigraphStore(view, read_only=True))
+            return cached[1]
+
     def graphs(self) -> list[str]:
         """Named graphs of the current snapshot, listed once per snapshot."""
         reader = self.reader()

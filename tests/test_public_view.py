@@ -59,3 +59,16 @@ def test_token_holder_and_explicit_datasets_use_the_full_snapshot(app):
         assert "snapshot" not in endpoint().dataset(restricted_ok=True)
         assert "snapshot" not in endpoint().dataset(restricted_ok=False, default_graph_uris=[], named_graph_uris=[])
     assert any(g.endswith("/restricted") for g in graphs_seen(app, {"Authorization": f"Bearer {READ}"}))
+
+
+def test_pages_and_api_read_the_view_for_anonymous_callers(app):
+    from justicegraph.server import context
+
+    with app.test_request_context("/"):
+        anonymous = context.store()
+        assert str(anonymous.path).endswith("-public")
+        assert context.query_dataset() == {"union": True}
+    with app.test_request_context("/", headers={"Authorization": f"Bearer {READ}"}):
+        assert not str(context.store().path).endswith("-public")
+    r = app.test_client().get("/api/search", query_string={"q": "sealed"})
+    assert r.status_code == 200 and "sealed" not in r.get_data(as_text=True).lower()
