@@ -42,13 +42,10 @@ class Server:
             self.sampler.stop()
         if self.stop_fn:
             self.stop_fn()
-        elif self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        else:
+            from justicegraph.engines import stop_process
+
+            stop_process(self.process, grace=30)
 
 
 class RssSampler:
