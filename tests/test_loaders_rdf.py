@@ -2,13 +2,12 @@
 are, validated with the same shapes; nothing is ever fetched (remote JSON-LD contexts and
 RDF/XML external entities are refused)."""
 
-import http.server
 import shutil
-import threading
 
 import pytest
 from justicegraph.loaders import LoadError, load
 from loader_helpers import FIXTURES, snapshot
+from servers import Listener
 
 from justicegraph.namespaces import Minter
 from justicegraph.store import OxigraphStore
@@ -93,41 +92,22 @@ def test_graph_of_another_dataset_is_refused(tmp_path):
     assert snapshot(store) == before
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        _Recorder.requests.append(self.path)
-        body = b'{"@context": {"name": "http://schema.org/name"}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/ld+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def loopback():
-    _Recorder.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """A listener the test runs (tests/servers.py): nothing may reach it."""
+    listener = Listener()
+    yield listener
+    listener.close()
 
 
 def test_remote_jsonld_context_is_refused_and_not_fetched(tmp_path, loopback):
     path = tmp_path / "remote.jsonld"
-    path.write_text(f'{{"@context": "{loopback}/context.jsonld", "@id": "https://w3id.org/justicegraph/id/x", "name": "X"}}',
+    path.write_text(f'{{"@context": "{loopback.url}context.jsonld", "@id": "https://w3id.org/justicegraph/id/x", "name": "X"}}',
                     encoding="utf-8")
     with pytest.raises(LoadError) as info:
         load(OxigraphStore(None), [path])
     assert "remote JSON-LD contexts are refused; nothing is fetched" in str(info.value)
-    assert _Recorder.requests == []
+    assert loopback.requests == []
 
 
 def test_inline_jsonld_context_is_fine(tmp_path):
@@ -149,7 +129,7 @@ def test_rdfxml_external_entity_is_not_resolved(tmp_path, loopback):
     path.write_text(f"""<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [
   <!ENTITY file SYSTEM "file://{secret}">
-  <!ENTITY web SYSTEM "{loopback}/entity">
+  <!ENTITY web SYSTEM "{loopback.url}entity">
 ]>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">
   <rdf:Description rdf:about="https://w3id.org/justicegraph/id/x"><rdfs:comment>&file;&web;</rdfs:comment></rdf:Description>
@@ -160,7 +140,7 @@ def test_rdfxml_external_entity_is_not_resolved(tmp_path, loopback):
     except LoadError:
         pass  # refused: fine
     assert not any("TOP-SECRET" in str(q) for q in store.quads())
-    assert _Recorder.requests == []
+    assert loopback.requests == []
 
 
 def test_deep_jsonld_is_refused_before_parsing(tmp_path):
