@@ -50,6 +50,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--request-timeout", type=float, default=120.0, help="HTTP client timeout per request.")
     parser.add_argument("--data", type=Path, default=HERE / "data", help="Cache of generated data and stores.")
     parser.add_argument("--label", default=None)
+    parser.add_argument("--bulk-build", action="store_true",
+                        help="Build a scale not yet cached with SHACL off and a bulk commit (bench/bulk_build.py), "
+                             "for sizes the validated load cannot reach in a run; labelled so in the results.")
     args = parser.parse_args(argv)
     if args.small:
         args.scales, args.duration, args.cap, args.repeats = "1000", 3.0, 2_000, 3
@@ -73,11 +76,59 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
+class LoadAverage:
+    """The 1-minute load average, sampled every 5 s while a section runs: the machine is
+    shared, and a ratio between engines means little without knowing how busy it was."""
+
+    def __init__(self):
+        import threading
+
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        import os
+
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(5):
+                return
+
+    def __enter__(self) -> LoadAverage:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def summary(self) -> dict:
+        s = self.samples or [0.0]
+        return {"min": round(min(s), 2), "mean": round(sum(s) / len(s), 2), "max": round(max(s), 2),
+                "samples": len(s)}
+
+
+def section(out: dict, name: str, fn):
+    """Run one section, keeping its numbers under ``name`` and the load average under
+    ``load_average[name]``."""
+    with LoadAverage() as load:
+        started = time.time()
+        value = fn()
+    out.setdefault("load_average", {})[name] = {**load.summary(), "seconds": round(time.time() - started)}
+    return value
+
+
 def run_scale(people: int, args, sections: set[str]) -> dict:
     scale = pipeline.Scale(people, args.seed, args.data)
     out: dict = {"people": people}
     log(f"\n=== {people:,} people ===")
-    built = scale.build(log)
+    if args.bulk_build and not (scale.dir / "built.ok").exists():
+        section(out, "bulk-build", lambda: _bulk_build(scale, log))
+    built = section(out, "build", lambda: scale.build(log))
+    by = scale.dir / "built-by.json"
+    if by.exists():  # a store not made by the validated load says so next to its numbers
+        built = {**json.loads(by.read_text()), **built}
     fresh = bool(built)
     out["load"] = dict(built)
     out["triples"] = pipeline.store_size(scale.store)
@@ -86,20 +137,41 @@ def run_scale(people: int, args, sections: set[str]) -> dict:
     work = scale.dir / "work"
     params = Params.from_records(scale.records)
     if "load" in sections:
-        out["load"].update(pipeline.bulk_import(scale.all_nq, work))
+        out["load"].update(section(out, "load", lambda: pipeline.bulk_import(scale.all_nq, work)))
         if not fresh:
-            out["load"].update(_reload(scale, work))
+            out["load"].update(section(out, "reload", lambda: _reload(scale, work)))
     if "batch" in sections:
-        out["batch"] = _guarded("batch", lambda: pipeline.batch_cost(scale, work, log))
+        out["batch"] = section(out, "batch", lambda: _guarded("batch", lambda: pipeline.batch_cost(scale, work, log)))
     if "validate" in sections:
         log("  validation: project validator vs plain pyshacl…")
-        out["validate"] = _guarded("validate", lambda: pipeline.validation(scale.all_nq))
+        out["validate"] = section(out, "validate", lambda: _guarded("validate", lambda: pipeline.validation(
+            scale.all_nq)))
     if "direct" in sections:
         log("  direct queries on the store:")
-        out["direct"] = direct.run(scale.store, params, args.repeats, log, args.api_timeout)
+        out["direct"] = section(out, "direct", lambda: direct.run(scale.store, params, args.repeats, log,
+                                                                  args.api_timeout))
     if "http" in sections:
-        out["http"] = http_bench.run(scale, params, args, log)
+        out["http"] = section(out, "http", lambda: http_bench.run(scale, params, args, log))
     return out
+
+
+def _bulk_build(scale, log) -> None:
+    import os
+    import subprocess
+
+    log(f"  building {scale.people:,} people without SHACL, bulk commit (bench/bulk_build.py)…")
+    scale.dir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, str(HERE / "bulk_build.py"), str(scale.dir), str(scale.people),
+                           str(scale.seed)], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONHASHSEED="0"))
+    if done.returncode:
+        raise RuntimeError(f"bulk build failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    numbers = json.loads(done.stdout.strip().splitlines()[-1])
+    log(f"  built {numbers['bulk_build_quads']:,} quads in {numbers['bulk_build_s']} s "
+        f"(peak RSS {numbers['bulk_build_peak_rss_mb']:,} MB); exporting N-Quads…")
+    scale.export()
+    (scale.dir / "built-by.json").write_text(json.dumps(numbers, indent=1))
+    (scale.dir / "built.ok").write_text("ok\n")
 
 
 def _reload(scale, work: Path) -> dict:
