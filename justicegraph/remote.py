@@ -282,8 +282,10 @@ def _stored(q: ox.Quad) -> ox.Quad:
 
 def _as_query_triples(body: bytes, media: str) -> Any:
     """Triples as a real pyoxigraph ``QueryTriples`` (iterable, ``.serialize``), built from
-    the engine's answer through a throw-away in-memory store."""
+    the engine's answer through a throw-away in-memory store. The engine's blank node labels
+    are kept (``Store.load`` would rename them on every read): reading the same data twice
+    gives the same quads, as on the embedded store."""
     fmt = ox.RdfFormat.from_media_type(media.split(";")[0].strip()) or ox.RdfFormat.N_TRIPLES
     scratch = ox.Store()
-    scratch.load(body, format=fmt, to_graph=ox.DefaultGraph())
+    scratch.extend(ox.parse(body, format=fmt))
     return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")

@@ -17,60 +17,55 @@ def settings(tmp_path):
     return Settings.from_env({}, store="memory")
 
 
-# --- Remote SPARQL engines (issue 8; helpers in justicegraph/engines.py) ------------------
+# --- Remote SPARQL engines (issue 8; helpers in tests/stores.py, justicegraph/engines.py) ---
 # Each engine starts once per session, only when a test asks for it, on 127.0.0.1 at a free
 # port, and is skipped (saying why) only where it cannot be installed.
-# JUSTICEGRAPH_TEST_STORE=oxigraph|virtuoso|disk makes the `graph_store` fixture (an empty
-# GraphStore) use that backend instead of the in-memory store.
-# Engine-side query time limits of the test engines (Virtuoso needs ~5 s for one of the
-# loader's validation queries on the 1988 data).
-ENGINE_QUERY_LIMIT_S = {"oxigraph": 3, "virtuoso": 10}
+# JUSTICEGRAPH_TEST_STORE=oxigraph|virtuoso|disk runs the suite's stores on that backend
+# (tests/stores.py); tests about the embedded engine itself are marked `embedded_only`.
+from stores import ENGINE_QUERY_LIMIT_S, REMOTE, engine, new_store, stop_engines  # noqa: E402
+
+__all__ = ["ENGINE_QUERY_LIMIT_S", "open_backend"]
 
 
-def _start_engine(tmp_path_factory, name: str):
-    from justicegraph import engines
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "embedded_only(reason): about pyoxigraph's embedded store itself (RocksDB files, "
+        "snapshots, executor processes, crash recovery); skipped with the reason on remote backends")
 
-    missing = engines.oxigraph_missing() if name == "oxigraph" else engines.virtuoso_missing()
-    if missing:
-        pytest.skip(missing)
-    workdir = tmp_path_factory.mktemp(name)
-    if name == "oxigraph":
-        return engines.start_oxigraph(workdir, timeout_s=ENGINE_QUERY_LIMIT_S[name])
-    return engines.start_virtuoso(workdir, max_seconds=ENGINE_QUERY_LIMIT_S[name], buffers=60_000)
+
+def pytest_collection_modifyitems(config, items):
+    if not REMOTE:
+        return
+    for item in items:
+        marker = item.get_closest_marker("embedded_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "embedded store only")
+            item.add_marker(pytest.mark.skip(reason=f"embedded store only: {reason}"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    stop_engines()
 
 
 @pytest.fixture(scope="session")
-def oxigraph_engine(tmp_path_factory):
-    engine = _start_engine(tmp_path_factory, "oxigraph")
-    yield engine
-    engine.stop()
+def oxigraph_engine():
+    return engine("oxigraph")
 
 
 @pytest.fixture(scope="session")
-def virtuoso_engine(tmp_path_factory):
-    engine = _start_engine(tmp_path_factory, "virtuoso")
-    yield engine
-    engine.stop()
+def virtuoso_engine():
+    return engine("virtuoso")
 
 
 def open_backend(request, kind: str, tmp_path):
     """An empty GraphStore of one kind: memory, disk, oxigraph (serve) or virtuoso."""
-    from justicegraph.engines import clear_store
-    from justicegraph.store import OxigraphStore
-
-    if kind == "memory":
-        return OxigraphStore(None)
-    if kind == "disk":
-        return OxigraphStore(tmp_path / "store")
-    store = request.getfixturevalue(f"{kind}_engine").open()
-    clear_store(store)
-    return store
+    return new_store(tmp_path / "store" if kind == "disk" else None, kind=kind)
 
 
 @pytest.fixture
-def graph_store(request, tmp_path):
-    import os
+def graph_store(tmp_path):
+    from stores import KIND
 
-    store = open_backend(request, os.environ.get("JUSTICEGRAPH_TEST_STORE", "memory"), tmp_path)
+    store = new_store(tmp_path / "store" if KIND == "disk" else None)
     yield store
     store.close()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 from justicegraph.loaders.pipeline import load
+from stores import new_store
 
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 from justicegraph.savedqueries import load_saved_queries
-from justicegraph.store import OxigraphStore
 
 MINTER = Minter()
 ID = MINTER.entity("")
@@ -26,7 +26,7 @@ REPORT = "inn-live-report"
 
 @pytest.fixture(scope="module")
 def store():
-    store = OxigraphStore(None)
+    store = new_store()
     # SHACL validation of this dataset is tested in test_dataset.py; here it would only cost time.
     load(store, [dataset_dir("1988")], shacl=False)
     return store

@@ -17,12 +17,12 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from justicegraph.loaders.pipeline import load
+from stores import new_store
 
 from justicegraph.access import dataset
 from justicegraph.cli import main
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
-from justicegraph.store import OxigraphStore
 
 MINTER = Minter()
 ID = MINTER.entity("")
@@ -41,7 +41,7 @@ LOCATOR = re.compile(r"^¶(\d+)(?:–(\d+))?$")
 
 @pytest.fixture(scope="module")
 def loaded():
-    store = OxigraphStore(None)
+    store = new_store()
     result = load(store, [dataset_dir("1988")])
     return store, result
 

@@ -5,9 +5,9 @@ import pyoxigraph as ox
 import pytest
 from justicegraph.loaders import load
 from loader_helpers import FIXTURES, copy_fixture, data_quads, edit_csv
+from stores import new_store
 
 from justicegraph.namespaces import Minter
-from justicegraph.store import OxigraphStore
 
 M = Minter()
 JG = "https://w3id.org/justicegraph/ontology#"
@@ -29,7 +29,7 @@ def select(store, text: str) -> list:
 
 @pytest.fixture
 def loaded(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     result = load(store, [copy_fixture(tmp_path)])
     return store, result
 
@@ -115,12 +115,12 @@ def test_public_record_may_not_point_at_restricted_one(tmp_path):
     folder = copy_fixture(tmp_path)
     edit_csv(folder / "relations.csv", "person-beta,sibling,person-gamma", "person-beta,sibling,brother-of-beta")
     with pytest.raises(Exception) as info:
-        load(OxigraphStore(None), [folder])
+        load(new_store(), [folder])
     assert "relations.csv:2: field 'other': a public record may not refer to restricted 'brother-of-beta' (rule: access)" in str(info.value)
 
 
 def test_reload_is_idempotent(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     folder = copy_fixture(tmp_path)
     first = load(store, [folder])
     count, quads = len(store), data_quads(store)
@@ -132,7 +132,7 @@ def test_reload_is_idempotent(tmp_path):
 
 
 def test_reload_drops_what_was_removed(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     folder = copy_fixture(tmp_path)
     load(store, [folder])
     assert ask(store, "ASK { GRAPH ?g { id:s-alpha-accuses ?p ?o } }")
@@ -148,7 +148,7 @@ def test_reload_drops_what_was_removed(tmp_path):
 
 
 def test_second_dataset_refers_to_first(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [copy_fixture(tmp_path)])
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -166,7 +166,7 @@ def test_second_dataset_refers_to_first(tmp_path):
 
 
 def test_nested_yaml_and_json_inherit_according_to(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     result = load(store, [copy_fixture(tmp_path, "nested")])
     t = M.testimony_graph("t-nested")
     # the participation nested in the event nested in the testimony
@@ -188,12 +188,12 @@ def test_ontology_and_vocabulary_are_loaded(loaded):
 
 def test_progress_is_reported(tmp_path):
     stages = []
-    load(OxigraphStore(None), [copy_fixture(tmp_path)], progress=stages.append)
+    load(new_store(), [copy_fixture(tmp_path)], progress=stages.append)
     assert "reading people.csv" in stages and "validating (SHACL)" in stages and "committing" in stages
 
 
 def test_dry_run_writes_nothing(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     result = load(store, [copy_fixture(tmp_path)], dry_run=True)
     assert len(store) == 0 and result.report.conforms
 
@@ -208,7 +208,7 @@ def test_quads_are_built_without_blank_nodes(loaded):
 
 def test_another_base(tmp_path):
     minter = Minter("http://example.org/jg/")
-    store = OxigraphStore(None)
+    store = new_store()
     result = load(store, [copy_fixture(tmp_path)], minter=minter)
     assert minter.testimony_graph("t-alpha") in store.graphs()
     assert not any("w3id.org/justicegraph/id/" in str(q) or "w3id.org/justicegraph/graph/" in str(q) for q in store.quads())
@@ -223,7 +223,7 @@ def test_the_nested_example_of_records_md_loads(tmp_path):
     folder = tmp_path / "example"
     folder.mkdir()
     (folder / "example.yaml").write_text(example, encoding="utf-8")
-    store = OxigraphStore(None)
+    store = new_store()
     result = load(store, [folder])
     assert result.records == 5  # source, testimony, event, participation, person
     assert ask(store, "ASK { GRAPH ?g { id:hajilouei-arrest-1984--azadali-hajilouei--detainee jg:event id:hajilouei-arrest-1984 } }")

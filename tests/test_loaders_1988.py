@@ -4,10 +4,10 @@ import time
 
 from click.testing import CliRunner
 from justicegraph.loaders import load
+from stores import new_store
 
 from justicegraph.cli import main
 from justicegraph.resources import dataset_dir
-from justicegraph.store import OxigraphStore
 
 
 def test_1988_validates(tmp_path):
@@ -17,7 +17,7 @@ def test_1988_validates(tmp_path):
 
 
 def test_1988_loads_and_reloads_in_place():
-    store = OxigraphStore(None)
+    store = new_store()
     started = time.perf_counter()
     first = load(store, [dataset_dir("1988")])
     seconds = time.perf_counter() - started

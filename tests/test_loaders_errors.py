@@ -6,14 +6,13 @@ import json
 import pytest
 from justicegraph.loaders import LoadError, load
 from loader_helpers import copy_fixture, edit_csv, snapshot
-
-from justicegraph.store import OxigraphStore
+from stores import new_store
 
 
 @pytest.fixture
 def store_with_data(tmp_path):
     """A store that already holds a good load of another dataset."""
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [copy_fixture(tmp_path, "nested")])
     return store
 
@@ -104,7 +103,7 @@ def test_bom_is_accepted(tmp_path):
     folder = copy_fixture(tmp_path)
     path = folder / "places.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    load(OxigraphStore(None), [folder])
+    load(new_store(), [folder])
 
 
 def test_wrong_delimiter(tmp_path, store_with_data):
@@ -144,7 +143,7 @@ def test_yaml_errors_name_the_line_and_record(tmp_path):
     (folder / "more.json").unlink()
     path = folder / "conference.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("role: detainee", "role: bystander"), encoding="utf-8")
-    store = OxigraphStore(None)
+    store = new_store()
     errors = refused(store, folder)
     assert errors == [f"{path}:17: sources[0].testimonies[0].events[0].participations[0]: field 'role': unknown role "
                       "'bystander' (see the role scheme in ontology/vocabulary.ttl) (rule: vocabulary)"], errors
@@ -156,7 +155,7 @@ def test_json_errors_name_the_record_path(tmp_path):
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["events"][0]["participations"][0]["age"] = "nineteen"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    errors = refused(OxigraphStore(None), folder)
+    errors = refused(new_store(), folder)
     assert errors == [f"{path}: events[0].participations[0]: field 'age': 'nineteen' is not an integer (digits only) (rule: integer)"]
 
 
@@ -164,7 +163,7 @@ def test_malformed_yaml_and_json(tmp_path):
     folder = copy_fixture(tmp_path, "nested")
     (folder / "conference.yaml").write_text("sources:\n  - id: x\n    title: [unclosed\n", encoding="utf-8")
     (folder / "more.json").write_text('{"places": [', encoding="utf-8")
-    errors = refused(OxigraphStore(None), folder)
+    errors = refused(new_store(), folder)
     assert any("conference.yaml:4: not valid YAML" in e for e in errors), errors
     assert any("more.json:1: not valid JSON" in e for e in errors), errors
 
@@ -174,16 +173,16 @@ def test_unknown_field_in_nested_record(tmp_path):
     path = folder / "conference.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  - {id: speaker-n,", "  - {height: tall, id: speaker-n,"),
                     encoding="utf-8")
-    errors = refused(OxigraphStore(None), folder)
+    errors = refused(new_store(), folder)
     assert any("people[0]: field 'height': unknown field for people" in e for e in errors), errors
 
 
 def test_missing_path_and_empty_folder(tmp_path):
     with pytest.raises(LoadError, match="no such file or directory"):
-        load(OxigraphStore(None), [tmp_path / "nothing-here"])
+        load(new_store(), [tmp_path / "nothing-here"])
     (tmp_path / "empty").mkdir()
     with pytest.raises(LoadError, match="no records found"):
-        load(OxigraphStore(None), [tmp_path / "empty"])
+        load(new_store(), [tmp_path / "empty"])
 
 
 def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
@@ -196,7 +195,7 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
     lines.append("people: *a24")
     (folder / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(LoadError) as info:
-        load(OxigraphStore(None), [folder])  # 3^24 records if expanded: must not be
+        load(new_store(), [folder])  # 3^24 records if expanded: must not be
     assert any(e.rule in ("structure", "unknown-kind") for e in info.value.errors)
     assert len(info.value.errors) < 100
 
@@ -207,5 +206,5 @@ def test_deeply_nested_documents_are_refused(tmp_path):
     (folder / "deep.json").write_text('{"places": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     (folder / "deep.yaml").write_text("places: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     with pytest.raises(LoadError) as info:
-        load(OxigraphStore(None), [folder])
+        load(new_store(), [folder])
     assert {e.rule for e in info.value.errors} <= {"json", "yaml", "structure"}

@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from justicegraph.loaders import LoadError, load
 from loader_helpers import FIXTURES, snapshot
-
-from justicegraph.store import OxigraphStore
+from stores import new_store
 
 FUZZ = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -19,7 +18,7 @@ NESTED = ["conference.yaml", "more.json"]
 
 @pytest.fixture(scope="module")
 def store():
-    s = OxigraphStore(None)
+    s = new_store()
     load(s, [FIXTURES / "nested"])
     return s
 

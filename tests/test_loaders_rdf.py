@@ -8,16 +8,16 @@ import pytest
 from justicegraph.loaders import LoadError, load
 from loader_helpers import FIXTURES, snapshot
 from servers import Listener
+from stores import new_store
 
 from justicegraph.namespaces import Minter
-from justicegraph.store import OxigraphStore
 
 M = Minter()
 TRIG = FIXTURES / "rdf" / "minimal.trig"
 
 
 def test_trig_goes_into_the_graphs_it_names(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     result = load(store, [TRIG])
     assert result.dataset == "minimal"
     assert M.testimony_graph("t-minimal") in store.graphs()
@@ -39,7 +39,7 @@ def test_triples_go_into_the_import_graph(tmp_path):
 <https://w3id.org/justicegraph/id/place-t> a jg:Place ; jg:recordId "place-t" ;
     skos:prefLabel "Place T"@en ; rdfs:label "Place T"@en .
 """, encoding="utf-8")
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [path])
     assert f"{M.base}graph/import/extra" in store.graphs()
 
@@ -51,7 +51,7 @@ def test_shacl_violation_in_rdf_names_file_and_node(tmp_path):
 <https://w3id.org/justicegraph/id/event-t> a jg:Event ; jg:recordId "event-t" ;
     jg:earliest "1990-01-01"^^xsd:date ; jg:latest "1980-01-01"^^xsd:date .
 """, encoding="utf-8")
-    store = OxigraphStore(None)
+    store = new_store()
     with pytest.raises(LoadError) as info:
         load(store, [path])
     text = [str(e) for e in info.value.errors]
@@ -66,7 +66,7 @@ def test_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "broken.nt"
     path.write_text("<http://e/a> <http://e/b> <http://e/c> .\n<http://e/a> <http://e/b> .\n", encoding="utf-8")
     with pytest.raises(LoadError) as info:
-        load(OxigraphStore(None), [path])
+        load(new_store(), [path])
     assert str(info.value.errors[0]).startswith(f"{path}:2: ") and "(rule: rdf-syntax)" in str(info.value.errors[0])
 
 
@@ -76,13 +76,13 @@ def test_pass_through_may_not_write_system_graphs(tmp_path):
                     f'<{M.entity("load-x")}> <http://www.w3.org/2000/01/rdf-schema#label> "y" <{M.provenance_graph}> .\n',
                     encoding="utf-8")
     with pytest.raises(LoadError) as info:
-        load(OxigraphStore(None), [path])
+        load(new_store(), [path])
     rules = {e.rule for e in info.value.errors}
     assert {"graph", "provenance"} <= rules
 
 
 def test_graph_of_another_dataset_is_refused(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [TRIG])
     other = tmp_path / "other.trig"
     shutil.copy(TRIG, other)
@@ -105,7 +105,7 @@ def test_remote_jsonld_context_is_refused_and_not_fetched(tmp_path, loopback):
     path.write_text(f'{{"@context": "{loopback.url}context.jsonld", "@id": "https://w3id.org/justicegraph/id/x", "name": "X"}}',
                     encoding="utf-8")
     with pytest.raises(LoadError) as info:
-        load(OxigraphStore(None), [path])
+        load(new_store(), [path])
     assert "remote JSON-LD contexts are refused; nothing is fetched" in str(info.value)
     assert loopback.requests == []
 
@@ -117,7 +117,7 @@ def test_inline_jsonld_context_is_fine(tmp_path):
       "@id": "https://w3id.org/justicegraph/id/place-j", "@type": "jg:Place", "jg:recordId": "place-j",
       "skos:prefLabel": {"@value": "Place J", "@language": "en"}, "rdfs:label": {"@value": "Place J", "@language": "en"}}""",
                     encoding="utf-8")
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [path])
     assert bool(store.query("ASK { GRAPH ?g { <https://w3id.org/justicegraph/id/place-j> a ?t } }"))
 
@@ -134,7 +134,7 @@ def test_rdfxml_external_entity_is_not_resolved(tmp_path, loopback):
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">
   <rdf:Description rdf:about="https://w3id.org/justicegraph/id/x"><rdfs:comment>&file;&web;</rdfs:comment></rdf:Description>
 </rdf:RDF>""", encoding="utf-8")
-    store = OxigraphStore(None)
+    store = new_store()
     try:
         load(store, [path])
     except LoadError:
@@ -148,7 +148,7 @@ def test_deep_jsonld_is_refused_before_parsing(tmp_path):
     path = tmp_path / "deep.jsonld"
     path.write_text('{"@id": "urn:x", "urn:p": ' + '{"urn:p": ' * 50_000 + "1" + "}" * 50_000 + "}", encoding="utf-8")
     with pytest.raises(LoadError, match="nested deeper than 100 levels"):
-        load(OxigraphStore(None), [path])
+        load(new_store(), [path])
 
 
 def test_xml_entity_expansion_is_refused(tmp_path):
@@ -159,7 +159,7 @@ def test_xml_entity_expansion_is_refused(tmp_path):
                     '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="urn:ex:">'
                     '<rdf:Description rdf:about="urn:x"><ex:p>&a9;</ex:p></rdf:Description></rdf:RDF>', encoding="utf-8")
     with pytest.raises(LoadError, match="refers to other entities"):
-        load(OxigraphStore(None), [path])
+        load(new_store(), [path])
 
 
 def test_abbreviating_xml_entities_are_fine(tmp_path):
@@ -172,7 +172,7 @@ def test_abbreviating_xml_entities_are_fine(tmp_path):
                     '<rdf:type rdf:resource="&jg;Place"/><jg:recordId>place-r</jg:recordId>'
                     '<skos:prefLabel xml:lang="en">Place R</skos:prefLabel><rdfs:label xml:lang="en">Place R</rdfs:label>'
                     '</rdf:Description></rdf:RDF>', encoding="utf-8")
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [path])
     assert bool(store.query("ASK { GRAPH ?g { <https://w3id.org/justicegraph/id/place-r> a "
                             "<https://w3id.org/justicegraph/ontology#Place> } }"))

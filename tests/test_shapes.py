@@ -6,9 +6,9 @@ from justicegraph.loaders import load
 from loader_helpers import copy_fixture
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SH
+from stores import new_store
 
 from justicegraph.resources import ontology_graph, shapes_graph
-from justicegraph.store import OxigraphStore
 
 JG = "https://w3id.org/justicegraph/ontology#"
 
@@ -30,7 +30,7 @@ def superclasses(cls: str) -> set[str]:
 
 
 def test_every_class_the_loaders_produce_has_a_shape(tmp_path):
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [copy_fixture(tmp_path)])
     produced = {r["c"].value for r in store.query(
         "SELECT DISTINCT ?c WHERE { GRAPH ?g { ?s a ?c } FILTER(?g NOT IN (<https://w3id.org/justicegraph/graph/ontology>, "

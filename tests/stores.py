@@ -1,0 +1,113 @@
+"""The backend the suite runs against, for tests that make or fill a store.
+
+``JUSTICEGRAPH_TEST_STORE`` picks it: ``memory`` (default) or ``disk`` — pyoxigraph's
+embedded store — or ``oxigraph`` / ``virtuoso``: a running ``oxigraph serve`` or Virtuoso,
+started once per session on 127.0.0.1 (justicegraph/engines.py) and stopped at its end::
+
+    from stores import new_store, location, settings   # tests/ is on sys.path under pytest
+
+    store = new_store(tmp_path / "store")   # empty: a new embedded store, or the engine cleared
+    load(store, [records])
+    app = create_app(settings(tmp_path / "store", read_token=READ), store=store)
+    CliRunner().invoke(main, ["--store", location(tmp_path / "store"), "stats"], env=environ())
+
+An engine holds ONE dataset: ``new_store`` empties it, so a store made earlier in the same
+test (or by a module-scoped fixture of the same module) is emptied too. Tests that need two
+live stores at once, or that are about the embedded engine itself, carry
+``@pytest.mark.embedded_only("why")`` and are skipped, with that reason, on remote backends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+KIND = os.environ.get("JUSTICEGRAPH_TEST_STORE", "memory")
+REMOTE = KIND in ("oxigraph", "virtuoso")
+if KIND not in ("memory", "disk", "oxigraph", "virtuoso"):
+    raise RuntimeError(f"JUSTICEGRAPH_TEST_STORE={KIND!r}: expected memory, disk, oxigraph or virtuoso")
+
+# Engine-side query time limits of the test engines (Virtuoso needs ~5 s for one of the
+# loader's validation queries on the 1988 data).
+ENGINE_QUERY_LIMIT_S = {"oxigraph": 3, "virtuoso": 10}
+_ENGINES: dict[str, object] = {}
+
+
+def engine(kind: str = KIND):
+    """The session's running engine of ``kind`` (started on first use), skipping the test
+    when it cannot be installed here."""
+    from justicegraph import engines
+
+    if kind not in _ENGINES:
+        missing = engines.oxigraph_missing() if kind == "oxigraph" else engines.virtuoso_missing()
+        if missing:
+            pytest.skip(missing)
+        workdir = Path(tempfile.mkdtemp(prefix=f"jg-test-{kind}-"))
+        if kind == "oxigraph":
+            started = engines.start_oxigraph(workdir, timeout_s=ENGINE_QUERY_LIMIT_S[kind])
+        else:
+            started = engines.start_virtuoso(workdir, max_seconds=ENGINE_QUERY_LIMIT_S[kind], buffers=60_000)
+        _ENGINES[kind] = started
+    return _ENGINES[kind]
+
+
+def stop_engines() -> None:
+    while _ENGINES:
+        _, running = _ENGINES.popitem()
+        running.stop()
+        shutil.rmtree(running.workdir, ignore_errors=True)
+
+
+atexit.register(stop_engines)  # also when the session ends abnormally
+
+
+def new_store(path: str | os.PathLike | None = None, *, kind: str = KIND):
+    """An empty GraphStore on the backend under test. Remote: the engine, cleared. Embedded: on
+    disk at ``path`` when given (what the test would make anyway), else in memory (a new
+    temporary directory when the kind is disk)."""
+    from justicegraph.store import OxigraphStore
+
+    if kind in ("oxigraph", "virtuoso"):
+        from justicegraph.engines import clear_store
+
+        store = engine(kind).open()
+        clear_store(store)
+        return store
+    if kind == "disk" and path is None:
+        path = tempfile.mkdtemp(prefix="jg-test-disk-")
+    return OxigraphStore(path)
+
+
+def location(path: str | os.PathLike | None = None) -> str:
+    """The ``store`` setting naming the store ``new_store(path)`` made (CLI --store, servers)."""
+    if REMOTE:
+        return engine().store_url
+    return "memory" if path is None else str(path)
+
+
+def environ() -> dict[str, str]:
+    """Settings the backend needs besides the location, as JUSTICEGRAPH_* variables."""
+    return dict(engine().environ) if REMOTE else {}
+
+
+def settings(path: str | os.PathLike | None = None, **overrides):
+    """Settings whose store is the one ``new_store(path)`` made."""
+    from justicegraph.settings import Settings
+
+    return Settings.from_env(environ(), **{"store": location(path), **overrides})
+
+
+def load_rdf(store, data: bytes | str | None = None, *, path: str | os.PathLike | None = None,
+             format: ox.RdfFormat = ox.RdfFormat.TRIG, to_graph=None) -> None:
+    """Add RDF to any GraphStore (what ``store.engine.load`` does on the embedded one)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    kwargs = {"format": format} if to_graph is None else {"format": format, "to_graph": to_graph}
+    quads = list(ox.parse(data, **kwargs) if path is None else ox.parse(path=str(path), **kwargs))
+    store.bulk_import(quads)
