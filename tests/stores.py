@@ -37,6 +37,7 @@ if KIND not in ("memory", "disk", "oxigraph", "virtuoso"):
 # loader's validation queries on the 1988 data).
 ENGINE_QUERY_LIMIT_S = {"oxigraph": 3, "virtuoso": 10}
 _ENGINES: dict[str, object] = {}
+_GENERATION = [0]  # bumped each time an engine is emptied: what it held is gone
 
 
 def engine(kind: str = KIND):
@@ -78,10 +79,54 @@ def new_store(path: str | os.PathLike | None = None, *, kind: str = KIND):
 
         store = engine(kind).open()
         clear_store(store)
+        _GENERATION[0] += 1
         return store
     if kind == "disk" and path is None:
         path = tempfile.mkdtemp(prefix="jg-test-disk-")
     return OxigraphStore(path)
+
+
+def shared_store(fill, path: str | os.PathLike | None = None):
+    """A store made once and filled by ``fill(store)``, for module-scoped fixtures. On a
+    remote engine, which holds one dataset at a time, the store is refilled before use
+    whenever another test emptied the engine since (so module fixtures and per-test stores
+    can share a module)."""
+    store = new_store(path)
+    fill(store)
+    return _Refilled(store, fill) if REMOTE else store
+
+
+def ready(store):
+    """``store``, its dataset back in the engine if another test emptied it (see shared_store)."""
+    return store.ready() if isinstance(store, _Refilled) else store
+
+
+class _Refilled:
+    """A remote store that puts its dataset back when the engine was emptied by someone else."""
+
+    def __init__(self, store, fill):
+        self._store, self._fill, self._generation = store, fill, _GENERATION[0]
+
+    def _current(self):
+        if self._generation != _GENERATION[0]:
+            from justicegraph.engines import clear_store
+
+            clear_store(self._store)
+            self._fill(self._store)
+            _GENERATION[0] += 1
+            self._generation = _GENERATION[0]
+        return self._store
+
+    def __getattr__(self, name):
+        return getattr(self._current(), name)
+
+    def ready(self):
+        """The engine holding this dataset (before something other than this object reads it,
+        e.g. a command line or a server process)."""
+        return self._current()
+
+    def __len__(self) -> int:
+        return len(self._current())
 
 
 def location(path: str | os.PathLike | None = None) -> str:

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from justicegraph.server.app import create_app
+from stores import REMOTE, environ, location, ready, settings, shared_store
 from test_pages_fixture import AUTH, BASE, app, client, store  # noqa: F401
 
 from justicegraph import savedqueries
@@ -25,6 +26,9 @@ def store_1988(tmp_path_factory):
     from justicegraph.resources import dataset_dir
     from justicegraph.store import OxigraphStore
 
+    if REMOTE:
+        yield location(), shared_store(lambda store: load(store, [dataset_dir("1988")]))
+        return
     path = tmp_path_factory.mktemp("store-1988") / "store"
     writer = OxigraphStore(path)
     load(writer, [dataset_dir("1988")])
@@ -37,7 +41,7 @@ def store_1988(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client_1988(store_1988):
     path, loaded = store_1988
-    return create_app(Settings.from_env({}, store=str(path)), store=loaded).test_client()
+    return create_app(settings(path), store=loaded).test_client()
 
 
 def rows_of(results_json: dict) -> set[tuple]:
@@ -85,8 +89,10 @@ def test_every_saved_query_gives_the_same_answer_on_the_command_line(client_1988
 
     if "query" not in main.commands:
         pytest.skip("the `justicegraph query` command is not there yet (justicegraph/cli_data.py)")
-    path, _ = store_1988
-    result = CliRunner().invoke(main, ["--store", str(path), "query", "--name", name, "--format", "json"])
+    path, loaded = store_1988
+    ready(loaded)
+    result = CliRunner().invoke(main, ["--store", str(path), "query", "--name", name, "--format", "json"],
+                                env=environ())
     assert result.exit_code == 0, result.output
     expected = rows_of(client_1988.get(f"/api/queries/{name}").get_json())
     assert rows_of(json.loads(result.output[result.output.index("{"):])) == expected
@@ -126,7 +132,7 @@ def app_with(folder, *texts):
         (folder / f"{name}.rq").write_text(text, encoding="utf-8")
     from test_pages_fixture import READ_TOKEN, fixture_store
 
-    return create_app(Settings.from_env({}, store="memory", read_token=READ_TOKEN), store=fixture_store())
+    return create_app(settings(read_token=READ_TOKEN), store=fixture_store())
 
 
 def test_parameters_are_typed_and_checked(query_folder):

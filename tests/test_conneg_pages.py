@@ -140,7 +140,6 @@ def test_iris_resolve_under_any_base(store):  # noqa: F811
     import pyoxigraph as ox
     from justicegraph.server.app import create_app
 
-    from justicegraph.settings import Settings
 
     local = "http://127.0.0.1:5000/"
 
@@ -151,11 +150,11 @@ def test_iris_resolve_under_any_base(store):  # noqa: F811
 
     moved = [ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name))
              for q in store.quads()]
-    from justicegraph.store import OxigraphStore
+    from stores import new_store, settings
 
-    relocated = OxigraphStore(None)
+    relocated = new_store()
     relocated.bulk_import(moved)
-    client = create_app(Settings.from_env({}, store="memory", base=local), store=relocated).test_client()  # noqa: F811
+    client = create_app(settings(base=local), store=relocated).test_client()  # noqa: F811
     g = parse_triples(client.get("/id/hamid-noury.ttl"), "turtle")
     assert (URIRef(local + "id/hamid-noury"), RDF.type, JG.Person) in g
     assert 'href="/id/kamran-sample"' in client.get("/id/hamid-noury").get_data(as_text=True)

@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
+import pytest
 from test_pages_fixture import AUTH, BASE, SECRETS, app, client, store  # noqa: F401
 
 from justicegraph import resources
@@ -190,6 +191,7 @@ class WithoutEngine:
         return getattr(self._store, name)
 
 
+@pytest.mark.embedded_only("compares the embedded engine's index path with the SPARQL path remote stores take")
 def test_sparql_path_and_engine_path_give_the_same_pages(store):  # noqa: F811
     from justicegraph.server.app import create_app
     from test_pages_fixture import READ_TOKEN

@@ -9,7 +9,6 @@ Import its fixtures with ``from test_pages_fixture import app, client, store  # 
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 import pytest
 
 BASE = "https://w3id.org/justicegraph/"
@@ -121,10 +120,10 @@ SECRETS = ("Hidden Witness Zarbaf", "CONFIDENTIAL-MARKER", "Secret Spelling Nour
 
 
 def fixture_store():
-    from justicegraph.store import OxigraphStore
+    from stores import load_rdf, new_store
 
-    store = OxigraphStore(None)
-    store.engine.load(FIXTURE_TRIG.encode("utf-8"), format=ox.RdfFormat.TRIG)
+    store = new_store()
+    load_rdf(store, FIXTURE_TRIG)
     return store
 
 
@@ -136,10 +135,10 @@ def store():
 @pytest.fixture
 def app(store):
     from justicegraph.server.app import create_app
+    from stores import settings
 
-    from justicegraph.settings import Settings
 
-    return create_app(Settings.from_env({}, store="memory", read_token=READ_TOKEN), store=store)
+    return create_app(settings(read_token=READ_TOKEN), store=store)
 
 
 @pytest.fixture
