@@ -45,7 +45,9 @@ def gunicorn_options(settings: Settings) -> dict:
         "preload_app": True,
         "timeout": settings.worker_timeout or int(settings.query_timeout) + 30,
         "graceful_timeout": 10,
-        "accesslog": "-",
+        "accesslog": "-" if settings.access_log else None,
+        # The same combined-format line, written without the logging machinery (server/accesslog.py).
+        "logger_class": "justicegraph.server.accesslog.AccessLogger",
         "errorlog": "-",
         "loglevel": "info",
         # gunicorn 27's control socket is one fixed path per user: two servers would collide.

@@ -63,6 +63,8 @@ class Settings:
     write_token_name: str = _setting("operator", "Name recorded (jg:writtenBy) in the provenance graph for "
                                      "writes authorised by the write token.")
     worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
+    access_log: bool = _setting(True, "Write one line per request to standard output (gunicorn's combined format, "
+                                "tokens redacted). Off: ~10% less CPU per light query.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

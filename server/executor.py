@@ -41,6 +41,7 @@ class Busy(Exception):
 def _child_main(conn) -> None:
     """Executor process: open the snapshot a job names (reopening when it changes), run jobs."""
     store, opened = None, None
+    datasets: dict = {}  # dataset key → the description, sent once per executor
     conn.send(("ready",))
     while True:
         try:
@@ -53,10 +54,33 @@ def _child_main(conn) -> None:
                 store = ox.Store.read_only(job["snapshot"])
             except OSError as exc:
                 conn.send(("error", 500, f"cannot open the store snapshot: {exc}"))
-                conn.send(("done", {}))
                 continue
             opened = job["snapshot"]
-        run_job(job, store, conn.send)
+        key = job.get("dataset_key")
+        if key is not None:
+            if "dataset" in job:
+                if job.get("dataset_reset"):
+                    datasets.clear()
+                datasets[key] = job["dataset"]
+            job["dataset"] = datasets[key]
+        run_job(job, store, _Replies(conn.send))
+
+
+class _Replies:
+    """Sends a job's messages; a whole answer ("result") or an error before any data is
+    final, so its trailing "done" is not sent (one message per typical query)."""
+
+    def __init__(self, send):
+        self.send = send
+        self.final = False
+        self._started = False
+
+    def __call__(self, message: tuple) -> None:
+        if message[0] == "done" and self.final:
+            return
+        self.final = message[0] == "result" or (message[0] == "error" and not self._started)
+        self._started = True
+        self.send(message)
 
 
 class _Handle:
@@ -72,6 +96,7 @@ class _Handle:
         finally:
             theirs.close()
         self.conn = Connection(ours.detach())
+        self.datasets: set = set()  # dataset keys this executor holds
         # Wait until the interpreter is up, so a query's time limit never pays for a start.
         if not self.conn.poll(STARTUP_SECONDS) or self.conn.recv() != ("ready",):
             self.kill()
@@ -94,7 +119,8 @@ class _Handle:
             self.conn.close()
 
 
-EXECUTOR_START_GRACE = 5.0  # seconds a waiting request allows for a replacement to start
+EXECUTOR_START_GRACE = 5.0
+DATASETS_KEPT = 16  # graph-list datasets an executor keeps by key  # seconds a waiting request allows for a replacement to start
 
 
 class ProcessExecutor:
@@ -168,15 +194,30 @@ class ProcessExecutor:
         handle = self._acquire(time.monotonic() + timeout + EXECUTOR_START_GRACE)
         deadline = time.monotonic() + timeout
         # A job may name an immutable view of the snapshot (the public view); else the current one.
-        job = dict(job, snapshot=job.get("dataset", {}).get("snapshot") or str(self.snapshots.current()))
+        dataset = job.get("dataset", {})
+        job = dict(job, snapshot=dataset.get("snapshot") or str(self.snapshots.current()))
+        key = dataset.get("key")
+        if key is not None:
+            # Long graph lists cross the pipe once per executor; later jobs name them by key.
+            job["dataset_key"] = key
+            if key in handle.datasets:
+                del job["dataset"]
+            elif len(handle.datasets) >= DATASETS_KEPT:
+                handle.datasets.clear()  # the executor forgets them too
+                job["dataset_reset"] = True
         try:
             handle.conn.send(job)
+            if key is not None:
+                handle.datasets.add(key)
             first = handle.recv(deadline)
         except BaseException:
             self._discard(handle)
             raise
+        if first[0] == "result":
+            self._idle.put(handle)
+            return first[1], iter((first[2],))
         if first[0] == "error":
-            self._finish(handle, deadline)
+            self._idle.put(handle)
             return {"error": (first[1], first[2])}, iter(())
         return first[1], self._stream(handle, deadline)
 
@@ -237,6 +278,8 @@ class InlineExecutor:
         if time.monotonic() > deadline:
             raise QueryTimeout()
         first = messages[0]
+        if first[0] == "result":
+            return first[1], iter((first[2],))
         if first[0] == "error":
             return {"error": (first[1], first[2])}, iter(())
         return first[1], (m[1] for m in messages if m[0] == "data")

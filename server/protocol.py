@@ -43,6 +43,7 @@ class Endpoint:
         if store is None and is_disk_store(settings.store):
             self.snapshots = SnapshotStore(settings.store, grace=max(120.0, 4 * settings.query_timeout))
         self._executor = None
+        self._datasets: tuple | None = None  # (snapshot, {restricted_ok: dataset})
 
     # --- reading ---------------------------------------------------------------------------
     def store(self) -> GraphStore:
@@ -95,6 +96,20 @@ class Endpoint:
 
     def dataset(self, *, restricted_ok: bool, default_graph_uris=None, named_graph_uris=None) -> dict:
         """The picklable dataset description for a job, narrowed to what the caller may see."""
+        explicit = default_graph_uris is not None or named_graph_uris is not None
+        if not explicit and self.snapshots is not None:
+            # The same for every request on a snapshot: worked out once (one stat per request).
+            current = self.snapshots.current()
+            cached = self._datasets
+            if cached is None or cached[0] != current:
+                cached = self._datasets = (current, {})
+            found = cached[1].get(restricted_ok)
+            if found is None:
+                found = cached[1][restricted_ok] = self._dataset(restricted_ok, None, None, keyed=str(current))
+            return found
+        return self._dataset(restricted_ok, default_graph_uris, named_graph_uris)
+
+    def _dataset(self, restricted_ok: bool, default_graph_uris, named_graph_uris, keyed: str | None = None) -> dict:
         s = self.settings
         exclude = s.excluded_graphs
         graphs = self.graphs()
@@ -112,7 +127,11 @@ class Endpoint:
                                 default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
                                 exclude=exclude)
         default = ["" if isinstance(g, ox.DefaultGraph) else g.value for g in kwargs["default_graph"]]
-        return {"default": default, "named": [g.value for g in kwargs["named_graphs"]]}
+        out = {"default": default, "named": [g.value for g in kwargs["named_graphs"]]}
+        if keyed is not None:
+            # Executors keep a listed dataset by this key: the lists cross the pipe once.
+            out["key"] = f"{keyed}|{restricted_ok}"
+        return out
 
 
 def init_app(app: Flask, store: GraphStore | None) -> Endpoint:

@@ -2,8 +2,10 @@
 ``emit(message)`` so the same code runs inside a killable executor process (messages go
 through a pipe) or inline (in-memory stores).
 
-Messages: ``("meta", {...})`` once before any data, ``("data", bytes)`` zero or more times,
-``("error", status, message)`` instead of meta on failure, and ``("done", {...})`` last.
+Messages: either ``("result", {...meta}, bytes)`` — the whole answer at once, the common case
+(one pipe message, and the web side knows its length) — or ``("meta", {...})`` once before
+any data and ``("data", bytes)`` zero or more times (answers too large to hold);
+``("error", status, message)`` instead on failure; and ``("done", {...})`` last.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import results
+from . import results, results_fast
 
 Emit = Callable[[tuple], None]
 
@@ -62,16 +64,22 @@ def _query(job: dict, store: ox.Store, emit: Emit) -> None:
         if fmt is None:
             emit(("error", 406, "no acceptable media type for an ASK result"))
             return
-        emit(("meta", {"form": "ASK", "format": fmt, "truncated": False, "rows": 1}))
-        emit(("data", results.boolean_bytes(fmt, bool(result))))
+        emit(("result", {"form": "ASK", "format": fmt, "truncated": False}, results.boolean_bytes(fmt, bool(result))))
     elif isinstance(result, ox.QuerySolutions):
         fmt = job["results_format"]
         if fmt is None:
             emit(("error", 406, "no acceptable media type for a SELECT result"))
             return
+        answer = results_fast.select_bytes(result, fmt, cap) if fmt in results_fast.FORMATS else None
+        if answer is not None:
+            body, truncated = answer
+            emit(("result", {"form": "SELECT", "format": fmt, "truncated": truncated}, body))
+            return
+        if fmt in results_fast.FORMATS:  # too large to hold: run it again, streaming rows
+            result = execute(store, job["query"], job.get("base"), job["dataset"])
         names = [v.value for v in result.variables]
         rows, truncated = _take(result, cap, tuple)
-        emit(("meta", {"form": "SELECT", "format": fmt, "truncated": truncated, "rows": len(rows)}))
+        emit(("meta", {"form": "SELECT", "format": fmt, "truncated": truncated}))
         for chunk in results.select_chunks(fmt, names, rows):
             emit(("data", chunk))
     else:
@@ -80,7 +88,7 @@ def _query(job: dict, store: ox.Store, emit: Emit) -> None:
             emit(("error", 406, "no acceptable media type for a CONSTRUCT or DESCRIBE result"))
             return
         triples, truncated = _take(result, cap, None)
-        emit(("meta", {"form": "CONSTRUCT", "format": fmt, "truncated": truncated, "rows": len(triples)}))
+        emit(("meta", {"form": "CONSTRUCT", "format": fmt, "truncated": truncated}))
         results.write_rdf(fmt, triples, lambda b: emit(("data", b)), job.get("prefixes"))
 
 

@@ -8,6 +8,7 @@ negotiate the format, and hand the job to the executor, whose output is streamed
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import time
 
@@ -31,6 +32,7 @@ ALLOW = "GET, HEAD, POST, OPTIONS"
 EXPOSED = "X-JusticeGraph-Truncated, X-JusticeGraph-Row-Cap, Content-Type, Content-Length"
 GRAPH_NICKNAMES = {"json": "jsonld", "xml": "rdfxml"}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+SCAN_CACHE_MAX_CHARS = 4096
 
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -83,7 +85,7 @@ def _not_acceptable(kind: str, offers) -> ApiError:
 def _query(req) -> Response:
     s, ep = context.settings(), endpoint()
     base = request.base_url
-    scan = scan_query(req.text, base)
+    scan = _scan(req.text, base)
     _refuse_network(scan.services, [])
     restricted_ok = context.can_read_restricted()
     if req.default_graphs is not None or req.named_graphs is not None:
@@ -118,6 +120,17 @@ def _query(req) -> Response:
         response.headers["X-JusticeGraph-Truncated"] = "true"
         ep.metrics.inc("justicegraph_rows_truncated_total")
     return response
+
+
+@functools.lru_cache(maxsize=2048)
+def _scan_cached(text: str, base: str):
+    return scan_query(text, base)
+
+
+def _scan(text: str, base: str):
+    """The scan of a query text; repeated texts (pages, clients, dashboards) are scanned once.
+    Callers only read the result."""
+    return _scan_cached(text, base) if len(text) <= SCAN_CACHE_MAX_CHARS else scan_query(text, base)
 
 
 def _run(job: dict, what: str):
