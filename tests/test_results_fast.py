@@ -8,7 +8,6 @@ import io
 
 import pyoxigraph as ox
 import pytest
-
 from justicegraph.server import results, results_fast
 
 QUERY = """SELECT ?x ?y WHERE { VALUES (?x ?y) {
