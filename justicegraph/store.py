@@ -7,13 +7,22 @@ engine implements the same interface (``open_store`` picks by the ``store`` sett
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
+from . import store_swap
+
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+# Inserting at least this many quads into an on-disk store commits by building the new
+# state in a checkpoint with bulk_extend and swapping it in (justicegraph/store_swap.py):
+# below it, one transaction (Store.extend / Update) is as fast and needs no copy.
+SWAP_COMMIT_MIN_QUADS = 20_000
 
 
 @runtime_checkable
@@ -60,17 +69,26 @@ class GraphStore(Protocol):
 class OxigraphStore:
     """pyoxigraph's embedded store: a RocksDB directory, or memory when ``path`` is None."""
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False,
+                 swap_min_quads: int | None = SWAP_COMMIT_MIN_QUADS):
         self.path = None if path is None else Path(path)
         self.read_only = read_only
+        self.swap_min_quads = swap_min_quads  # None: never commit by swapping
         self._graphs: list[str] | None = None
+        self._lock: store_swap.OpenLock | None = None
+        self._can_swap: bool | None = None
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
             self._store = ox.Store.read_only(str(self.path))
         else:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(self.path))
+            self._lock = store_swap.OpenLock(self.path)
+            try:
+                self._store = ox.Store(str(self.path))
+            except BaseException:
+                self._lock.release()
+                raise
 
     @property
     def engine(self) -> ox.Store:
@@ -96,6 +114,9 @@ class OxigraphStore:
     def apply(self, *, drop_graphs=(), delete=(), insert=()) -> None:
         self._refuse_if_read_only()
         drop_graphs, delete = list(drop_graphs), list(delete)
+        insert = insert if isinstance(insert, list) else list(insert)
+        if self._swap_possible(len(insert)) and self._apply_by_swap(drop_graphs, delete, insert):
+            return
         if not drop_graphs and not delete:
             # A pure insert: Store.extend is itself one transaction and skips building and
             # parsing Update text (about 2.5x faster on large loads).
@@ -105,6 +126,42 @@ class OxigraphStore:
         if text:
             # pyoxigraph has no explicit transaction in Python; one Update request is one.
             self._store.update(text)
+
+    def _swap_possible(self, inserted: int) -> bool:
+        if self.path is None or self.swap_min_quads is None or inserted < self.swap_min_quads:
+            return False
+        # Only when nobody else holds the engine: a live reference would keep the old
+        # RocksDB open (its background work uses the path, which is about to move).
+        if sys.getrefcount(self._store) > 2:
+            return False
+        if self._can_swap is None:
+            self._can_swap = store_swap.can_exchange(self.path)
+        return self._can_swap
+
+    def _apply_by_swap(self, drop_graphs: list[str], delete: list[ox.Quad], insert: list[ox.Quad]) -> bool:
+        """Build the new state in a checkpoint and swap it in atomically (store_swap.py).
+        False (nothing changed) when the directories could not be swapped."""
+        staging = store_swap.staging_dir(self.path)
+        swapped = False
+        try:
+            self._store.flush()
+            self._store.backup(str(staging))
+            copy = ox.Store(str(staging))
+            text = change_as_update(drop_graphs, delete, ())
+            if text:
+                copy.update(text)
+            copy.bulk_extend(insert)
+            copy.flush()
+            del copy  # closes the copy's RocksDB: the swap moves a closed, complete store
+            self._store = None  # and the primary's, whose directory is about to move
+            swapped = store_swap.exchange(staging, self.path.resolve())
+            if not swapped:
+                self._can_swap = False
+            return swapped
+        finally:
+            if self._store is None:
+                self._store = ox.Store(str(self.path))
+            shutil.rmtree(staging, ignore_errors=True)  # the old state after a swap, else the copy
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         if graph is None:
@@ -132,8 +189,13 @@ class OxigraphStore:
         return len(self._store)
 
     def close(self) -> None:
+        if self._store is None:
+            return
         self.flush()
         self._store = None  # RocksDB closes when the object is collected
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def _refuse_if_read_only(self) -> None:
         if self.read_only:

@@ -23,10 +23,12 @@ import textwrap
 import time
 
 import pyoxigraph as ox
+import pytest
 
 from justicegraph.store import OxigraphStore
 
 POINTS = int(os.environ.get("JUSTICEGRAPH_CRASH_POINTS", "50"))
+SWAP_POINTS = max(4, POINTS // 4)  # the swap path's changes are slower (a checkpoint each)
 QUADS_PER_CHANGE = 1000
 MAIN = "urn:jg:crash/main"
 BATCH = "urn:jg:crash/batch/"
@@ -36,7 +38,8 @@ CHILD = textwrap.dedent(f"""
     import pyoxigraph as ox
     from justicegraph.store import OxigraphStore
 
-    store = OxigraphStore(sys.argv[1])
+    # argv[3]: the smallest insert committed by swapping directories ("none": never)
+    store = OxigraphStore(sys.argv[1], swap_min_quads=None if sys.argv[3] == "none" else int(sys.argv[3]))
     start = int(sys.argv[2])
     print("ready", flush=True)
     k = start
@@ -73,11 +76,11 @@ def state_of(path) -> tuple[int | None, dict[int, int]]:
     return version, batches
 
 
-def kill_once(path, start: int, rng: random.Random, change_time: list[float]) -> int | None:
+def kill_once(path, start: int, rng: random.Random, change_time: list[float], swap: str) -> int | None:
     """Start a writer, let it acknowledge 0–2 changes, then kill it at a random moment within
     about one more change (timed from the changes seen so far, so the kills land inside
     transactions whatever the machine's speed). Returns the last acknowledged change."""
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(start)],
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(start), swap],
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "ready"
     acknowledged, last = [], time.monotonic()
@@ -98,13 +101,16 @@ def kill_once(path, start: int, rng: random.Random, change_time: list[float]) ->
     return acknowledged[-1] if acknowledged else None
 
 
-def test_sigkill_at_random_points_leaves_whole_changes_only(tmp_path):
+# Each change through one transaction, and each through a checkpoint + bulk_extend + directory
+# swap (the path big loads take: justicegraph/store_swap.py).
+@pytest.mark.parametrize("swap", ["none", "1"], ids=["transaction", "swap"])
+def test_sigkill_at_random_points_leaves_whole_changes_only(tmp_path, swap):
     path = tmp_path / "store"
     rng = random.Random(int(os.environ.get("JUSTICEGRAPH_CRASH_SEED", "1988")))
     version, acknowledged_total, change_time = None, 0, []
-    for _point in range(POINTS):
+    for _point in range(POINTS if swap == "none" else SWAP_POINTS):
         start = 0 if version is None else version + 1
-        acked = kill_once(path, start, rng, change_time)
+        acked = kill_once(path, start, rng, change_time, swap)
         new_version, batches = state_of(path)
         # Whole change or none: the version moved by the acknowledged changes, plus at most
         # the one in flight; exactly the last three batches up to it exist, each complete.
