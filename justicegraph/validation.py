@@ -29,8 +29,10 @@ from rdflib.collection import Collection
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, SKOS
 
+from . import validation_fast as fast
 from .namespaces import JG, SH, VOCAB, Minter
 from .resources import ontology_graph, shapes_graph, vocabulary_graph
+from .shacl_compile import to_ox
 
 VALIDATION = "https://w3id.org/justicegraph/shapes#"
 NAMED_GRAPH = URIRef(VALIDATION + "NamedGraph")
@@ -70,10 +72,11 @@ class ValidationReport:
         return json.dumps({"conforms": self.conforms, "results": self.results}, indent=2, ensure_ascii=False)
 
 
-def validate(data, *, minter: Minter | None = None, focus_nodes: Iterable[str] | None = None) -> ValidationReport:
+def validate(data, *, minter: Minter | None = None, focus_nodes: Iterable[str] | None = None,
+             validator: str | None = None) -> ValidationReport:
     """Validate the union of all graphs of ``data``: an rdflib Graph or Dataset, a GraphStore,
     a pyoxigraph Store, or an iterable of pyoxigraph Quads. ``focus_nodes`` limits which nodes are checked
-    (the rest only serve as context)."""
+    (the rest only serve as context). ``validator``: 'fast' or 'pyshacl' (default: the setting)."""
     _quiet_rdflib()
     union = Graph()
     graphs: set[str] = set()
@@ -88,10 +91,17 @@ def validate(data, *, minter: Minter | None = None, focus_nodes: Iterable[str] |
             union.add(triple)
     else:
         quads = data.quads() if hasattr(data, "graphs") and callable(getattr(data, "quads", None)) else data
+        if _validator(validator) == "fast":
+            quads = list(quads)
+            graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+            return _run_fast(quads, graphs, minter or Minter(), focus_nodes)
         for q in quads:  # a GraphStore, a pyoxigraph Store, or quads
             union.add(triple_to_rdflib(q))
             if isinstance(q.graph_name, ox.NamedNode):
                 graphs.add(q.graph_name.value)
+    if _validator(validator) == "fast":
+        quads = [ox.Quad(*(to_ox(t) for t in triple)) for triple in union]
+        return _run_fast(quads, graphs, minter or Minter(), focus_nodes)
     return _run(union, graphs, minter or Minter(), focus_nodes)
 
 
@@ -102,6 +112,7 @@ def validate_quads(
     deleted: Iterable[ox.Quad] = (),
     dropped_graphs: Iterable[str] = (),
     minter: Minter | None = None,
+    validator: str | None = None,
 ) -> ValidationReport:
     """Validate a change cheaply: the new quads, plus from ``store`` only what checking them
     needs — every triple of the nodes they describe (and of the graphs they write to), and
@@ -123,17 +134,81 @@ def validate_quads(
                       if isinstance(q.object, ox.NamedNode) and q.predicate != _RDF_TYPE} - focus
         referenced = {r for r in referenced if not r.startswith((str(VOCAB), str(JG)))}
         context += _types(store, sorted(referenced), gone_graphs, gone)
-    union = Graph()
-    convert = _Converter()
-    union.addN((*convert.triple(q), union) for q in (*quads, *context))
     if not {q.subject.value for q in context if isinstance(q.subject, ox.NamedNode)} - focus:
         focus = None  # nothing from the store to leave out of the results
     else:
         focus |= {BNode(q.subject.value) for q in quads if isinstance(q.subject, ox.BlankNode)}
-    return _run(union, graphs, minter, focus)
+    if _validator(validator) == "fast":
+        return _run_fast(quads + context, graphs, minter, focus)
+    return _run(_union_of(quads + context), graphs, minter, focus)
 
 
-def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> ValidationReport:
+VALIDATORS = ("fast", "pyshacl")
+
+
+def _validator(name: str | None) -> str:
+    if name is None:
+        from .settings import Settings
+
+        name = Settings.from_env().validator
+    if name not in VALIDATORS:
+        raise ValueError(f"unknown validator {name!r}: expected one of {', '.join(VALIDATORS)}")
+    return name
+
+
+def _union_of(quads: list[ox.Quad]) -> Graph:
+    union = Graph()
+    convert = _Converter()
+    union.addN((*convert.triple(q), union) for q in quads)
+    return union
+
+
+def _run_fast(quads: list[ox.Quad], graphs: set[str], minter: Minter, focus_nodes,
+              shapes: Graph | None = None) -> ValidationReport:
+    """The shapes compiled to SPARQL on an in-memory Oxigraph store (validation_fast); pyshacl
+    when a shape uses a feature the compiler lacks or the data meets a case only pyshacl defines."""
+    from .shacl_compile import Unsupported, compiled
+    from .shacl_eval import Fallback
+
+    shapes = validation_shapes() if shapes is None else shapes
+    try:
+        compiled_shapes = compiled(shapes)
+    except Unsupported as exc:
+        log.warning("fast validation cannot compile the shapes (%s): validating with pyshacl", exc)
+        return _run(_union_of(quads), graphs, minter, focus_nodes, shapes)
+    focus = None
+    if focus_nodes is not None:
+        focus = {ox.BlankNode(str(n)) if isinstance(n, BNode) else ox.NamedNode(n) for n in focus_nodes}
+        if not focus:
+            return ValidationReport(True, [], "Validation Report\nConforms: True\n", _empty_report())
+    store = fast.build_store(quads, _background_quads())
+    fast.add_markers(store, sorted(graphs - minter.system_graphs), str(NAMED_GRAPH),
+                     [str(c) for c in _assertion_graph_classes()], str(RESTRICTED_IRI), str(PUBLIC_IRI))
+    ill_typed = fast.take_out_ill_typed(store, focus)
+    keep = None if focus is None else focus | fast.record_ids(store, focus)
+    try:
+        results = fast.evaluate(store, compiled_shapes, keep)
+    except (Fallback, Unsupported) as exc:
+        log.info("fast validation hands this data to pyshacl (%s)", exc)
+        return _run(_union_of(quads), graphs, minter, focus_nodes, shapes)
+    conforms, report_graph = fast.report_graph(results, shapes)
+    results_dicts = results_of(report_graph)
+    text = f"Validation Report\nConforms: {conforms}\n"
+    if results_dicts:
+        text += f"Results ({len(results_dicts)}):\n" + summarise(results_dicts) + "\n"
+    if ill_typed:
+        conforms = False
+        text += _add_results(report_graph, ill_typed)
+        results_dicts = results_of(report_graph)
+    return ValidationReport(conforms, results_dicts, text, report_graph)
+
+
+@cache
+def _background_quads() -> tuple:
+    return tuple(ox.Quad(*(to_ox(t) for t in triple)) for triple in background())
+
+
+def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes, shapes: Graph | None = None) -> ValidationReport:
     for g in graphs - minter.system_graphs:
         union.add((URIRef(g), RDF.type, NAMED_GRAPH))
     for triple in background():
@@ -150,7 +225,7 @@ def _run(union: Graph, graphs: set[str], minter: Minter, focus_nodes) -> Validat
         # pyshacl's own focus filter tests each target against a list of focus nodes, which
         # is quadratic (a 10,000-quad change met 10,000 targets × 10,000 focus nodes).
         conforms, report_graph, text = pyshacl.validate(
-            union, shacl_graph=validation_shapes(), inference="none", inplace=True, allow_warnings=True,
+            union, shacl_graph=validation_shapes() if shapes is None else shapes, inference="none", inplace=True, allow_warnings=True,
         )
         if focus is not None and isinstance(report_graph, Graph):
             keep = set(focus) | {o for n in focus for o in union.objects(n, JG.recordId)}

@@ -1,0 +1,128 @@
+"""The fast validator: the shapes compiled to SPARQL (shacl_compile, shacl_eval) and run by
+pyoxigraph on an in-memory store holding the data under validation, with the same additions
+pyshacl gets in justicegraph.validation (background, graph and access markers, ill-typed
+literals taken out). Its report is a SHACL validation report graph like pyshacl's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.term import _toPythonMapping
+
+from .namespaces import SH
+from .shacl_compile import Shape
+from .shacl_eval import Evaluator, Result
+from .shacl_values import to_rdflib
+
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+# datatypes whose literals rdflib parses, so may find ill-typed ("abc"^^xsd:date)
+_PARSED = frozenset(str(k) for k in _toPythonMapping if k is not None and not str(k).endswith("#string"))
+
+
+def build_store(quads: Iterable[ox.Quad], extra: Iterable[ox.Quad]) -> ox.Store:
+    store = ox.Store()
+    store.extend(quads)
+    store.extend(extra)
+    return store
+
+
+def add_markers(store: ox.Store, graphs: Iterable[str], marker: str, assertion_classes: Iterable[str],
+                restricted: str, public: str) -> None:
+    """``<g> a marker`` for each named graph; the access-rule markers for each assertion graph."""
+    store.extend(ox.Quad(ox.NamedNode(g), _RDF_TYPE, ox.NamedNode(marker)) for g in graphs)
+    classes = " ".join(f"<{c}>" for c in assertion_classes)
+    if not classes:
+        return
+    rows = store.query(f"SELECT DISTINCT ?g WHERE {{ VALUES ?c {{ {classes} }} ?g a ?c FILTER(isIRI(?g)) }}",
+                       use_default_graph_as_union=True)
+    store.extend(ox.Quad(r[0], _RDF_TYPE, ox.NamedNode(restricted if r[0].value.endswith("/restricted") else public))
+                 for r in list(rows))
+
+
+def take_out_ill_typed(store: ox.Store, focus: set | None) -> list[tuple]:
+    """Literals rdflib cannot read as their datatype are removed (pyshacl never sees them) and
+    returned as (s, p, o, message) in rdflib terms when their subject is a focus node."""
+    # (a long IN list of datatypes makes Oxigraph's scan several times slower than two tests)
+    rows = store.query("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && lang(?o) = \"\" && "
+                       "datatype(?o) != <http://www.w3.org/2001/XMLSchema#string>) }",
+                       use_default_graph_as_union=True)
+    found, seen = [], set()
+    for (lit,) in list(rows):
+        if lit.datatype.value not in _PARSED:
+            continue
+        converted = to_rdflib(lit)
+        if not converted.ill_typed:
+            continue
+        kind = lit.datatype.value.rsplit("#", 1)[-1]
+        for q in list(store.quads_for_pattern(None, None, lit, None)):
+            store.remove(q)
+            key = (q.subject, q.predicate, lit)
+            if key in seen or (focus is not None and q.subject not in focus):
+                continue
+            seen.add(key)
+            found.append((to_rdflib(q.subject), to_rdflib(q.predicate), converted,
+                          f"{lit.value!r} is not a valid {kind} (ill-typed literal)"))
+    return found
+
+
+def evaluate(store: ox.Store, shapes: list[Shape], keep: set | None) -> list[Result]:
+    results = Evaluator(store).run(shapes)
+    if keep is not None:
+        results = [r for r in results if r.focus in keep]
+    return results
+
+
+def record_ids(store: ox.Store, nodes: set) -> set:
+    """The jg:recordId values of ``nodes`` (their own uniqueness results are kept too)."""
+    rid = ox.NamedNode("https://w3id.org/justicegraph/ontology#recordId")
+    return {q.object for n in nodes if not isinstance(n, ox.Literal)
+            for q in store.quads_for_pattern(n, rid, None, None)}
+
+
+def report_graph(results: list[Result], shapes_graph: Graph) -> tuple[bool, Graph]:
+    """The results as a SHACL validation report graph (shapes and paths that are blank nodes
+    are copied in, as pyshacl does, so the report reads on its own)."""
+    g = Graph()
+    g.bind("sh", SH)
+    head = BNode()
+    g.add((head, RDF.type, SH.ValidationReport))
+    conforms = not any(r.shape.severity == SH.Violation for r in results)
+    g.add((head, SH.conforms, Literal(conforms)))
+    seen = set()
+    for r in results:
+        key = (r.focus, r.shape, r.component, r.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        node = BNode()
+        g.add((head, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.focusNode, to_rdflib(r.focus)))
+        g.add((node, SH.sourceConstraintComponent, SH[r.component]))
+        g.add((node, SH.sourceShape, r.shape.node))
+        g.add((node, SH.resultSeverity, r.shape.severity))
+        if r.value is not None:
+            g.add((node, SH.value, to_rdflib(r.value)))
+        if r.shape.path_node is not None:
+            g.add((node, SH.resultPath, r.shape.path_node))
+            _copy(shapes_graph, g, r.shape.path_node)
+        if isinstance(r.shape.node, BNode):
+            _copy(shapes_graph, g, r.shape.node)
+        for message in r.shape.messages or [Literal(f"{r.component} not satisfied")]:
+            g.add((node, SH.resultMessage, message))
+    return conforms, g
+
+
+def _copy(source: Graph, target: Graph, node, seen: set | None = None) -> None:
+    if not isinstance(node, BNode):
+        return
+    seen = set() if seen is None else seen
+    if node in seen:
+        return
+    seen.add(node)
+    for p, o in source.predicate_objects(node):
+        target.add((node, p, o))
+        if isinstance(o, BNode) and not isinstance(o, URIRef):
+            _copy(source, target, o, seen)
