@@ -75,7 +75,8 @@ class Mapper:
         self.minter = minter
         self.dataset = dataset
         self.index = index
-        self.quads: list[ox.Quad] = []
+        self.quads: list[ox.Quad] = []  # filled by map_all
+        self._buffer = t.QuadBuffer()
         self.graphs: dict[str, GraphInfo] = {}
         self.origins: dict[str, Record] = {}
         self.triple_origins: dict[tuple[str, str], Record] = {}
@@ -142,9 +143,10 @@ class Mapper:
             self.testimony_graph(testimony)
         for record in records:
             getattr(self, "_" + record.kind)(record)
+        self.quads = self._buffer.finish()
 
     def _add(self, s: ox.NamedNode, p: ox.NamedNode, o, g: ox.NamedNode) -> None:
-        self.quads.append(ox.Quad(s, p, o, g))
+        self._buffer.add(s, p, o, g)
 
     def _ref(self, record_id: str) -> ox.NamedNode:
         return node(self.index[record_id].iri)
@@ -190,7 +192,7 @@ class Mapper:
         v = record.values
         s, g = self._entity(record, "Person")
         if "label_fa" in v:
-            fa = ox.Literal(v["label_fa"], language="fa")
+            fa = t.lang(v["label_fa"], "fa")
             self._add(s, PREF_LABEL, fa, g)
             self._add(s, LABEL, fa, g)
         if "nationality" in v:

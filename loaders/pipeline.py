@@ -106,13 +106,20 @@ def load(store, paths: Iterable[str | Path], *, dataset: str | None = None, mint
                                 dropped_graphs=state.graphs, minter=minter)
         if not report.conforms:
             raise LoadError(_shacl_errors(report, mapper, name))
-    inserted = data + provenance + system.quads(minter)
+    system_quads = system.quads(minter)
+    inserted = data + provenance
     if not dry_run:
         step("committing")
-        store.apply(drop_graphs=sorted(state.graphs | system.graphs(minter)), delete=state.provenance_quads,
-                    insert=inserted)
+        # The ontology and vocabularies are rewritten only when they changed (a new version
+        # of the package): a load that drops nothing is then a pure insert, the fast commit.
+        drop = set(state.graphs)
+        if not system.unchanged(store, minter):
+            drop |= system.graphs(minter)
+            inserted = inserted + system_quads
+        store.apply(drop_graphs=sorted(drop), delete=state.provenance_quads, insert=inserted)
     graphs = sorted({q.graph_name.value for q in data} | set(mapper.graphs))
-    return LoadResult(name, load_iri, graphs, len(inserted), sorted(state.graphs), len(records),
+    return LoadResult(name, load_iri, graphs, len(data) + len(provenance) + len(system_quads), sorted(state.graphs),
+                      len(records),
                       time.perf_counter() - clock, dry_run, report, inputs)
 
 

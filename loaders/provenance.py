@@ -30,13 +30,13 @@ class Input:
 
 
 def describe_graphs(graphs: dict[str, GraphInfo], minter: Minter, dataset: str, load: str) -> list[ox.Quad]:
-    quads = []
+    buffer = t.QuadBuffer()
     for info in graphs.values():
         target = node(minter.restricted_provenance_graph if info.restricted else minter.provenance_graph)
         g = node(info.iri)
 
         def add(p, o, g=g, target=target):
-            quads.append(ox.Quad(g, p, o, target))
+            buffer.add(g, p, o, target)
 
         if info.kind in GRAPH_CLASS:  # a graph a pass-through file describes keeps its own type
             add(A, jg(GRAPH_CLASS[info.kind]))
@@ -54,31 +54,26 @@ def describe_graphs(graphs: dict[str, GraphInfo], minter: Minter, dataset: str, 
             add(LABEL, t.en(info.label))
         if info.kind == "testimony" and info.record is not None and not info.twin:
             add(jg("recordId"), t.text(info.record.values["id"]))
-    return quads
+    return buffer.finish()
 
 
 def describe_load(minter: Minter, dataset: str, load: str, started: datetime, ended: datetime,
                   inputs: list[Input], version: str) -> list[ox.Quad]:
     g = node(minter.provenance_graph)
     s = node(load)
-    quads = [
-        ox.Quad(s, A, jg("Load"), g),
-        ox.Quad(s, A, node(t.PROV + "Activity"), g),
-        ox.Quad(s, LABEL, t.en(f"Load of dataset {dataset}"), g),
-        ox.Quad(s, jg("dataset"), t.text(dataset), g),
-        ox.Quad(s, jg("loaderVersion"), t.text(version), g),
-        ox.Quad(s, node(t.PROV + "startedAtTime"), t.typed(_stamp(started), t.T_DATETIME), g),
-        ox.Quad(s, node(t.PROV + "endedAtTime"), t.typed(_stamp(ended), t.T_DATETIME), g),
-    ]
+    buffer = t.QuadBuffer()
+    for p, o in ((A, jg("Load")), (A, node(t.PROV + "Activity")), (LABEL, t.en(f"Load of dataset {dataset}")),
+                 (jg("dataset"), t.text(dataset)), (jg("loaderVersion"), t.text(version)),
+                 (node(t.PROV + "startedAtTime"), t.typed(_stamp(started), t.T_DATETIME)),
+                 (node(t.PROV + "endedAtTime"), t.typed(_stamp(ended), t.T_DATETIME))):
+        buffer.add(s, p, o, g)
     for n, item in enumerate(inputs, 1):
         used = node(f"{load}/input/{n}")
-        quads += [
-            ox.Quad(s, node(t.PROV + "used"), used, g),
-            ox.Quad(used, A, node(t.PROV + "Entity"), g),
-            ox.Quad(used, jg("inputFile"), t.text(item.name), g),
-            ox.Quad(used, jg("checksum"), t.text(item.checksum), g),
-        ]
-    return quads
+        buffer.add(s, node(t.PROV + "used"), used, g)
+        buffer.add(used, A, node(t.PROV + "Entity"), g)
+        buffer.add(used, jg("inputFile"), t.text(item.name), g)
+        buffer.add(used, jg("checksum"), t.text(item.checksum), g)
+    return buffer.finish()
 
 
 def _stamp(moment: datetime) -> str:

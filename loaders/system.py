@@ -3,6 +3,7 @@ can read the labels of classes and concepts (parsed once per process and base)."
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 import pyoxigraph as ox
@@ -13,6 +14,18 @@ from justicegraph.resources import VOCABULARY_FILE, ontology_files, package_dir
 
 def graphs(minter: Minter) -> set[str]:
     return {minter.ontology_graph, minter.vocabulary_graph}
+
+
+def unchanged(store, minter: Minter) -> bool:
+    """Whether the store's ontology and vocabulary graphs hold exactly these quads."""
+    expected = set(_quads(minter.base))
+    found = set()
+    for graph in graphs(minter):
+        for q in store.quads(graph):
+            if q not in expected:
+                return False
+            found.add(q)
+    return found == expected
 
 
 def quads(minter: Minter) -> list[ox.Quad]:
@@ -26,5 +39,25 @@ def _quads(base: str) -> tuple[ox.Quad, ...]:
     for path, graph in [*((p, minter.ontology_graph) for p in ontology_files()),
                         (package_dir("ontology") / VOCABULARY_FILE, minter.vocabulary_graph)]:
         g = ox.NamedNode(graph)
-        out += [ox.Quad(t.subject, t.predicate, t.object, g) for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+        label = _Labels(hashlib.sha256(path.read_bytes()).hexdigest()[:16])
+        out += [ox.Quad(label(t.subject), t.predicate, label(t.object), g)
+                for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
     return tuple(out)
+
+
+class _Labels:
+    """Blank nodes labelled by the file's checksum and their order in it, instead of the
+    parser's random labels: the same files give the same quads in every process, so that
+    ``unchanged`` can compare them with the store's."""
+
+    def __init__(self, checksum: str):
+        self.prefix = f"jgsys{checksum}n"
+        self.seen: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def __call__(self, term):
+        if not isinstance(term, ox.BlankNode):
+            return term
+        found = self.seen.get(term)
+        if found is None:
+            found = self.seen[term] = ox.BlankNode(f"{self.prefix}{len(self.seen)}")
+        return found

@@ -1,4 +1,4 @@
-"""pyoxigraph terms used by the mapping, built once (terms are immutable and hashable)."""
+"""pyoxigraph terms used by the mapping, built once (terms are immutable and hashable), and\nliterals in N-Triples form."""
 
 from __future__ import annotations
 
@@ -33,21 +33,58 @@ T_INTEGER, T_BOOLEAN, T_EDTF = node(XSD + "integer"), node(XSD + "boolean"), nod
 PUBLIC, RESTRICTED = node(ACCESS + "public"), node(ACCESS + "restricted")
 
 
-def en(text: str) -> ox.Literal:
-    return ox.Literal(text, language="en")
+# Literals are written in their N-Triples form (a str) and become pyoxigraph quads in one
+# parse per load (QuadBuffer): building an ox.Quad whose object is an ox.Literal costs ~18 µs
+# in pyoxigraph 0.5 (against ~2 µs with an IRI), over half of all the mapping's time.
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
-def text(value: str) -> ox.Literal:
-    return ox.Literal(value)
+def lang(text: str, language: str) -> str:
+    return f'"{text.translate(_ESCAPES)}"@{language}'
 
 
-def typed(value: str, datatype: ox.NamedNode) -> ox.Literal:
-    return ox.Literal(value, datatype=datatype)
+def en(text: str) -> str:
+    return f'"{text.translate(_ESCAPES)}"@en'
 
 
-def boolean(value: bool) -> ox.Literal:
-    return ox.Literal("true" if value else "false", datatype=T_BOOLEAN)
+def text(value: str) -> str:
+    return f'"{value.translate(_ESCAPES)}"'
 
 
-def integer(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=T_INTEGER)
+def typed(value: str, datatype: ox.NamedNode) -> str:
+    return f'"{value.translate(_ESCAPES)}"^^{datatype}'
+
+
+def boolean(value: bool) -> str:
+    return typed("true" if value else "false", T_BOOLEAN)
+
+
+def integer(value: int) -> str:
+    return typed(str(value), T_INTEGER)
+
+
+class QuadBuffer:
+    """Quads collected cheaply: those with an IRI object as ox.Quads, those with a literal
+    object (a str from the functions above) as N-Quads lines, parsed together by ``finish``.
+    Every IRI comes from an ox.NamedNode (already checked), every literal is escaped above,
+    so the parse can skip its own IRI checks (lenient)."""
+
+    def __init__(self):
+        self.quads: list[ox.Quad] = []
+        self._lines: list[str] = []
+
+    def add(self, s: ox.NamedNode, p: ox.NamedNode, o, g: ox.NamedNode) -> None:
+        if o.__class__ is str:
+            self._lines.append(f"{s} {p} {o} {g} .\n")
+        else:
+            self.quads.append(ox.Quad(s, p, o, g))
+
+    def finish(self) -> list[ox.Quad]:
+        if self._lines:
+            try:
+                data = "".join(self._lines).encode()
+            except UnicodeEncodeError as exc:  # a lone surrogate (from a JSON "\\ud800" escape)
+                raise ValueError(f"a text value is not valid Unicode: {exc.reason}") from None
+            self.quads.extend(ox.parse(input=data, format=ox.RdfFormat.N_QUADS, lenient=True))
+            self._lines = []
+        return self.quads
