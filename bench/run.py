@@ -72,6 +72,19 @@ def machine() -> dict:
             "pyoxigraph": pyoxigraph.__version__, "platform": platform.platform()}
 
 
+def commit() -> str:
+    """The code measured: HEAD, and whether the working tree differed from it (others' work
+    in progress in a shared tree)."""
+    import subprocess
+
+    def git(*a):
+        return subprocess.run(["git", *a], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "justicegraph", "server", "loaders")
+    return head + (" + uncommitted changes in justicegraph/, server/ or loaders/" if dirty else "")
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -198,6 +211,7 @@ def main(argv=None) -> int:
     sections = set(args.sections.split(","))
     started = time.time()
     results = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)), "machine": machine(),
+               "commit": commit(),
                "args": {k: str(v) for k, v in vars(args).items()}, "scales": []}
     for people in (int(x) for x in args.scales.split(",")):
         results["scales"].append(run_scale(people, args, sections))
