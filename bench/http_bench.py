@@ -23,9 +23,9 @@ def run(scale, params, args, log) -> dict:
     starters = []
     if "justicegraph" in engines:
         for layout in args.layouts.split(","):
-            w, t = (int(x) for x in layout.split("x"))
-            starters.append((f"justicegraph {layout}",
-                             lambda w=w, t=t: (servers.start_justicegraph(scale.store, work, workers=w, threads=t), None)))
+            w, t, env = servers.parse_layout(layout)
+            starters.append((f"justicegraph {layout}", lambda w=w, t=t, env=env: (
+                servers.start_justicegraph(scale.store, work, workers=w, threads=t, extra_env=env), None)))
     if "oxigraph" in engines:
         starters.append(("oxigraph serve", lambda: _oxigraph(scale, work)))
     if "virtuoso" in engines:

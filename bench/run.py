@@ -43,7 +43,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--clients", default="4,16")
     parser.add_argument("--duration", type=float, default=20.0, help="Seconds per HTTP cell.")
     parser.add_argument("--cap", type=int, default=20_000, help="Most requests per HTTP cell.")
-    parser.add_argument("--layouts", default="2x4", help="justicegraph gunicorn layouts, WORKERSxTHREADS.")
+    parser.add_argument("--layouts", default="2x4", help="justicegraph gunicorn layouts, WORKERSxTHREADS, each "
+                        "with optional settings: 2x4+access_log=false (one more justicegraph row per layout).")
     parser.add_argument("--repeats", type=int, default=5, help="Runs per query in the direct section.")
     parser.add_argument("--api-timeout", type=float, default=30.0,
                         help="Seconds a saved query may take when run as the API runs it (0: skip that mode).")

@@ -128,6 +128,18 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-600:] if log.exists() else ""
 
 
+def parse_layout(spec: str) -> tuple[int, int, dict[str, str]]:
+    """``WORKERSxTHREADS`` with optional settings: ``2x4+access_log=false+serve_mode=memory``
+    → (2, 4, {"JUSTICEGRAPH_ACCESS_LOG": "false", …}) — so a serving mode is one more row."""
+    size, *options = spec.split("+")
+    workers, threads = (int(x) for x in size.split("x"))
+    env = {}
+    for option in options:
+        key, _, value = option.partition("=")
+        env[f"JUSTICEGRAPH_{key.upper()}"] = value
+    return workers, threads, env
+
+
 def start_justicegraph(store: Path, workdir: Path, *, workers: int, threads: int, extra_env=None) -> Server:
     port = free_port()
     env = dict(os.environ, JUSTICEGRAPH_STORE=str(store), JUSTICEGRAPH_HOST="127.0.0.1",
