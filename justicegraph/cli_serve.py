@@ -24,8 +24,13 @@ def _prepare(settings: Settings) -> None:
     import multiprocessing
 
     from .server.protocol import is_disk_store
+    from .server.protocol_snapshot import SnapshotStore
 
     if not is_disk_store(settings.store):
+        return
+    if SnapshotStore(settings.store).up_to_date():
+        # The current snapshot (and its public view) holds what the primary holds: start on
+        # it at once (reading the primary's file list opens no store).
         return
     process = multiprocessing.get_context("spawn").Process(target=_publish, args=(settings.store,))
     process.start()
@@ -60,6 +65,18 @@ def _post_worker_init(worker) -> None:
     from .server.protocol import warm_up
 
     warm_up(worker.wsgi)
+    if worker.wsgi.config["JUSTICEGRAPH"].writes_enabled:
+        # Import the validator and parse shapes and ontology in the background, so neither the
+        # first answer (start-up) nor the first write waits for it.
+        import threading
+
+        threading.Thread(target=_warm_validation, name="jg-validation-warmup", daemon=True).start()
+
+
+def _warm_validation() -> None:
+    from . import validation
+
+    validation.background()
 
 
 def run_gunicorn(settings: Settings) -> None:
@@ -73,12 +90,6 @@ def run_gunicorn(settings: Settings) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
-            if settings.writes_enabled:
-                # Parse shapes and ontology once in the master, so no worker's first write
-                # pays for it (no store is opened here).
-                from . import validation
-
-                validation.background()
             return create_app(settings)
 
     Application().run()

@@ -8,6 +8,15 @@ The record format is docs/records.md; the RDF produced is described in the READM
 """
 
 from .errors import LoadError, RecordError
-from .pipeline import LoadResult, load
 
 __all__ = ["LoadError", "LoadResult", "RecordError", "load"]
+
+
+def __getattr__(name: str):
+    # The pipeline (and with it pyshacl) is imported on first use, not by every importer of a
+    # loader module: the server's serving path needs only the input checks (rdfimport).
+    if name in ("load", "LoadResult"):
+        from . import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

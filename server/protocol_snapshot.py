@@ -18,14 +18,23 @@ The scheme (docs/endpoint.md, "Concurrency and the store"):
 * When a snapshot holds restricted graphs, the writer also builds its **public view**
   (``<name>-public``): a store with only the public graphs. Anonymous queries run there over
   the engine's own union — pyoxigraph evaluates every pattern once per graph when a dataset
-  lists graphs, 100–600x slower with thousands of testimony graphs. It costs the disk space
-  of the public graphs and a bulk copy per write.
+  lists graphs, 100–600x slower with thousands of testimony graphs. A write's view is the
+  previous view plus the public part of the write's change (server/protocol_public.py).
+* Next to each snapshot, ``<name>.json`` records a fingerprint of the primary's files as
+  the snapshot was made. While the primary's files are unchanged (RocksDB writes a new
+  MANIFEST and log whenever a store is opened read-write, e.g. by an offline
+  ``justicegraph load``), the current snapshot and view are exact: the server starts on them
+  without opening the primary, and the next write updates the view incrementally. Otherwise
+  the next session or start publishes afresh, with the view built in full.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -33,12 +42,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from justicegraph.access import is_restricted
 from justicegraph.store import OxigraphStore
 
-PUBLIC_SUFFIX = "-public"
+from . import protocol_public as public_view
+
+PUBLIC_SUFFIX = public_view.SUFFIX
+_SNAPSHOT_NAME = re.compile(r"^[0-9]{20}-[0-9]+$")
 
 
 class SnapshotStore:
@@ -55,6 +65,7 @@ class SnapshotStore:
         self._mutex = threading.Lock()
         self._current: tuple | None = None
         self._publishing = False
+        self.last_view_build: str | None = None  # "incremental" or "full" (tests, logs)
 
     # --- readers ------------------------------------------------------------------------
     def current(self) -> Path:
@@ -133,53 +144,99 @@ class SnapshotStore:
 
     @contextmanager
     def writer(self) -> Iterator[OxigraphStore]:
-        """Open the primary read-write for one write session; publish a snapshot on success."""
+        """Open the primary read-write for one write session; publish a snapshot on success.
+
+        Write through the yielded store's ``apply`` (recorded, so the public view is updated
+        by the change alone); a write through its ``engine`` must be reported with
+        ``record(store, Delta)``; ``update``/``bulk_import`` make the view be rebuilt."""
         if not self._publishing and not self.pointer.exists():
             self.publish()  # the first snapshot is made before the session takes the lock
         with self.locked():
-            store = OxigraphStore(self.primary)
-            try:
-                yield store
-                store.flush()
-                self._checkpoint(store)
-            finally:
-                store.close()
-                del store
+            base = self._in_sync()
+            with self._session(base) as session:
+                yield session
 
     def publish(self) -> Path:
-        """Make a snapshot of the primary as it is now (server start, after an offline load)."""
+        """Make a snapshot of the primary as it is now (server start, after an offline load);
+        nothing to do when the current snapshot already holds exactly the primary's content."""
         self._publishing = True
         try:
-            with self.writer():
-                pass
+            with self.locked():
+                base = self._in_sync()
+                if base is None:
+                    with self._session(None):
+                        pass
         finally:
             self._publishing = False
         return self.current()
 
-    def _checkpoint(self, store: OxigraphStore) -> None:
-        self.snapshots.mkdir(parents=True, exist_ok=True)
-        name = f"{time.time_ns():020d}-{os.getpid()}"
-        store.engine.backup(str(self.snapshots / name))
-        self._build_public_view(store, self.snapshots / (name + PUBLIC_SUFFIX))
-        tmp = self.state / f"CURRENT.{os.getpid()}.tmp"
-        tmp.write_text(name + "\n", encoding="utf-8")
-        os.replace(tmp, self.pointer)
+    def up_to_date(self) -> bool:
+        """The current snapshot holds what the primary holds (no lock; a hint for start-up)."""
+        return self._in_sync() is not None
+
+    @contextmanager
+    def _session(self, base: tuple[str, dict] | None) -> Iterator[OxigraphStore]:
+        for leftover in public_view.leftovers(self.snapshots) if self.snapshots.is_dir() else ():
+            shutil.rmtree(leftover, ignore_errors=True)  # a view build killed mid-way
+        store = OxigraphStore(self.primary)
+        session = _Session(store)
+        name = None
+        try:
+            yield session
+            store.flush()
+            self.snapshots.mkdir(parents=True, exist_ok=True)
+            name = f"{time.time_ns():020d}-{os.getpid()}"
+            store.engine.backup(str(self.snapshots / name))
+            has_view = self._build_public_view(store, name, base, session.deltas)
+        finally:
+            session.close()
+            store.close()
+            del store
+        if name is not None:
+            self._commit(name, has_view)
+
+    def _build_public_view(self, store: OxigraphStore, name: str, base, deltas) -> bool:
+        if not any(is_restricted(g) for g in store.graphs()):
+            return False
+        target = self.snapshots / (name + PUBLIC_SUFFIX)
+        if base is not None and deltas is not None:
+            # The previous view (or the whole previous snapshot, when it held nothing
+            # restricted) plus the public part of this session's changes.
+            previous = self.snapshots / (base[0] + PUBLIC_SUFFIX if base[1].get("view") else base[0])
+            if previous.is_dir():
+                public_view.build_incremental(previous, deltas, target)
+                self.last_view_build = "incremental"
+                return True
+        public_view.build_full(store.engine, target)
+        self.last_view_build = "full"
+        return True
+
+    def _commit(self, name: str, has_view: bool) -> None:
+        """Record what the snapshot was made from, then switch readers to it (the pointer
+        replacement is the commit point: a crash before it leaves the previous snapshot)."""
+        meta = {"primary": fingerprint(self.primary), "view": has_view}
+        _write_atomically(self.snapshots / (name + ".json"), json.dumps(meta))
+        _write_atomically(self.pointer, name + "\n")
         self._collect(keep=name)
 
-    @staticmethod
-    def _build_public_view(store: OxigraphStore, path: Path) -> None:
-        restricted = [g for g in store.graphs() if is_restricted(g)]
-        if not restricted:
-            return
-        view = ox.Store(str(path))
-        view.bulk_extend(q for q in store.engine
-                         if not (isinstance(q.graph_name, ox.NamedNode) and is_restricted(q.graph_name.value)))
-        view.flush()
-        del view
+    def _in_sync(self) -> tuple[str, dict] | None:
+        """(name, meta) of the current snapshot when the primary has not been opened for
+        writing since it was made (RocksDB starts a new MANIFEST and log on every read-write
+        open, so the primary's file list changes); None otherwise."""
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+            meta = json.loads((self.snapshots / (name + ".json")).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not (self.snapshots / name).is_dir() or meta.get("primary") != fingerprint(self.primary):
+            return None
+        if meta.get("view") and not (self.snapshots / (name + PUBLIC_SUFFIX)).is_dir():
+            return None
+        return name, meta
 
     def _collect(self, keep: str) -> None:
         """Delete snapshots (and their public views) superseded longer than ``grace`` seconds ago."""
-        names = sorted(p.name for p in self.snapshots.iterdir() if p.is_dir() and not p.name.endswith(PUBLIC_SUFFIX))
+        names = sorted(p.name for p in self.snapshots.iterdir() if p.is_dir() and _SNAPSHOT_NAME.match(p.name))
         now = time.time_ns()
         for older, newer in zip(names, names[1:], strict=False):
             if older == keep:
@@ -188,3 +245,62 @@ class SnapshotStore:
             if (now - superseded_at) / 1e9 > self.grace:
                 shutil.rmtree(self.snapshots / older, ignore_errors=True)
                 shutil.rmtree(self.snapshots / (older + PUBLIC_SUFFIX), ignore_errors=True)
+                (self.snapshots / (older + ".json")).unlink(missing_ok=True)
+
+
+class _Session:
+    """The primary as a write session hands it out: ``apply`` records each change for the
+    public view; writes the view cannot follow (``update``, ``bulk_import``) make it be
+    rebuilt in full. Everything else is the store's."""
+
+    def __init__(self, store: OxigraphStore):
+        self._store = store
+        self.deltas: list[public_view.Delta] | None = []
+
+    def apply(self, *, drop_graphs=(), delete=(), insert=()) -> None:
+        drop_graphs, delete, insert = list(drop_graphs), list(delete), list(insert)
+        self._store.apply(drop_graphs=drop_graphs, delete=delete, insert=insert)
+        self.record(public_view.Delta(dropped=drop_graphs, removed=delete, added=insert))
+
+    def record(self, delta: public_view.Delta) -> None:
+        if self.deltas is not None:
+            self.deltas.append(delta)
+
+    def update(self, text: str) -> None:
+        self.deltas = None
+        self._store.update(text)
+
+    def bulk_import(self, quads) -> None:
+        self.deltas = None
+        self._store.bulk_import(quads)
+
+    def close(self) -> None:
+        self._store = None
+
+    def __getattr__(self, name):
+        store = self.__dict__.get("_store")
+        if store is None:
+            raise RuntimeError("the write session is over")
+        return getattr(store, name)
+
+
+def record(store, delta: public_view.Delta) -> None:
+    """Report a change written through a session store's ``engine`` (no-op for other stores)."""
+    if isinstance(store, _Session):
+        store.record(delta)
+
+
+def fingerprint(directory: Path) -> str:
+    """Names, sizes and times of a RocksDB directory's files (not its info logs or lock)."""
+    try:
+        entries = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(directory)
+                         if e.is_file() and e.name != "LOCK" and not e.name.startswith("LOG"))
+    except FileNotFoundError:
+        return "absent"
+    return hashlib.sha256(repr(entries).encode()).hexdigest()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -31,6 +31,8 @@ from justicegraph import access
 
 from . import context
 from .errors import ApiError
+from .protocol_public import Delta
+from .protocol_snapshot import record
 
 PROV = "http://www.w3.org/ns/prov#"
 JG = "https://w3id.org/justicegraph/ontology#"
@@ -242,6 +244,12 @@ def apply(primary, change: Change, prov: list[ox.Quad]) -> None:
         engine.extend(insert)
     for g in change.created if engine is not None else ():
         engine.add_graph(ox.NamedNode(g))
+    # The snapshot's public view follows the change (primary.apply records itself).
+    raw = Delta(dropped=list(change.dropped), removed=removed, added=insert) if has_bnodes and engine is not None \
+        else Delta()
+    raw.created = list(change.created) if engine is not None else []
+    if raw.dropped or raw.removed or raw.added or raw.created:
+        record(primary, raw)
 
 
 def wants_turtle() -> bool:
