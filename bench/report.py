@@ -54,6 +54,12 @@ def print_tables(results: dict, log) -> None:
     scales = results["scales"]
     _conditions(scales, log)
     _load_tables(scales, log)
+    starts = [(s, st) for s in scales if isinstance(s.get("start"), list) for st in s["start"]]
+    if starts:
+        log("## Start: `justicegraph serve` (2 × 4) started and stopped at its first answer")
+        table(["scale", "start", "first answer s", "RSS at first answer MB", "notes"],
+              [[scale_name(s), st["start"], st["first_answer_s"], st["rss_at_first_answer_mb"],
+                "; ".join(st["notes"])] for s, st in starts], log)
     if any("direct" in s for s in scales):
         _direct_table(scales, log)
     for s in scales:
@@ -182,6 +188,7 @@ def targets(results: dict) -> list[dict]:
     out = []
     for s in results["scales"]:
         scale = scale_name(s)
+        out += _start_targets(s, scale)
         out += _http_targets(s, scale)
         out += _load_targets(s, scale)
     return out
@@ -230,14 +237,31 @@ def _http_targets(s: dict, scale: str) -> list[dict]:
                                     http, engine))
         out.append(_errors(engine, cells, scale))
         if "memory" not in engine:  # the on-disk targets (start, RSS) are not asked of an in-memory mode
-            out.append(_row(f"{engine}: first answer after start", scale, srv["first_answer_s"], None, "≤ 1 s",
-                            1.0, higher=False, unit=" s", absolute=True))
+            if not s.get("start") or "error" in s["start"]:
+                out.append(_row(f"{engine}: first answer after start", scale, srv["first_answer_s"], None,
+                                "≤ 1 s", 1.0, higher=False, unit=" s", absolute=True))
             rss = _row(f"{engine}: peak RSS serving (on disk)", scale, srv["peak_rss_mb"], None, "≤ 1,024 MB at 5M",
                        RSS_GOAL_MB, higher=False, unit=" MB", absolute=True)
             if (s.get("triples") or 0) < FIVE_MILLION:
                 rss["status"] += " (goal is at 5M)"
             out.append(rss)
     out += _virtuoso_targets(http, s, scale)
+    return out
+
+
+def _start_targets(s: dict, scale: str) -> list[dict]:
+    starts = s.get("start")
+    if not starts:
+        return []
+    if "error" in starts:
+        return [{"target": "first answer after start", "scale": scale, "goal": "≤ 1 s", "status": "error",
+                 "value": starts["error"][:200], "reference": None, "ratio": None}]
+    out = []
+    for start in starts:
+        what = "first start" if start["start"] == 1 else "restart"
+        row = _row(f"justicegraph 2x4: first answer, {what} ({'; '.join(start['notes'])})", scale,
+                   start["first_answer_s"], None, "≤ 1 s", 1.0, higher=False, unit=" s", absolute=True)
+        out.append(row)
     return out
 
 

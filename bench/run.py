@@ -30,7 +30,7 @@ import pipeline  # noqa: E402
 import report  # noqa: E402
 from mixes import Params  # noqa: E402
 
-SECTIONS = ("load", "validate", "direct", "http", "batch")
+SECTIONS = ("load", "validate", "direct", "start", "http", "batch")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -164,8 +164,30 @@ def run_scale(people: int, args, sections: set[str]) -> dict:
         log("  direct queries on the store:")
         out["direct"] = section(out, "direct", lambda: direct.run(scale.store, params, args.repeats, log,
                                                                   args.api_timeout))
+    if "start" in sections:
+        out["start"] = section(out, "start", lambda: _guarded("start", lambda: start_times(scale.store, work, log)))
     if "http" in sections:
         out["http"] = section(out, "http", lambda: http_bench.run(scale, params, args, log))
+    return out
+
+
+def start_times(store: Path, work: Path, log, starts: int = 2) -> list[dict]:
+    """Start `justicegraph serve` (2 workers × 4 threads) on the store and stop it at its first
+    answer, twice: the first start finds the store as the last load or run left it (it may
+    publish a snapshot), the second finds the snapshot published — a restart."""
+    import servers
+
+    out = []
+    for i in range(starts):
+        server = servers.start_justicegraph(store, work, workers=2, threads=4)
+        try:
+            rss = servers.tree_rss_mb(server.process.pid)
+            out.append({"start": i + 1, "first_answer_s": round(server.first_answer_s, 3),
+                        "rss_at_first_answer_mb": round(rss, 1), "notes": server.notes})
+            log(f"  start {i + 1}: first answer after {server.first_answer_s:.2f} s, RSS {rss:,.0f} MB "
+                f"({'; '.join(server.notes)})")
+        finally:
+            server.stop()
     return out
 
 
