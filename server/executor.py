@@ -39,8 +39,9 @@ class Busy(Exception):
 
 
 def _child_main(conn) -> None:
-    """Executor process: open the snapshot a job names (reopening when it changes), run jobs."""
-    store, opened = None, None
+    """Executor process: open the snapshots jobs name (a few kept open: the current snapshot and
+    its public view, which anonymous and token-holding callers alternate between), run jobs."""
+    stores: dict[str, ox.Store] = {}
     datasets: dict = {}  # dataset key → the description, sent once per executor
     conn.send(("ready",))
     while True:
@@ -48,14 +49,16 @@ def _child_main(conn) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return  # the web worker went away
-        if job["snapshot"] != opened:
-            store = None
-            try:
-                store = ox.Store.read_only(job["snapshot"])
-            except OSError as exc:
-                conn.send(("error", 500, f"cannot open the store snapshot: {exc}"))
-                continue
-            opened = job["snapshot"]
+        if job["kind"] == "open":  # warming up: open the current snapshot(s) before any query
+            for path in job["snapshots"]:
+                _open(stores, path)
+            conn.send(("opened",))
+            continue
+        try:
+            store = _open(stores, job["snapshot"])
+        except OSError as exc:
+            conn.send(("error", 500, f"cannot open the store snapshot: {exc}"))
+            continue
         key = job.get("dataset_key")
         if key is not None:
             if "dataset" in job:
@@ -64,6 +67,20 @@ def _child_main(conn) -> None:
                 datasets[key] = job["dataset"]
             job["dataset"] = datasets[key]
         run_job(job, store, _Replies(conn.send))
+
+
+STORES_KEPT = 2  # the current snapshot and its public view
+
+
+def _open(stores: dict, path: str) -> ox.Store:
+    store = stores.pop(path, None)
+    if store is not None:
+        stores[path] = store  # most recently used last
+    else:
+        while len(stores) >= STORES_KEPT:  # the oldest: superseded snapshots go first
+            del stores[next(iter(stores))]
+        store = stores[path] = ox.Store.read_only(path)
+    return store
 
 
 class _Replies:
@@ -175,13 +192,27 @@ class ProcessExecutor:
                         return
                     self._count += 1
                 try:
-                    self._idle.put(_Handle())
+                    handle = _Handle()
+                    self._open_snapshots(handle)
+                    self._idle.put(handle)
                 except Exception:  # noqa: BLE001 - warming is best effort
                     with self._lock:
                         self._count -= 1
                     return
 
         threading.Thread(target=start, name="jg-executor-warmup", daemon=True).start()
+
+    def _open_snapshots(self, handle: _Handle) -> None:
+        """Have a new executor open the current snapshot and its public view now, so the first
+        query it runs does not pay for opening them."""
+        paths = [str(p) for p in (self.snapshots.public_view(), self.snapshots.current()) if p is not None]
+        try:
+            handle.conn.send({"kind": "open", "snapshots": paths})
+            if handle.recv(time.monotonic() + STARTUP_SECONDS) != ("opened",):
+                raise RuntimeError("a query executor could not open the snapshot")
+        except BaseException:
+            handle.kill()
+            raise
 
     def run(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]]:
         """Start a job; return its meta message and an iterator over its data. Raises
