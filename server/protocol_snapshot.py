@@ -66,6 +66,7 @@ class SnapshotStore:
         self._current: tuple | None = None
         self._publishing = False
         self.last_view_build: str | None = None  # "incremental" or "full" (tests, logs)
+        self._holds: tuple | None = None
 
     # --- readers ------------------------------------------------------------------------
     def current(self) -> Path:
@@ -90,6 +91,21 @@ class SnapshotStore:
         path = self.current()
         view = path.with_name(path.name + PUBLIC_SUFFIX)
         return view if view.is_dir() else None
+
+    def holds_restricted(self) -> bool | None:
+        """Whether the current snapshot holds restricted graphs (then it has a public view),
+        from the record made with it; None when there is no record (made by an older version)."""
+        path = self.current()
+        cached = self._holds
+        if cached is None or cached[0] != path:
+            try:
+                meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
+                view = path.with_name(path.name + PUBLIC_SUFFIX)
+                holds = bool(meta["view"]) if not meta["view"] or view.is_dir() else None
+            except (OSError, ValueError, KeyError):
+                holds = None
+            self._holds = cached = (path, holds)
+        return cached[1]
 
     def _key(self) -> tuple | None:
         try:
