@@ -113,13 +113,17 @@ class Endpoint:
         s = self.settings
         exclude = s.excluded_graphs
         explicit = default_graph_uris is not None or named_graph_uris is not None
-        restricted = self.snapshots.holds_restricted() if self.snapshots is not None else None
-        if not explicit and not exclude and s.union_default_graph and restricted is not None:
+        known = self.snapshots.holds_restricted() if self.snapshots is not None else None
+        if not explicit and not exclude and s.union_default_graph and known is not None:
             # Known from the snapshot's record, without listing its graphs (half a second at
-            # 5M quads, on the way to the first answer): the caller sees everything, or the view.
-            if restricted_ok or not restricted:
+            # 5M quads, on the way to the first answer): the caller sees everything, or the
+            # view. Pinned to that snapshot: a write publishing another one meanwhile (e.g.
+            # the first restricted graph) cannot change what this answer may see.
+            snapshot, restricted = known
+            if restricted_ok:
                 return {"union": True}
-            return {"union": True, "snapshot": str(self.snapshots.public_view())}
+            return {"union": True, "snapshot": str(snapshot.with_name(snapshot.name + "-public") if restricted
+                                                   else snapshot)}
         graphs = self.graphs()
         visible = access.visible_graphs(graphs, restricted_ok=restricted_ok, exclude=exclude)
         if not explicit and len(visible) == len(graphs):

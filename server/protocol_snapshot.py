@@ -92,20 +92,22 @@ class SnapshotStore:
         view = path.with_name(path.name + PUBLIC_SUFFIX)
         return view if view.is_dir() else None
 
-    def holds_restricted(self) -> bool | None:
-        """Whether the current snapshot holds restricted graphs (then it has a public view),
-        from the record made with it; None when there is no record (made by an older version)."""
+    def holds_restricted(self) -> tuple[Path, bool] | None:
+        """(current snapshot, whether it holds restricted graphs — then its public view
+        exists), from the record made with it; None when there is no record (a snapshot of
+        an older version) or its view is missing."""
         path = self.current()
         cached = self._holds
         if cached is None or cached[0] != path:
             try:
                 meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-                view = path.with_name(path.name + PUBLIC_SUFFIX)
-                holds = bool(meta["view"]) if not meta["view"] or view.is_dir() else None
+                holds = bool(meta["view"])
+                if holds and not path.with_name(path.name + PUBLIC_SUFFIX).is_dir():
+                    holds = None
             except (OSError, ValueError, KeyError):
                 holds = None
             self._holds = cached = (path, holds)
-        return cached[1]
+        return None if cached[1] is None else (cached[0], cached[1])
 
     def _key(self) -> tuple | None:
         try:
