@@ -10,7 +10,9 @@ API (tests/test_backends.py and bench/remote_engines.py use it):
 - ``start_virtuoso(workdir, *, max_rows=…, max_seconds=…)`` → ``Engine`` (``virtuoso-t``
   from Debian's ``virtuoso-opensource`` with our own ini, database, SQL and HTTP ports under
   ``workdir`` (a new database each time); the ``dba`` password is changed at start and a ``justicegraph`` SPARQL user
-  is created for writes through digest-authenticated ``/sparql-auth``).
+  is created for writes through digest-authenticated ``/sparql-auth``; engine-side graph
+  security is installed (justicegraph/remote_access.py): the anonymous ``/sparql`` reads only
+  the graphs our writes make public, a ``justicegraph_reader`` account reads all of ours).
 - ``Engine.store_url`` — the ``JUSTICEGRAPH_STORE`` value; ``Engine.environ`` — every
   setting the engine needs, as environment variables; ``Engine.settings(**overrides)`` —
   the same as a ``Settings``; ``Engine.open()`` — a ``RemoteStore``; ``Engine.stop()``.
@@ -31,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from .remote_access import READER, virtuoso_setup_sql
 
 _VIRTUOSO = "virtuoso-t"
 _ISQL = "isql-vt"
@@ -216,20 +220,34 @@ def start_virtuoso(
     )
     base = f"http://127.0.0.1:{http_port}"
     dba, writer = "jg" + secrets.token_hex(12), "jg" + secrets.token_hex(12)  # isql: no leading digit
+    reader = "jg" + secrets.token_hex(12)
     try:
         _wait_http(f"{base}/sparql?query=ASK%7B%7D", process, workdir / "virtuoso.log", timeout=60)
         _isql(sql_port, "dba", "dba", _VIRTUOSO_SETUP.format(dba=dba, pw=writer), 60)
+        _isql(sql_port, "dba", dba, _virtuoso_security(sql_port, dba, reader), 60)
     except BaseException:  # never leave a half-configured engine running
         process.kill()
         process.wait(timeout=30)
         raise
-    url = f"sparql+{base}/sparql?update=/sparql-auth&store=/sparql-graph-crud-auth&engine=virtuoso"
+    url = f"sparql+{base}/sparql?update=/sparql-auth&store=/sparql-graph-crud-auth&read=/sparql-auth&engine=virtuoso"
     environ = {
         "JUSTICEGRAPH_STORE": url,
         "JUSTICEGRAPH_STORE_USER": "justicegraph",
         "JUSTICEGRAPH_STORE_PASSWORD": writer,
+        "JUSTICEGRAPH_STORE_READER_USER": READER,
+        "JUSTICEGRAPH_STORE_READER_PASSWORD": reader,
     }
     return Engine("virtuoso", process, url, workdir, environ, sql_port=sql_port, dba_password=dba)
+
+
+def _virtuoso_security(sql_port: int, dba: str, reader_password: str) -> str:
+    """The graph-security SQL for a new database: Virtuoso's own graphs (all that exist now)
+    become private, hidden from the reader and the anonymous user."""
+    from .remote import DEFAULT_GRAPH, STAGING_PREFIX
+
+    listing = _isql(sql_port, "dba", dba, "SPARQL SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } };", 60)
+    system = [line.strip() for line in listing.splitlines() if line.strip().startswith(("http", "urn"))]
+    return virtuoso_setup_sql("justicegraph", READER, reader_password, DEFAULT_GRAPH, STAGING_PREFIX, system)
 
 
 def _isql(port: int, user: str, password: str | None, sql: str, timeout: float) -> str:

@@ -5,10 +5,14 @@ Store Protocol (see docs/scaling.md).
 — the query endpoint, then update and Graph Store endpoints relative to it (or absolute),
 and the engine's dialect; the settings ``store_update_url``, ``store_graph_store_url``,
 ``store_engine``, ``store_user``/``store_password``/``store_auth`` override them.
+``read=/sparql-auth`` (``store_read_url``, with ``store_reader_user``/``_password``) turns on
+engine-side graph security (justicegraph/remote_access.py): queries then carry no graph list.
 
 Guarantees kept from the embedded store:
 - access control: every query carries an explicit dataset (``default-graph-uri`` /
-  ``named-graph-uri``); FROM / FROM NAMED in the text are cut out and never widen it;
+  ``named-graph-uri``) — or, with engine-side graph security at scale, goes to the endpoint
+  whose account may read exactly the caller's graphs; FROM / FROM NAMED in the text are cut
+  out and never widen it;
 - results are pyoxigraph objects (``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``);
 - writes: one Update request on engines where a request is a transaction (Oxigraph,
   generic SPARQL 1.1); on Virtuoso, which commits each operation on its own, new content is
@@ -31,8 +35,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 import pyoxigraph as ox
 import requests
 
+from . import remote_access, remote_text
 from . import remote_dialect as dialects
-from . import remote_text
 from .access import is_restricted
 from .store import change_as_update
 
@@ -56,8 +60,12 @@ class RemoteStore:
     def __init__(self, query_url: str, *, update_url: str | None = None, graph_store_url: str | None = None,
                  engine: str = "auto", user: str = "", password: str = "", auth: str = "auto",
                  query_timeout: float = 30.0, update_timeout: float = 600.0,
-                 max_response_bytes: int = 512 * 2**20, read_only: bool = False):
+                 max_response_bytes: int = 512 * 2**20, read_only: bool = False,
+                 read_url: str | None = None, reader_user: str = "", reader_password: str = ""):
         self.query_url = query_url
+        # Engine-side graph security (remote_access.py): query_url answers as the anonymous
+        # user (public graphs only), read_url as an account that reads every graph of ours.
+        self.read_url = read_url
         self.update_url = update_url or query_url
         self.graph_store_url = graph_store_url
         self.read_only = read_only
@@ -66,6 +74,12 @@ class RemoteStore:
         self.max_response_bytes = max_response_bytes
         self._session = requests.Session()
         self._session.headers["User-Agent"] = "justicegraph-remote-store"
+        self._reader = requests.Session()  # queries through read_url (never the writer's account)
+        self._reader.headers["User-Agent"] = "justicegraph-remote-store"
+        self._anonymous = requests.Session()  # queries through query_url: no credentials at all
+        self._anonymous.headers["User-Agent"] = "justicegraph-remote-store"
+        self._reader_user, self._reader_password = reader_user, reader_password
+        self._listed: list[str] | None = None  # the last graphs() answer
         self._engine_name, self._user, self._password, self._auth = engine, user, password, auth
         self._dialect: dialects.Dialect | None = None
 
@@ -82,6 +96,7 @@ class RemoteStore:
         query_url, params = split_location(settings.store)
         update = settings.store_update_url or params.get("update")
         gsp = settings.store_graph_store_url or params.get("store")
+        read = settings.store_read_url or params.get("read")
         engine = settings.store_engine if settings.store_engine != "auto" else params.get("engine", "auto")
         return cls(
             query_url, update_url=urljoin(query_url, update) if update else None,
@@ -89,6 +104,8 @@ class RemoteStore:
             user=settings.store_user, password=settings.store_password, auth=settings.store_auth,
             query_timeout=settings.query_timeout, update_timeout=settings.store_update_timeout,
             max_response_bytes=settings.store_max_response_mb * 2**20, read_only=read_only,
+            read_url=urljoin(query_url, read) if read else None, reader_user=settings.store_reader_user,
+            reader_password=settings.store_reader_password,
         )
 
     @property
@@ -98,10 +115,14 @@ class RemoteStore:
             if name == "auto":
                 name = dialects.detect(self._session, self.query_url)
             self._dialect = dialects.by_name(name)
+            scheme = self._auth if self._auth != "auto" else self._dialect.auth
+            kind = requests.auth.HTTPDigestAuth if scheme == "digest" else requests.auth.HTTPBasicAuth
             if self._user:
-                scheme = self._auth if self._auth != "auto" else self._dialect.auth
-                self._session.auth = (requests.auth.HTTPDigestAuth if scheme == "digest"
-                                      else requests.auth.HTTPBasicAuth)(self._user, self._password)
+                self._session.auth = kind(self._user, self._password)
+            if self._reader_user:
+                self._reader.auth = kind(self._reader_user, self._reader_password)
+            if self.read_url and not self._dialect.graph_security:
+                raise ValueError(f"engine-side graph security (read=…) is not available on {self._dialect.name}")
         return self._dialect
 
     # -- reading --------------------------------------------------------------------------
@@ -123,6 +144,14 @@ class RemoteStore:
                 listed.append(self.graphs())
             return listed[0]
 
+        tabular = found.form in ("SELECT", "ASK")
+        accept, limit = _JSON if tabular else _NT, remote_text.limit(query, found)
+        route = self._engine_route(default_graph, named_graphs, union, text) if self.read_url else None
+        if route is not None:  # the endpoint's account sees exactly this dataset: no list
+            url, session, preamble = route
+            text = preamble + text
+            body, media = self._post(url, [("query", text)], accept, self.query_timeout, limit=limit, session=session)
+            return self._answer(body, media, tabular)
         default, named = self._dataset(default_graph, named_graphs, union, every_graph)
         if self.dialect.name_absent_graphs:
             # Virtuoso answers `VALUES ?g {<a> <b>} GRAPH ?g {…}` wrongly (no rows at all) when <b>
@@ -139,13 +168,45 @@ class RemoteStore:
         else:
             data = [("query", text), *(("default-graph-uri", g) for g in default),
                     *(("named-graph-uri", g) for g in named)]
-        tabular = found.form in ("SELECT", "ASK")
-        body, media = self._post(self.query_url, data, _JSON if tabular else _NT, self.query_timeout,
-                                 limit=remote_text.limit(query, found))
+        url, session = (self.read_url, self._reader) if self.read_url else (self.query_url, self._session)
+        body, media = self._post(url, data, accept, self.query_timeout, limit=limit, session=session)
+        return self._answer(body, media, tabular)
+
+    def _answer(self, body: bytes, media: str, tabular: bool):
         self.dialect.complete(body, tabular)
         if tabular:
             return ox.parse_query_results(self.dialect.fix_results(body), format=ox.QueryResultsFormat.JSON)
         return _as_query_triples(body, media)
+
+    def _engine_route(self, default_graph, named_graphs, union, text: str) -> tuple[str, requests.Session, str] | None:
+        """With engine-side graph security: the endpoint whose account sees exactly the
+        requested dataset, when it is "the union of every graph visible to the caller"
+        (remote_access.py); None: list the dataset as usual. Decided against the last
+        graphs() listing (the server lists before every query): the union of everything goes
+        to the read account only if a restricted graph existed then — otherwise to the
+        anonymous one, so a restricted graph created meanwhile cannot reach a caller who was
+        given the union because nothing was hidden from them."""
+        listed = self._listed if self._listed is not None else self.graphs()
+        constant = remote_text.constant_graph(text)
+        preamble = "" if constant else self.dialect.secured_preamble
+        union_preamble = "" if constant else preamble + self.dialect.secured_union
+        anonymous = (self.query_url, self._anonymous, union_preamble)
+        reader = (self.read_url, self._reader, union_preamble)
+        if default_graph is None and named_graphs is None:
+            if union:
+                return reader if any(is_restricted(g) for g in listed) else anonymous
+            if constant:  # Virtuoso: with a default graph stated, GRAPH <iri> finds nothing
+                return None
+            # the store's own default graph, and every named graph (SPARQL's default dataset)
+            return self.read_url, self._reader, preamble + f"define input:default-graph-uri <{DEFAULT_GRAPH}>\n"
+        if default_graph is None or named_graphs is None:
+            return None
+        named = {g.value for g in named_graphs}
+        default = {DEFAULT_GRAPH if isinstance(g, ox.DefaultGraph) else g.value for g in default_graph}
+        public = {g for g in listed if not is_restricted(g)}
+        if named == public and default == public | {DEFAULT_GRAPH} and len(named) == len(named_graphs):
+            return anonymous
+        return None
 
     @staticmethod
     def _dataset(default_graph, named_graphs, union, every_graph) -> tuple[list[str], list[str]]:
@@ -159,11 +220,15 @@ class RemoteStore:
 
     def graphs(self) -> list[str]:
         text = self.dialect.graphs_query
-        body, _ = self._post(self.query_url, [("query", text)], _JSON, self.query_timeout)
+        if self.read_url:
+            text = self.dialect.secured_preamble + self.dialect.secured_union + text
+        url, session = (self.read_url, self._reader) if self.read_url else (self.query_url, self._session)
+        body, _ = self._post(url, [("query", text)], _JSON, self.query_timeout, session=session)
         rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         names = {row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)}
         hidden = _INTERNAL + self.dialect.system_graphs
-        return sorted(g for g in names if not g.startswith(hidden))
+        self._listed = sorted(g for g in names if not g.startswith(hidden))
+        return list(self._listed)
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         if graph is None:
@@ -178,18 +243,32 @@ class RemoteStore:
         return (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
     def __len__(self) -> int:
+        if self.read_url:  # the read account sees every graph of ours and nothing else
+            text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # our default graph counts too
+            body, _ = self._post(self.read_url, [("query", text)],
+                                 _JSON, self.query_timeout, session=self._reader)
+            return int(next(iter(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)))["n"].value)
         every = [ox.NamedNode(g) for g in [*self.graphs(), DEFAULT_GRAPH]]
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
                           default_graph=[ox.NamedNode(EMPTY_GRAPH)], named_graphs=every)
         return int(next(iter(rows))["n"].value)
 
     # -- writing --------------------------------------------------------------------------
-    def update(self, update: str) -> None:
+    def update(self, update: str, *, grant: bool = True) -> None:
+        """Run SPARQL Update text. ``grant=False``: the caller has already made the public
+        graphs it writes readable (engine-side graph security)."""
         self._refuse_if_read_only()
         if self.dialect.dataset_pragmas:
             # Virtuoso refuses triples outside GRAPH {…} unless the preamble names a default graph.
             update = f"define input:default-graph-uri {ox.NamedNode(DEFAULT_GRAPH)}\n{update}"
         self._post(self.update_url, [("update", update)], "*/*", self.update_timeout)
+        if self.read_url and grant:  # graphs this text may have created: public ones become readable
+            remote_access.publish(self, remote_access.written_graphs(update))
+
+    def writer_query(self, query: str) -> bytes:
+        """A query run as the writer (engine procedures that maintain graph security)."""
+        body, _ = self._post(self.update_url, [("query", query)], _JSON, self.update_timeout)
+        return body
 
     def apply(self, *, drop_graphs: Iterable[str] = (), delete: Iterable[ox.Quad] = (),
               insert: Iterable[ox.Quad] = ()) -> None:
@@ -199,7 +278,9 @@ class RemoteStore:
         if not (drop or delete or insert):
             return
         if self.dialect.atomic_requests:
-            self.update(change_as_update(drop, delete, insert))
+            if self.read_url:
+                remote_access.publish(self, {q.graph_name.value for q in insert})
+            self.update(change_as_update(drop, delete, insert), grant=False)
         else:
             dialects.staged_apply(self, drop, delete, insert, uuid.uuid4().hex)
 
@@ -216,15 +297,18 @@ class RemoteStore:
     def post_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
         """Add triples to a graph with one Graph Store Protocol POST (or INSERT DATA without one)."""
         body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
+        if self.read_url and not graph.startswith(STAGING_PREFIX):
+            remote_access.publish(self, [graph])
         if not self.graph_store_url:
             self.update(change_as_update([], [], [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph))
-                                                  for q in quads]))
+                                                  for q in quads]), grant=False)
             return
         self._request("POST", self.graph_store_url, params={"graph": graph}, data=body,
                       headers={"Content-Type": _NT}, timeout=self.update_timeout)
 
     def close(self) -> None:
-        self._session.close()
+        for session in (self._session, self._reader, self._anonymous):
+            session.close()
 
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
@@ -232,15 +316,16 @@ class RemoteStore:
 
     # -- HTTP -----------------------------------------------------------------------------
     def _post(self, url: str, data: list[tuple[str, str]], accept: str, timeout: float,
-              limit: int | None = None) -> tuple[bytes, str]:
-        return self._request("POST", url, data=data, headers={"Accept": accept}, timeout=timeout, limit=limit)
+              limit: int | None = None, session: requests.Session | None = None) -> tuple[bytes, str]:
+        return self._request("POST", url, data=data, headers={"Accept": accept}, timeout=timeout, limit=limit,
+                             session=session)
 
     def _request(self, method: str, url: str, *, timeout: float, limit: int | None = None,
-                 **kwargs) -> tuple[bytes, str]:
+                 session: requests.Session | None = None, **kwargs) -> tuple[bytes, str]:
         dialect = self.dialect
         deadline = time.monotonic() + timeout
         try:
-            with self._session.request(method, url, stream=True, timeout=(10, timeout), **kwargs) as resp:
+            with (session or self._session).request(method, url, stream=True, timeout=(10, timeout), **kwargs) as resp:
                 body = self._read(resp, deadline)
         except requests.exceptions.ConnectTimeout as exc:
             raise RemoteStoreError(f"cannot reach the SPARQL engine at {url}: {exc}") from None
@@ -265,13 +350,18 @@ class RemoteStore:
 
 
 def split_location(location: str) -> tuple[str, dict[str, str]]:
-    """``sparql+http://h/q?update=/u&store=/s&engine=e`` → (``http://h/q``, {update, store, engine}).
+    """``sparql+http://h/q?update=/u&store=/s&read=/r&engine=e`` → (``http://h/q``, {update, store, read, engine}).
     Other query parameters stay part of the query URL."""
     parts = urlsplit(location.removeprefix("sparql+"))
     params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    ours = {k: params.pop(k) for k in ("update", "store", "engine") if k in params}
+    ours = {k: params.pop(k) for k in ("update", "store", "engine", "read") if k in params}
     rest = "&".join(f"{k}={v}" for k, v in params.items())
     return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, "")), ours
+
+
+def literal(text: str) -> str:
+    """A SPARQL string literal for ``text`` (serialised by pyoxigraph: nothing spliced raw)."""
+    return str(ox.Literal(text))
 
 
 def _stored(q: ox.Quad) -> ox.Quad:

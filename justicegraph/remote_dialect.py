@@ -25,6 +25,9 @@ class Dialect:
     system_graphs: tuple[str, ...] = ()
     name_absent_graphs: bool = False  # add the query's non-graph IRIs to named-graph-uri
     dataset_pragmas: bool = False  # state the dataset as `define input:…` (Virtuoso)
+    graph_security: bool = False  # per-graph read permissions kept by our writes (remote_access.py)
+    secured_preamble: str = ""  # sent before queries that rely on graph security (no GRAPH <iri>)
+    secured_union: str = ""  # … and states the default graph as the union of readable graphs
     fixes: tuple[Callable[[bytes], bytes], ...] = field(default=())
 
     def fix_results(self, body: bytes) -> bytes:
@@ -83,6 +86,18 @@ VIRTUOSO = Dialect(
     auth="digest",
     name_absent_graphs=True,
     dataset_pragmas=True,
+    graph_security=True,
+    # Measured on Virtuoso 7.2 (tests/test_remote_access.py): it answers exactly
+    # `SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }` from its list of known graphs,
+    # ignoring graph security (restricted graph names reached the anonymous user). Excluding
+    # graphs that hold nothing of ours turns that shortcut off and changes no answer; the
+    # default graph is then empty unless stated, so it is stated as "all but nothing"
+    # (the union of what the account may read). With any such pragma `GRAPH <iri>` finds
+    # nothing at all, so queries naming a graph constant (never that shortcut's shape) go
+    # without pragmas: the engine's default dataset is the same union.
+    secured_preamble=("define input:named-graph-exclude <urn:justicegraph:empty-graph>\n"
+                      "define input:named-graph-exclude <urn:justicegraph:default-graph>\n"),
+    secured_union="define input:default-graph-exclude <urn:justicegraph:empty-graph>\n",
     # DISTINCT ?g takes seconds on Virtuoso 7 even on a small store; GROUP BY ?g is ~100x faster.
     graphs_query="SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     system_graphs=(
@@ -117,6 +132,7 @@ def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.
     """For engines that commit operation by operation: new triples go first into hidden
     staging graphs (one Graph Store POST each; a failure there leaves the store as it was),
     then ONE request drops, deletes and moves the staged graphs into place."""
+    from . import remote_access
     from .remote import STAGING_PREFIX
 
     if any(isinstance(t, ox.BlankNode) for q in delete for t in (q.subject, q.object)):
@@ -125,13 +141,23 @@ def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.
     for q in insert:
         by_graph.setdefault(q.graph_name.value, []).append(q)
     staging = {g: f"{STAGING_PREFIX}{token}/{i}" for i, g in enumerate(sorted(by_graph))}
+    secured = bool(store.read_url)
     try:
+        if secured:
+            # staged content (restricted records too) is private before it is written: only
+            # the writer sees it; the public targets are granted before the swap, so a
+            # source appears whole (remote_access.py)
+            remote_access.set_private(store, staging.values(), True)
         for graph, quads in by_graph.items():
             store.post_graph(staging[graph], quads)
-        store.update(" ;\n".join(_swap_operations(drop, delete, staging)))
+        if secured:
+            remote_access.publish(store, by_graph)
+        store.update(" ;\n".join(_swap_operations(drop, delete, staging)), grant=False)
     except BaseException:
         _discard(store, staging.values())
         raise
+    if secured:
+        _unlist_private(store, staging.values())
 
 
 def _swap_operations(drop: list[str], delete: list[ox.Quad], staging: dict[str, str]) -> list[str]:
@@ -159,6 +185,18 @@ def _discard(store, graphs) -> None:
     if not graphs:
         return
     try:
-        store.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))
+        store.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs), grant=False)
     except Exception:  # noqa: BLE001 — best effort; staging graphs are hidden from readers anyway
+        return
+    if store.read_url:
+        _unlist_private(store, graphs)
+
+
+def _unlist_private(store, graphs) -> None:
+    """Staging graphs are gone: take them out of the private group (it would only grow)."""
+    from . import remote_access
+
+    try:
+        remote_access.set_private(store, graphs, False)
+    except Exception:  # noqa: BLE001 — harmless leftover rows; the graphs are empty
         pass

@@ -75,7 +75,8 @@ def shape(text: str) -> Shape:
             break
         i += 1
     else:
-        raise ValueError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
+        # SyntaxError, as pyoxigraph raises for a text that is no query: the caller answers 400.
+        raise SyntaxError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
     found = Shape(form=toks[i][1].upper(), prefixes=prefixes, pragmas=pragmas)
     i += 1
     if found.form == "CONSTRUCT" and i < len(toks) and toks[i][0] == "open":
@@ -171,6 +172,13 @@ def iris(text: str, found: Shape, limit: int = 500) -> set[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def constant_graph(text: str) -> bool:
+    """Whether any ``GRAPH`` keyword of the text is followed by an IRI (not a variable)."""
+    toks = list(_tokens(text))
+    return any(value.upper() == "GRAPH" and kind == "word" and i + 1 < len(toks) and toks[i + 1][0] != "var"
+               for i, (kind, value, *_) in enumerate(toks))
 
 
 def dataset_pragmas(default: list[str], named: list[str]) -> str:

@@ -32,6 +32,12 @@ class Settings:
     store_password: str = _setting("", "Remote store only: password for store_user.", secret=True)
     store_auth: str = _setting("auto", "Remote store only: 'basic', 'digest', or 'auto' (digest for Virtuoso, "
                                "basic otherwise).")
+    store_read_url: str = _setting("", "Remote store only: query endpoint of an account that reads every graph "
+                                   "(Virtuoso: '/sparql-auth'); setting it turns on engine-side graph security "
+                                   "(docs/scaling.md): queries need no graph list, the store URL answers as the "
+                                   "anonymous user (public graphs only). Overrides the store URL's '?read='.")
+    store_reader_user: str = _setting("", "Remote store only: the account of store_read_url (reads, never writes).")
+    store_reader_password: str = _setting("", "Remote store only: password for store_reader_user.", secret=True)
     store_update_timeout: float = _setting(600.0, "Remote store only: seconds one update request may take.")
     store_max_response_mb: int = _setting(512, "Remote store only: largest answer read from the engine, in MB "
                                           "(larger answers are refused, never cut).")
@@ -65,6 +71,10 @@ class Settings:
     worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
     access_log: bool = _setting(True, "Write one line per request to standard output (gunicorn's combined format, "
                                 "tokens redacted). Off: ~10% less CPU per light query.")
+    inline_lookups: bool = _setting(True, "Answer a SELECT of one triple pattern (an entity lookup) in the web worker "
+                                    "when its answer is under 1 MB, without the round trip to an executor process "
+                                    "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "
+                                    "an executor.")
     validator: str = _setting("fast", "SHACL validator of loads and writes: 'fast' (the shapes compiled to SPARQL "
                               "on an in-memory Oxigraph store; falls back to pyshacl for shapes it cannot "
                               "compile) or 'pyshacl' (the reference).")
