@@ -40,11 +40,23 @@ _ENGINES: dict[str, object] = {}
 _GENERATION = [0]  # bumped each time an engine is emptied: what it held is gone
 
 
-def engine(kind: str = KIND):
+def engine(kind: str = KIND, slot: str = "main"):
     """The session's running engine of ``kind`` (started on first use), skipping the test
-    when it cannot be installed here."""
+    when it cannot be installed here. Another ``slot`` is a second engine of the same kind,
+    for a test that compares two datasets side by side."""
     from justicegraph import engines
 
+    if slot != "main":
+        kind_slot = f"{kind}:{slot}"
+        if kind_slot not in _ENGINES:
+            first = engine(kind)  # skips when the engine is missing
+            workdir = Path(tempfile.mkdtemp(prefix=f"jg-test-{kind}-{slot}-"))
+            _ENGINES[kind_slot] = (engines.start_oxigraph(workdir, timeout_s=ENGINE_QUERY_LIMIT_S[kind])
+                                   if kind == "oxigraph" else
+                                   engines.start_virtuoso(workdir, max_seconds=ENGINE_QUERY_LIMIT_S[kind],
+                                                          buffers=20_000))
+            assert first is not _ENGINES[kind_slot]
+        return _ENGINES[kind_slot]
     if kind not in _ENGINES:
         missing = engines.oxigraph_missing() if kind == "oxigraph" else engines.virtuoso_missing()
         if missing:
@@ -68,7 +80,7 @@ def stop_engines() -> None:
 atexit.register(stop_engines)  # also when the session ends abnormally
 
 
-def new_store(path: str | os.PathLike | None = None, *, kind: str = KIND):
+def new_store(path: str | os.PathLike | None = None, *, kind: str = KIND, slot: str = "main"):
     """An empty GraphStore on the backend under test. Remote: the engine, cleared. Embedded: on
     disk at ``path`` when given (what the test would make anyway), else in memory (a new
     temporary directory when the kind is disk)."""
@@ -77,9 +89,10 @@ def new_store(path: str | os.PathLike | None = None, *, kind: str = KIND):
     if kind in ("oxigraph", "virtuoso"):
         from justicegraph.engines import clear_store
 
-        store = engine(kind).open()
+        store = engine(kind, slot).open()
         clear_store(store)
-        _GENERATION[0] += 1
+        if slot == "main":
+            _GENERATION[0] += 1
         return store
     if kind == "disk" and path is None:
         path = tempfile.mkdtemp(prefix="jg-test-disk-")
@@ -129,23 +142,36 @@ class _Refilled:
         return len(self._current())
 
 
-def location(path: str | os.PathLike | None = None) -> str:
+def served(path: str | os.PathLike, fill) -> tuple[str, dict[str, str]]:
+    """A new store on the backend (on disk at ``path`` when embedded) filled by ``fill(store)``
+    and closed, for a server process or command line to open: (location, environment)."""
+    import gc
+
+    store = new_store(path)
+    fill(store)
+    store.close()
+    del store
+    gc.collect()  # RocksDB releases its lock when the store object is gone
+    return location(path), environ()
+
+
+def location(path: str | os.PathLike | None = None, slot: str = "main") -> str:
     """The ``store`` setting naming the store ``new_store(path)`` made (CLI --store, servers)."""
     if REMOTE:
-        return engine().store_url
+        return engine(KIND, slot).store_url
     return "memory" if path is None else str(path)
 
 
-def environ() -> dict[str, str]:
+def environ(slot: str = "main") -> dict[str, str]:
     """Settings the backend needs besides the location, as JUSTICEGRAPH_* variables."""
-    return dict(engine().environ) if REMOTE else {}
+    return dict(engine(KIND, slot).environ) if REMOTE else {}
 
 
-def settings(path: str | os.PathLike | None = None, **overrides):
+def settings(path: str | os.PathLike | None = None, *, slot: str = "main", **overrides):
     """Settings whose store is the one ``new_store(path)`` made."""
     from justicegraph.settings import Settings
 
-    return Settings.from_env(environ(), **{"store": location(path), **overrides})
+    return Settings.from_env(environ(slot), **{"store": location(path, slot), **overrides})
 
 
 def load_rdf(store, data: bytes | str | None = None, *, path: str | os.PathLike | None = None,

@@ -22,15 +22,12 @@ from fixtures.restricted.harness import (
     R_CURATED,
     R_PROV,
     R_TESTIMONY,
-    build_store,
+    build_backend,
     canonical_http,
     leaks,
     route_exists,
 )
-from justicegraph.server.app import create_app
 from werkzeug.datastructures import MultiDict
-
-from justicegraph.settings import Settings
 
 READ, WRITE = "fixture-read-7c1e", "fixture-write-92ab"
 TOKEN = {"Authorization": f"Bearer {READ}"}
@@ -41,11 +38,10 @@ WRONG = {"Authorization": "Bearer not-the-token"}
 def apps(tmp_path_factory):
     root = tmp_path_factory.mktemp("access")
     made = []
-    for name, public_only in (("full", False), ("public", True)):
-        path = build_store(root / name, public_only=public_only)
-        settings = Settings.from_env({}, store=str(path), read_token=READ, write_token=WRITE, rate_limit="",
-                                     include_inferred=True)
-        made.append(create_app(settings))
+    options = {"read_token": READ, "write_token": WRITE, "rate_limit": "", "include_inferred": True}
+    # Both on the backend under test (remote: the reference is a second engine of the same kind).
+    made.append(build_backend(root / "full", **options))
+    made.append(build_backend(root / "public", public_only=True, slot="reference", **options))
     yield made
     for app in made:
         for ext in app.extensions.values():  # stop executor processes the endpoint may have started

@@ -12,6 +12,7 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from servers import running_server
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, TSV, TURTLE, XML, SPARQLWrapper
+from stores import served
 
 pytestmark = pytest.mark.server
 
@@ -23,16 +24,17 @@ NAMES = ["Ahmad", "Bahar", "Cyrus"]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    store_dir = tmp_path_factory.mktemp("clients") / "store"
-    store = ox.Store(str(store_dir))
-    for i, name in enumerate(NAMES):
-        s = ox.NamedNode(f"{EX}p{i}")
-        store.add(ox.Quad(s, ox.NamedNode(EX + "name"), ox.Literal(name, language="en"), ox.NamedNode(GRAPH)))
-        store.add(ox.Quad(s, ox.NamedNode(EX + "age"), ox.Literal(str(30 + i), datatype=ox.NamedNode(
-            "http://www.w3.org/2001/XMLSchema#integer")), ox.NamedNode(GRAPH)))
-    store.flush()
-    del store
-    with running_server(store_dir, env={"JUSTICEGRAPH_WRITE_TOKEN": TOKEN}, workers=1, threads=4) as s:
+    def fill(store):
+        quads = []
+        for i, name in enumerate(NAMES):
+            s = ox.NamedNode(f"{EX}p{i}")
+            quads.append(ox.Quad(s, ox.NamedNode(EX + "name"), ox.Literal(name, language="en"), ox.NamedNode(GRAPH)))
+            quads.append(ox.Quad(s, ox.NamedNode(EX + "age"), ox.Literal(str(30 + i), datatype=ox.NamedNode(
+                "http://www.w3.org/2001/XMLSchema#integer")), ox.NamedNode(GRAPH)))
+        store.apply(insert=quads)
+
+    store_dir, env = served(tmp_path_factory.mktemp("clients") / "store", fill)
+    with running_server(store_dir, env={**env, "JUSTICEGRAPH_WRITE_TOKEN": TOKEN}, workers=1, threads=4) as s:
         yield s
 
 

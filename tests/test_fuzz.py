@@ -6,12 +6,9 @@ loaders: test_fuzz_records.py.)"""
 from __future__ import annotations
 
 import pytest
-from fixtures.restricted.harness import build_store, route_exists
+from fixtures.restricted.harness import build_backend, route_exists
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from justicegraph.server.app import create_app
-
-from justicegraph.settings import Settings
 
 WRITE = "fuzz-write-token"
 AUTH = {"Authorization": f"Bearer {WRITE}"}
@@ -21,9 +18,8 @@ FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    path = build_store(tmp_path_factory.mktemp("fuzz") / "store")
-    app = create_app(Settings.from_env({}, store=str(path), write_token=WRITE, rate_limit="",
-                                       query_timeout=1.0, max_query_length=5000, max_body=200_000))
+    app = build_backend(tmp_path_factory.mktemp("fuzz") / "store", write_token=WRITE, rate_limit="",
+                        query_timeout=1.0, max_query_length=5000, max_body=200_000)
     return app.test_client()
 
 

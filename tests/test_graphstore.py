@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
 from rdflib.compare import isomorphic
 from servers import Listener, running_server
+from stores import served
 
 pytestmark = pytest.mark.server
 
@@ -29,9 +29,8 @@ CURATED = BASE + "graph/curated/gsp"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    store = tmp_path_factory.mktemp("gsp") / "store"
-    ox.Store(str(store)).flush()
-    env = {"JUSTICEGRAPH_WRITE_TOKEN": WRITE, "JUSTICEGRAPH_READ_TOKEN": READ}
+    store, env = served(tmp_path_factory.mktemp("gsp") / "store", lambda s: None)
+    env |= {"JUSTICEGRAPH_WRITE_TOKEN": WRITE, "JUSTICEGRAPH_READ_TOKEN": READ}
     with running_server(store, env=env, workers=2, threads=2) as s:
         yield s
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 from conftest import SHARED
 from servers import running_server
+from stores import served
 
 pytestmark = pytest.mark.server
 
@@ -27,23 +28,19 @@ RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+x
 RDF_TYPES = ("text/turtle", "application/n-triples", "application/rdf+xml")
 
 
-def load_test_data(store_dir) -> None:
+def load_test_data(store) -> None:
     """data1/2/3.nt as named graphs named like the manifest's ut:graphData labels."""
-    store = ox.Store(str(store_dir))
     for n in (1, 2, 3):
         graph = ox.NamedNode(f"{KASEI}data{n}.rdf")
         data = (PROTOCOL / f"data{n}.nt").read_bytes()
-        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
-                     for t in ox.parse(data, ox.RdfFormat.N_TRIPLES))
-    store.flush()
-    del store
+        store.apply(insert=[ox.Quad(t.subject, t.predicate, t.object, graph)
+                            for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    store = tmp_path_factory.mktemp("w3c") / "store"
-    load_test_data(store)
-    env = {"JUSTICEGRAPH_UNION_DEFAULT_GRAPH": "false", "JUSTICEGRAPH_WRITE_TOKEN": TOKEN}
+    store, env = served(tmp_path_factory.mktemp("w3c") / "store", load_test_data)
+    env |= {"JUSTICEGRAPH_UNION_DEFAULT_GRAPH": "false", "JUSTICEGRAPH_WRITE_TOKEN": TOKEN}
     with running_server(store, env=env, workers=1, threads=4) as s:
         yield s
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from fixtures.restricted.harness import build_store
-from justicegraph.server.app import create_app
+from fixtures.restricted.harness import build_backend
 from justicegraph.server.protocol import endpoint
 
-from justicegraph.settings import Settings
+pytestmark = pytest.mark.embedded_only("the public view is a twin of an embedded snapshot (RocksDB checkpoint)")
 
 READ = "public-view-read-token-0001"
 GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -19,8 +18,7 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    path = build_store(tmp_path_factory.mktemp("view") / "store")
-    app = create_app(Settings.from_env({}, store=str(path), read_token=READ, rate_limit=""))
+    app = build_backend(tmp_path_factory.mktemp("view") / "store", read_token=READ, rate_limit="")
     yield app
     for ext in app.extensions.values():  # stop the executor processes the endpoint started
         close = getattr(ext, "close", None)

@@ -8,11 +8,8 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from fixtures.restricted.harness import build_store, leaks, route_exists
+from fixtures.restricted.harness import build_backend, leaks, route_exists
 from hypothesis import HealthCheck, given, settings
-from justicegraph.server.app import create_app
-
-from justicegraph.settings import Settings
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -21,9 +18,8 @@ EXAMPLES_PER_OPERATION = 3
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory):
-    path = build_store(tmp_path_factory.mktemp("schema") / "store")
-    app = create_app(Settings.from_env({}, store=str(path), read_token="schemathesis-read-token-x1",
-                                       rate_limit="", query_timeout=2.0))
+    app = build_backend(tmp_path_factory.mktemp("schema") / "store", read_token="schemathesis-read-token-x1",
+                        rate_limit="", query_timeout=2.0)
     if not route_exists(app, "/api/openapi.json"):
         pytest.skip("/api/openapi.json is not implemented yet")
     return schemathesis.openapi.from_wsgi("/api/openapi.json", app)

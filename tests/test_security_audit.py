@@ -9,10 +9,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from fixtures.restricted.harness import build_store, leaks, route_exists
-from justicegraph.server.app import create_app
-
-from justicegraph.settings import Settings
+from fixtures.restricted.harness import build_backend, leaks, route_exists
 
 READ, WRITE = "audit-read-token-1", "audit-write-token-2"
 BASE = "https://w3id.org/justicegraph/"
@@ -27,9 +24,8 @@ SELECT ?w ?pg ?who ?sum ?start ?end ?g WHERE {
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    path = build_store(tmp_path_factory.mktemp("audit") / "store")
-    app = create_app(Settings.from_env({}, store=str(path), read_token=READ, write_token=WRITE, rate_limit="",
-                                       write_token_name="auditor"))
+    app = build_backend(tmp_path_factory.mktemp("audit") / "store", read_token=READ, write_token=WRITE,
+                        rate_limit="", write_token_name="auditor")
     if not route_exists(app, "/graphs", "PUT"):
         pytest.skip("/graphs is not implemented yet")
     client = app.test_client()

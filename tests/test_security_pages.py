@@ -9,10 +9,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from fixtures.restricted.harness import build_store, route_exists
-from justicegraph.server.app import create_app
-
-from justicegraph.settings import Settings
+from fixtures.restricted.harness import build_backend, route_exists
 
 READ = "pages-read-token"
 RAW_MARKUP = ["<script>alert('xss-label')</script>", "<img src=x onerror=alert('xss-alt')>",
@@ -22,8 +19,7 @@ ECHO = "<script>alert('echo')</script>"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    path = build_store(tmp_path_factory.mktemp("pages") / "store")
-    app = create_app(Settings.from_env({}, store=str(path), read_token=READ, rate_limit=""))
+    app = build_backend(tmp_path_factory.mktemp("pages") / "store", read_token=READ, rate_limit="")
     return app.test_client()
 
 

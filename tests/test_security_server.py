@@ -16,7 +16,8 @@ import concurrent.futures as cf
 
 import pytest
 import requests
-from fixtures.restricted.harness import build_store
+from fixtures.restricted.harness import quads_of_fixture
+from stores import served
 
 from justicegraph.cli import main as cli_main
 
@@ -40,9 +41,9 @@ def need_serve():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     running_server = need_serve()
-    store = build_store(tmp_path_factory.mktemp("srv") / "store")
-    env = {"JUSTICEGRAPH_READ_TOKEN": READ, "JUSTICEGRAPH_WRITE_TOKEN": WRITE,
-           "JUSTICEGRAPH_QUERY_TIMEOUT": "1.5"}
+    store, env = served(tmp_path_factory.mktemp("srv") / "store", lambda s: s.apply(insert=quads_of_fixture()))
+    env |= {"JUSTICEGRAPH_READ_TOKEN": READ, "JUSTICEGRAPH_WRITE_TOKEN": WRITE,
+            "JUSTICEGRAPH_QUERY_TIMEOUT": "1.5"}
     # Two workers with 4 threads (4 query executors each): six heavy queries can fill every
     # executor of one worker, so a light query there must wait for a heavy one to be killed
     # and replaced — and still be answered.
