@@ -54,29 +54,34 @@ def check_records(records: list[Record], errors: list[RecordError]) -> None:
 
 def _check_record(record: Record, errors: list[RecordError]) -> None:
     spec = KINDS[record.kind]
-    for name in record.fields:
-        if name not in spec:
-            errors.append(record.error(name, "unknown-field", f"unknown field for {record.kind} (fields: {', '.join(spec)})"))
+    fields, values = record.fields, record.values
+    if not spec.keys() >= fields.keys():
+        for name in fields:
+            if name not in spec:
+                errors.append(record.error(name, "unknown-field", f"unknown field for {record.kind} (fields: {', '.join(spec)})"))
     ok = True
     for name, field in spec.items():
-        raw = record.fields.get(name)
+        raw = fields.get(name)
         if raw is None or raw == []:
             if field.required and not (name == "id" and record.kind in ("participations", "positions")):
                 errors.append(record.error(name, "required", "required field is missing"))
                 ok = False
             continue
+        if field.type == "text" and raw.__class__ is str and not field.multi:
+            values[name] = raw  # the common case, without the general path's calls
+            continue
         value = _typed(record, name, field, raw, errors)
         if value is None:
             ok = False
         else:
-            record.values[name] = value
+            values[name] = value
     if ok and record.kind == "statements":
         _check_statement(record, errors)
-    if ok and record.kind == "relations" and record.values["person"] == record.values["other"]:
+    if ok and record.kind == "relations" and values["person"] == values["other"]:
         errors.append(record.error("other", "relation", "a person is not their own relative"))
-    if ok and record.kind in ("participations", "positions") and "id" not in record.values:
-        record.values["id"] = default_id(record)
-    record.values.setdefault("access", "public")
+    if ok and record.kind in ("participations", "positions") and "id" not in values:
+        values["id"] = default_id(record)
+    values.setdefault("access", "public")
 
 
 def _typed(record: Record, name: str, field: Field, raw, errors: list[RecordError]):

@@ -77,6 +77,7 @@ class Mapper:
         self.index = index
         self.quads: list[ox.Quad] = []  # filled by map_all
         self._buffer = t.QuadBuffer()
+        self._add = self._buffer.add  # (s, p, o, g): one call per quad, the hottest line of a load
         self.graphs: dict[str, GraphInfo] = {}
         self.origins: dict[str, Record] = {}
         self.triple_origins: dict[tuple[str, str], Record] = {}
@@ -145,8 +146,6 @@ class Mapper:
             getattr(self, "_" + record.kind)(record)
         self.quads = self._buffer.finish()
 
-    def _add(self, s: ox.NamedNode, p: ox.NamedNode, o, g: ox.NamedNode) -> None:
-        self._buffer.add(s, p, o, g)
 
     def _ref(self, record_id: str) -> ox.NamedNode:
         return node(self.index[record_id].iri)

@@ -8,11 +8,13 @@ are idempotent.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,6 +77,25 @@ def load(store, paths: Iterable[str | Path], *, dataset: str | None = None, mint
     if missing:
         raise LoadError([RecordError(str(p), None, None, None, "file", "no such file or directory") for p in missing])
     name = dataset_name(paths, dataset)
+    with _collector_paused():
+        return _load(store, paths, name, minter, started, clock, dry_run, shacl, step)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A load allocates millions of objects that live until it ends and form no cycles;
+    Python's cyclic collector would walk them again and again (~20% of a 1M-quad load)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime, clock: float, dry_run: bool,
+          shacl: bool, step: Progress) -> LoadResult:
     errors: list[RecordError] = []
     records, passthrough, inputs = _read(paths, name, minter, errors, step)
     if not records and not passthrough and not errors:

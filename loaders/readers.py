@@ -68,18 +68,20 @@ def read_csv(path: Path, display: str, kind: str, errors: list[RecordError]) -> 
     if not _header_ok(header, kind, display, errors):
         return []
     records = []
+    width = len(header)
     last_line = reader.line_num
     try:
         for row in reader:
             line, last_line = last_line + 1, reader.line_num
+            if len(row) == width:
+                values = {h: cell for h, cell in zip(header, map(str.strip, row), strict=True) if cell}
+                if values:
+                    records.append(Record(kind, values, display, line))
+                continue
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(header):
-                errors.append(RecordError(display, line, None, None, "csv-shape",
-                                          f"{len(row)} cells, but the header has {len(header)} columns"))
-                continue
-            values = {h: cell.strip() for h, cell in zip(header, row, strict=True) if cell.strip()}
-            records.append(Record(kind, values, display, line))
+            errors.append(RecordError(display, line, None, None, "csv-shape",
+                                      f"{len(row)} cells, but the header has {len(header)} columns"))
     except csv.Error as exc:
         errors.append(RecordError(display, reader.line_num, None, None, "csv", f"unreadable CSV: {exc}"))
     return records

@@ -11,6 +11,7 @@ from justicegraph.namespaces import JG, Minter
 
 _CHUNK = 500
 _PROV_USED = "http://www.w3.org/ns/prov#used"
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 @dataclass
@@ -51,15 +52,32 @@ def lookup_ids(store, ids: list[str], state: DatasetState) -> dict[str, list[tup
     """id → [(node, graph)] for ids recorded in the store, ignoring what the dataset's own
     earlier loads recorded (those are about to be replaced)."""
     found: dict[str, list[tuple[str, str]]] = {}
-    for i in range(0, len(ids), _CHUNK):
-        values = " ".join(str(ox.Literal(x)) for x in ids[i:i + _CHUNK])
-        query = f"SELECT ?id ?x ?g WHERE {{ VALUES ?id {{ {values} }} GRAPH ?g {{ ?x <{JG}recordId> ?id }} }}"
+    pattern = f"GRAPH ?g {{ ?x <{JG}recordId> ?id }}"
+    if _recorded(store, pattern, len(ids) + 1) <= len(ids):
+        # The store records no more ids than the load names (a first load, an empty store):
+        # reading them all is one cheap query instead of one per 500 ids.
+        wanted = set(ids)
+        queries = [f"SELECT ?id ?x ?g WHERE {{ {pattern} }}"]
+    else:
+        wanted = None
+        queries = (f"SELECT ?id ?x ?g WHERE {{ VALUES ?id {{ {' '.join(str(ox.Literal(x)) for x in ids[i:i + _CHUNK])} }} "
+                   f"{pattern} }}" for i in range(0, len(ids), _CHUNK))
+    for query in queries:
         for row in store.query(query):
+            rid = row["id"].value
+            if wanted is not None and (rid not in wanted or row["id"].datatype != _XSD_STRING):
+                continue
             node, graph = row["x"].value, row["g"].value
             if graph in state.graphs or node in state.subjects:
                 continue
-            found.setdefault(row["id"].value, []).append((node, graph))
+            found.setdefault(rid, []).append((node, graph))
     return found
+
+
+def _recorded(store, pattern: str, limit: int) -> int:
+    """How many ids the store records, counted up to ``limit``."""
+    rows = list(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT ?x WHERE {{ {pattern} }} LIMIT {limit} }}"))
+    return int(rows[0]["n"].value) if rows else 0
 
 
 def graph_owners(store, graphs: list[str], minter: Minter) -> dict[str, str]:
