@@ -66,6 +66,10 @@ class Settings:
     rate_limit: str = _setting("600 per minute", "Per-client rate limit on query, search and write routes.")
     executors: int = _setting(0, "Query executor processes per server worker (killable, for the time limit); "
                               "0: as many as `threads`.")
+    serve_mode: str = _setting("disk", "On-disk store only: 'disk' (executors query the read-only snapshot in "
+                               "place) or 'memory' (each executor loads the snapshot it queries into an "
+                               "in-memory store, again after each write: faster heavy queries, one copy of "
+                               "the data per executor in memory, a slower start; docs/endpoint.md).")
     write_token_name: str = _setting("operator", "Name recorded (jg:writtenBy) in the provenance graph for "
                                      "writes authorised by the write token.")
     worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
