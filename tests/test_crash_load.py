@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 
 import pytest
@@ -28,6 +29,29 @@ POINTS = int(os.environ.get("JUSTICEGRAPH_CRASH_LOAD_POINTS", "2"))
 
 def cli(store, *args) -> list[str]:
     return [sys.executable, "-m", "justicegraph.cli", "--store", str(store), *args]
+
+
+# The same load through the pipeline, its commit forced onto the swap path (checkpoint +
+# bulk_extend + directory exchange, justicegraph/store_swap.py) that loads of 20k quads or
+# more take.
+SWAP_LOAD = textwrap.dedent("""
+    import sys
+    from justicegraph.loaders import load
+    from justicegraph.store import OxigraphStore
+
+    store = OxigraphStore(sys.argv[1], swap_min_quads=1)
+    load(store, [sys.argv[3]], dataset=sys.argv[2])
+    store.close()
+""")
+
+
+def loader(commit: str):
+    def run(store, *args) -> list[str]:
+        if commit == "transaction":
+            return cli(store, *args)
+        _load, _flag, dataset, records = args
+        return [sys.executable, "-c", SWAP_LOAD, str(store), dataset, records]
+    return run
 
 
 def quad_count(path) -> int:
@@ -47,9 +71,11 @@ def grown_records(target, extra_people: int):
 
 
 @pytest.mark.slow
-def test_sigkill_during_load_leaves_all_or_nothing(tmp_path):
+@pytest.mark.parametrize("commit", ["transaction", "swap"])
+def test_sigkill_during_load_leaves_all_or_nothing(tmp_path, commit):
     if "load" not in cli_main.commands:
         pytest.skip("`justicegraph load` is not implemented yet")
+    run = loader(commit)
     base = tmp_path / "base"
     subprocess.run(cli(base, "load", "--dataset", "fixture", str(RECORDS)), check=True, capture_output=True)
     before = quad_count(base)
@@ -60,7 +86,7 @@ def test_sigkill_during_load_leaves_all_or_nothing(tmp_path):
     reference = tmp_path / "reference"
     shutil.copytree(base, reference)
     started = time.monotonic()
-    subprocess.run(cli(reference, *load), check=True, capture_output=True)
+    subprocess.run(run(reference, *load), check=True, capture_output=True)
     whole = time.monotonic() - started
     after = quad_count(reference)
     assert after > before
@@ -71,7 +97,7 @@ def test_sigkill_during_load_leaves_all_or_nothing(tmp_path):
         delay = rng.uniform(0, whole) if point % 2 == 0 else rng.uniform(0.8 * whole, 1.05 * whole)
         work = tmp_path / f"kill-{point}"
         shutil.copytree(base, work)
-        process = subprocess.Popen(cli(work, *load), stdout=subprocess.DEVNULL,
+        process = subprocess.Popen(run(work, *load), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         try:
             process.wait(timeout=delay)
@@ -83,7 +109,7 @@ def test_sigkill_during_load_leaves_all_or_nothing(tmp_path):
         outcomes.append("after" if count == after else "before")
         # The store still takes a complete load afterwards.
         if point == 0:
-            subprocess.run(cli(work, *load), check=True, capture_output=True)
+            subprocess.run(run(work, *load), check=True, capture_output=True)
             assert quad_count(work) == after
         shutil.rmtree(work)
     print(f"{POINTS} kills over a {whole:.2f}s load: {outcomes.count('before')} before, "
