@@ -31,6 +31,7 @@ class Result:
     shape: Shape
     component: str
     value: object = None
+    details: tuple = ()  # the value's own results, for sh:node (sh:detail, as pyshacl)
 
 
 class Evaluator:
@@ -61,6 +62,8 @@ class Evaluator:
         for name, param in shape.constraints:
             if name == "minCount" and param == 1 and required is not None:
                 required.setdefault(focus, []).append(shape)
+            elif name == "node":
+                out += self._node(shape, focus, param)
             elif name not in VALUE_TESTS:
                 component = COMPONENTS[name]
                 out += [Result(f, shape, component, v) for f, v in getattr(self, "_" + name)(shape, focus, param)]
@@ -86,6 +89,12 @@ class Evaluator:
 
     def failing(self, shape: Shape, focus: str) -> set:
         return {r.focus for r in self.check(shape, focus)}
+
+    def failing_with_results(self, shape: Shape, focus: str) -> dict:
+        out: dict = {}
+        for r in self.check(shape, focus):
+            out.setdefault(r.focus, []).append(r)
+        return out
 
     # ------------------------------------------------------------ patterns
 
@@ -198,8 +207,11 @@ class Evaluator:
     def _nested(self, shape, focus, bad: set):
         return [(f, v) for f, v in self.pairs(shape, focus) if v in bad] if bad else []
 
-    def _node(self, shape, focus, inner):
-        return self._nested(shape, focus, self.failing(inner, self.values_focus(shape, focus)))
+    def _node(self, shape, focus, inner) -> list[Result]:
+        if inner.path is not None:
+            raise Fallback("sh:node names a property shape")  # pyshacl stops with an error
+        bad = self.failing_with_results(inner, self.values_focus(shape, focus))
+        return [Result(f, shape, COMPONENTS["node"], v, tuple(bad[v])) for f, v in self._nested(shape, focus, set(bad))]
 
     def _or(self, shape, focus, members):
         values = self.values_focus(shape, focus)

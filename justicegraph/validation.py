@@ -134,6 +134,9 @@ def validate_quads(
                       if isinstance(q.object, ox.NamedNode) and q.predicate != _RDF_TYPE} - focus
         referenced = {r for r in referenced if not r.startswith((str(VOCAB), str(JG)))}
         context += _types(store, sorted(referenced), gone_graphs, gone)
+        # ids are unique across the store: the other holders of the change's record ids
+        ids = sorted({q.object.value for q in quads if q.predicate == _RECORD_ID and isinstance(q.object, ox.Literal)})
+        context += _holders(store, ids, gone_graphs, gone)
     if not {q.subject.value for q in context if isinstance(q.subject, ox.NamedNode)} - focus:
         focus = None  # nothing from the store to leave out of the results
     else:
@@ -459,9 +462,15 @@ def _types(store, nodes: list[str], gone_graphs: set[str], gone: set) -> Iterabl
     yield from _fetch(store, query, nodes, gone_graphs, gone, fixed_p=_RDF_TYPE)
 
 
-def _fetch(store, query: str, nodes: list[str], gone_graphs, gone, fixed_p) -> Iterable[ox.Quad]:
+def _holders(store, ids: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
+    rid = f"<{JG.recordId}>"
+    query = "SELECT ?s ?o ?g WHERE { VALUES ?o { %s } { GRAPH ?g { ?s " + rid + " ?o } } UNION { ?s " + rid + " ?o } }"
+    yield from _fetch(store, query, ids, gone_graphs, gone, fixed_p=_RECORD_ID, term=ox.Literal)
+
+
+def _fetch(store, query: str, nodes: list[str], gone_graphs, gone, fixed_p, term=ox.NamedNode) -> Iterable[ox.Quad]:
     for i in range(0, len(nodes), _CHUNK):
-        values = " ".join(str(ox.NamedNode(n)) for n in nodes[i:i + _CHUNK])
+        values = " ".join(str(term(n)) for n in nodes[i:i + _CHUNK])
         for row in store.query(query % values):
             g = row["g"]
             graph = g if g is not None else ox.DefaultGraph()
@@ -477,6 +486,7 @@ def _fetch(store, query: str, nodes: list[str], gone_graphs, gone, fixed_p) -> I
 # ---------------------------------------------------------------- pyoxigraph → rdflib
 
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
+_RECORD_ID = ox.NamedNode(str(JG.recordId))
 
 
 class _Converter:

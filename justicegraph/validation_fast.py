@@ -93,26 +93,31 @@ def report_graph(results: list[Result], shapes_graph: Graph) -> tuple[bool, Grap
     seen = set()
     for r in results:
         key = (r.focus, r.shape, r.component, r.value)
-        if key in seen:
-            continue
-        seen.add(key)
-        node = BNode()
-        g.add((head, SH.result, node))
-        g.add((node, RDF.type, SH.ValidationResult))
-        g.add((node, SH.focusNode, to_rdflib(r.focus)))
-        g.add((node, SH.sourceConstraintComponent, SH[r.component]))
-        g.add((node, SH.sourceShape, r.shape.node))
-        g.add((node, SH.resultSeverity, r.shape.severity))
-        if r.value is not None:
-            g.add((node, SH.value, to_rdflib(r.value)))
-        if r.shape.path_node is not None:
-            g.add((node, SH.resultPath, r.shape.path_node))
-            _copy(shapes_graph, g, r.shape.path_node)
-        if isinstance(r.shape.node, BNode):
-            _copy(shapes_graph, g, r.shape.node)
-        for message in r.shape.messages or [Literal(f"{r.component} not satisfied")]:
-            g.add((node, SH.resultMessage, message))
+        if key not in seen:
+            seen.add(key)
+            g.add((head, SH.result, _result(g, r, shapes_graph)))
     return conforms, g
+
+
+def _result(g: Graph, r: Result, shapes_graph: Graph) -> BNode:
+    node = BNode()
+    g.add((node, RDF.type, SH.ValidationResult))
+    g.add((node, SH.focusNode, to_rdflib(r.focus)))
+    g.add((node, SH.sourceConstraintComponent, SH[r.component]))
+    g.add((node, SH.sourceShape, r.shape.node))
+    g.add((node, SH.resultSeverity, r.shape.severity))
+    if r.value is not None:
+        g.add((node, SH.value, to_rdflib(r.value)))
+    if r.shape.path_node is not None:
+        g.add((node, SH.resultPath, r.shape.path_node))
+        _copy(shapes_graph, g, r.shape.path_node)
+    if isinstance(r.shape.node, BNode):
+        _copy(shapes_graph, g, r.shape.node)
+    for message in r.shape.messages or [Literal(f"{r.component} not satisfied")]:
+        g.add((node, SH.resultMessage, message))
+    for detail in r.details:
+        g.add((node, SH.detail, _result(g, detail, shapes_graph)))
+    return node
 
 
 def _copy(source: Graph, target: Graph, node, seen: set | None = None) -> None:
