@@ -111,7 +111,7 @@ def _matching(toks, i: int) -> int:
             depth -= 1
             if depth == 0:
                 return j
-    raise ValueError("unbalanced braces in the query")
+    raise SyntaxError("unbalanced braces in the query")
 
 
 def _resolve(token, prefixes: dict[str, str]) -> str:
@@ -121,7 +121,7 @@ def _resolve(token, prefixes: dict[str, str]) -> str:
     prefix, colon, local = value.partition(":")
     if colon and prefix in prefixes:
         return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
-    raise ValueError(f"FROM names an unknown prefix or a bad IRI: {value!r}")
+    raise SyntaxError(f"FROM names an unknown prefix or a bad IRI: {value!r}")
 
 
 def without_dataset_clauses(text: str, found: Shape) -> str:

@@ -99,6 +99,11 @@ def new_store(path: str | os.PathLike | None = None, *, kind: str = KIND, slot: 
     return OxigraphStore(path)
 
 
+def current_store():
+    """The engine as it is (not emptied) — remote kinds only."""
+    return engine().open()
+
+
 def shared_store(fill, path: str | os.PathLike | None = None):
     """A store made once and filled by ``fill(store)``, for module-scoped fixtures. On a
     remote engine, which holds one dataset at a time, the store is refilled before use
