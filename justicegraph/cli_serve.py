@@ -108,6 +108,8 @@ def serve(ctx, host, port, workers, threads, dev):
                                        {"host": host, "port": port, "workers": workers, "threads": threads}.items()
                                        if v is not None})
     ctx.close()  # the server opens the store itself; the CLI must not hold it
+    if settings.serve_mode not in ("disk", "memory"):
+        raise click.ClickException(f"serve_mode must be 'disk' or 'memory', not {settings.serve_mode!r}")
     _prepare(settings)
     if dev:
         from .server.app import create_app

@@ -74,6 +74,7 @@ class Endpoint:
                         size = self.settings.executors or self.settings.threads
                         # Executors start on demand; gunicorn starts them all at boot (warm_up).
                         self._executor = ProcessExecutor(self.snapshots, size)
+                        self._executor.memory = self.settings.serve_mode == "memory"
                     else:
                         self._executor = InlineExecutor(self.store)
         return self._executor

@@ -1,0 +1,90 @@
+"""serve_mode = memory: executors query in-memory copies of the snapshot, with every guarantee
+of the on-disk mode — anonymous callers see only the public graphs, a committed write is
+seen by the next query, writes are validated, runaway queries are stopped."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from fixtures.restricted.harness import build_store, leaks
+from justicegraph.server import protocol_memory
+from justicegraph.server.app import create_app
+from justicegraph.server.protocol import endpoint
+
+from justicegraph.settings import Settings
+
+pytestmark = pytest.mark.embedded_only("memory mode loads embedded snapshots into memory")
+
+READ, WRITE = "memory-mode-read-token-0001", "memory-mode-write-token-0001"
+JSON = {"Accept": "application/sparql-results+json"}
+GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+EVERYTHING = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+NEW = "https://w3id.org/justicegraph/graph/testimony/memory-mode"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    path = build_store(tmp_path_factory.mktemp("memory") / "store")
+    app = create_app(Settings.from_env({}, store=str(path), serve_mode="memory", read_token=READ,
+                                       write_token=WRITE, rate_limit="", query_timeout=2.0, executors=1))
+    yield app
+    with app.app_context():
+        endpoint().executor.close()
+
+
+def select(app, query, token=None):
+    headers = dict(JSON, **({"Authorization": f"Bearer {token}"} if token else {}))
+    r = app.test_client().get("/sparql", query_string={"query": query}, headers=headers)
+    return r
+
+
+def test_executors_load_the_snapshot_into_memory(app):
+    with app.app_context():
+        assert endpoint().executor.memory is True
+
+
+def test_anonymous_callers_see_only_public_graphs(app):
+    r = select(app, GRAPHS)
+    assert r.status_code == 200
+    seen = {b["g"]["value"] for b in r.get_json()["results"]["bindings"]}
+    assert seen and not any(g.endswith("/restricted") for g in seen)
+    assert leaks(select(app, EVERYTHING).get_data(as_text=True)) == []
+
+
+def test_the_read_token_sees_restricted_graphs(app):
+    seen = {b["g"]["value"] for b in select(app, GRAPHS, READ).get_json()["results"]["bindings"]}
+    assert any(g.endswith("/restricted") for g in seen)
+
+
+def test_a_write_is_seen_by_the_next_query_and_invalid_writes_are_refused(app):
+    client = app.test_client()
+    ask = f"ASK {{ GRAPH <{NEW}> {{ ?s ?p ?o }} }}"
+    assert select(app, ask).get_json()["boolean"] is False
+    update = (f'INSERT DATA {{ GRAPH <{NEW}> {{ <https://w3id.org/justicegraph/id/memory-mode> '
+              f'<http://www.w3.org/2000/01/rdf-schema#comment> "added in memory mode"@en }} }}')
+    r = client.post("/sparql", data={"update": update}, headers={"Authorization": f"Bearer {WRITE}"})
+    assert r.status_code == 204, r.get_data(as_text=True)
+    assert select(app, ask).get_json()["boolean"] is True
+    bad = (f"INSERT DATA {{ GRAPH <{NEW}> {{ <https://w3id.org/justicegraph/id/nameless> a "
+           f"<https://w3id.org/justicegraph/ontology#Person> }} }}")  # a person needs a label
+    refused = client.post("/sparql", data={"update": bad}, headers={"Authorization": f"Bearer {WRITE}"})
+    assert refused.status_code == 422
+    assert select(app, "ASK { <https://w3id.org/justicegraph/id/nameless> ?p ?o }").get_json()["boolean"] is False
+
+
+def test_a_runaway_query_is_stopped(app):
+    r = select(app, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
+    assert r.status_code == 503
+    assert select(app, "ASK { ?s ?p ?o }").get_json()["boolean"] is True
+
+
+def test_load_in_memory_copies_every_quad_and_empty_graph(tmp_path):
+    disk = ox.Store(str(tmp_path / "s"))
+    quad = ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("o"), ox.NamedNode("urn:g"))
+    disk.add(quad)
+    disk.add_graph(ox.NamedNode("urn:empty"))
+    disk.flush()
+    del disk
+    copy = protocol_memory.load_in_memory(str(tmp_path / "s"))
+    assert list(copy) == [quad]
+    assert set(copy.named_graphs()) == {ox.NamedNode("urn:g"), ox.NamedNode("urn:empty")}
