@@ -79,6 +79,10 @@ class Settings:
                                     "when its answer is under 1 MB, without the round trip to an executor process "
                                     "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "
                                     "an executor.")
+    inline_lookups: bool = _setting(True, "Answer a SELECT of one triple pattern (an entity lookup) in the web worker "
+                                    "when its answer is under 1 MB, without the round trip to an executor process "
+                                    "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "
+                                    "an executor.")
     validator: str = _setting("fast", "SHACL validator of loads and writes: 'fast' (the shapes compiled to SPARQL "
                               "on an in-memory Oxigraph store; falls back to pyshacl for shapes it cannot "
                               "compile) or 'pyshacl' (the reference).")

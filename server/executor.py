@@ -51,11 +51,11 @@ def _child_main(conn) -> None:
             return  # the web worker went away
         if job["kind"] == "open":  # warming up: open the current snapshot(s) before any query
             for path in job["snapshots"]:
-                _open(stores, path)
+                _open(stores, path, job.get("memory", False))
             conn.send(("opened",))
             continue
         try:
-            store = _open(stores, job["snapshot"])
+            store = _open(stores, job["snapshot"], job.get("memory", False))
         except OSError as exc:
             conn.send(("error", 500, f"cannot open the store snapshot: {exc}"))
             continue
@@ -72,14 +72,19 @@ def _child_main(conn) -> None:
 STORES_KEPT = 2  # the current snapshot and its public view
 
 
-def _open(stores: dict, path: str) -> ox.Store:
+def _open(stores: dict, path: str, memory: bool = False) -> ox.Store:
     store = stores.pop(path, None)
     if store is not None:
         stores[path] = store  # most recently used last
     else:
         while len(stores) >= STORES_KEPT:  # the oldest: superseded snapshots go first
             del stores[next(iter(stores))]
-        store = stores[path] = ox.Store.read_only(path)
+        if memory:  # serve_mode = memory (server/protocol_memory.py)
+            from .protocol_memory import load_in_memory
+
+            store = stores[path] = load_in_memory(path)
+        else:
+            store = stores[path] = ox.Store.read_only(path)
     return store
 
 
@@ -137,7 +142,9 @@ class _Handle:
 
 
 EXECUTOR_START_GRACE = 5.0
-DATASETS_KEPT = 16  # graph-list datasets an executor keeps by key  # seconds a waiting request allows for a replacement to start
+DATASETS_KEPT = 16  # graph-list datasets an executor keeps by key
+INLINE_BUDGET = 1024 * 1024  # bytes of answer a bounded query may produce in the web worker
+BOUNDED_GRAPHS = 16  # most graphs a dataset may list for a query to run in the web worker  # seconds a waiting request allows for a replacement to start
 
 
 class ProcessExecutor:
@@ -149,6 +156,8 @@ class ProcessExecutor:
         self._idle: queue.LifoQueue[_Handle] = queue.LifoQueue()
         self._count = 0
         self._lock = threading.Lock()
+        self._stores: dict[str, ox.Store] = {}  # for run_bounded
+        self.memory = False  # serve_mode = memory: executors load snapshots into memory
         self.killed = 0
 
     def _acquire(self, deadline: float) -> _Handle:
@@ -202,13 +211,39 @@ class ProcessExecutor:
 
         threading.Thread(target=start, name="jg-executor-warmup", daemon=True).start()
 
+    def run_bounded(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]] | None:
+        """Run a query whose work is bounded by its answer (server/query_bounded.py) in this
+        thread, on stores this worker keeps open; None when the answer passes INLINE_BUDGET
+        bytes (then it goes to an executor like any other)."""
+        dataset = job.get("dataset", {})
+        if len(dataset.get("default") or ()) + len(dataset.get("named") or ()) > BOUNDED_GRAPHS:
+            return None  # pyoxigraph visits each listed graph: work no longer bounded by the answer
+        if dataset.get("snapshot"):  # the public view
+            with self._lock:
+                store = _open(self._stores, dataset["snapshot"])
+        else:
+            store = self.snapshots.reader().engine  # the worker's own reader of the snapshot
+        messages: list[tuple] = []
+        run_job(dict(job, budget=INLINE_BUDGET), store, messages.append)
+        first = messages[0]
+        if first[0] == "overflow":
+            return None
+        if first[0] == "result":
+            return first[1], iter((first[2],))
+        if first[0] == "error":
+            return {"error": (first[1], first[2])}, iter(())
+        return None  # not a SELECT/ASK answer held whole: the executor's general path
+
     def _open_snapshots(self, handle: _Handle) -> None:
         """Have a new executor open the current snapshot and its public view now, so the first
         query it runs does not pay for opening them."""
         paths = [str(p) for p in (self.snapshots.public_view(), self.snapshots.current()) if p is not None]
+        if self.memory:
+            paths = paths[:1]  # one copy in memory at start (the view); the other on first use
         try:
-            handle.conn.send({"kind": "open", "snapshots": paths})
-            if handle.recv(time.monotonic() + STARTUP_SECONDS) != ("opened",):
+            handle.conn.send({"kind": "open", "snapshots": paths, "memory": self.memory})
+            # Loading into memory (serve_mode = memory) takes seconds per million quads.
+            if handle.recv(time.monotonic() + STARTUP_SECONDS * (10 if self.memory else 1)) != ("opened",):
                 raise RuntimeError("a query executor could not open the snapshot")
         except BaseException:
             handle.kill()
@@ -226,7 +261,7 @@ class ProcessExecutor:
         deadline = time.monotonic() + timeout
         # A job may name an immutable view of the snapshot (the public view); else the current one.
         dataset = job.get("dataset", {})
-        job = dict(job, snapshot=dataset.get("snapshot") or str(self.snapshots.current()))
+        job = dict(job, snapshot=dataset.get("snapshot") or str(self.snapshots.current()), memory=self.memory)
         key = dataset.get("key")
         if key is not None:
             # Long graph lists cross the pipe once per executor; later jobs name them by key.

@@ -5,7 +5,8 @@ through a pipe) or inline (in-memory stores).
 Messages: either ``("result", {...meta}, bytes)`` — the whole answer at once, the common case
 (one pipe message, and the web side knows its length) — or ``("meta", {...})`` once before
 any data and ``("data", bytes)`` zero or more times (answers too large to hold);
-``("error", status, message)`` instead on failure; and ``("done", {...})`` last.
+``("error", status, message)`` instead on failure; and ``("done", {...})`` last. A job with a
+``budget`` (bytes) answers ``("overflow",)`` instead of an answer larger than that.
 """
 
 from __future__ import annotations
@@ -70,10 +71,17 @@ def _query(job: dict, store: ox.Store, emit: Emit) -> None:
         if fmt is None:
             emit(("error", 406, "no acceptable media type for a SELECT result"))
             return
-        answer = results_fast.select_bytes(result, fmt, cap) if fmt in results_fast.FORMATS else None
+        budget = job.get("budget")
+        if budget and fmt not in results_fast.FORMATS:
+            emit(("overflow",))  # a bounded run holds whole answers only
+            return
+        answer = results_fast.select_bytes(result, fmt, cap, budget) if fmt in results_fast.FORMATS else None
         if answer is not None:
             body, truncated = answer
             emit(("result", {"form": "SELECT", "format": fmt, "truncated": truncated}, body))
+            return
+        if budget:
+            emit(("overflow",))  # larger than a bounded run may hold: the caller uses an executor
             return
         if fmt in results_fast.FORMATS:  # too large to hold: run it again, streaming rows
             result = execute(store, job["query"], job.get("base"), job["dataset"])

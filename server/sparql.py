@@ -24,6 +24,7 @@ from .protocol import endpoint
 from .protocol_request import parse_request
 from .protocol_scan import allowed, scan_query, scan_update, with_using
 from .protocol_sd import service_description, stats
+from .query_bounded import is_bounded
 from .results import write_rdf
 
 bp = Blueprint("sparql", __name__)
@@ -105,7 +106,7 @@ def _query(req) -> Response:
     job = {"kind": "query", "query": req.text, "base": base, "dataset": dataset,
            "results_format": rf and rf.name, "graph_format": gf and gf.name,
            "row_cap": s.row_cap, "prefixes": PREFIXES}
-    meta, body = _run(job, "query")
+    meta, body = _run(job, "query", bounded=s.inline_lookups and _bounded(req.text))
     ep.metrics.inc("justicegraph_queries_total", form=meta["form"])
     family = conneg.RESULTS if meta["form"] in ("SELECT", "ASK") else conneg.GRAPHS
     fmt = next(f for f in family if f.name == meta["format"])
@@ -127,17 +128,33 @@ def _scan_cached(text: str, base: str):
     return scan_query(text, base)
 
 
+@functools.lru_cache(maxsize=2048)
+def _bounded_cached(text: str) -> bool:
+    return is_bounded(text)
+
+
+def _bounded(text: str) -> bool:
+    return _bounded_cached(text) if len(text) <= SCAN_CACHE_MAX_CHARS else is_bounded(text)
+
+
 def _scan(text: str, base: str):
     """The scan of a query text; repeated texts (pages, clients, dashboards) are scanned once.
     Callers only read the result."""
     return _scan_cached(text, base) if len(text) <= SCAN_CACHE_MAX_CHARS else scan_query(text, base)
 
 
-def _run(job: dict, what: str):
+def _run(job: dict, what: str, *, bounded: bool = False):
     s, ep = context.settings(), endpoint()
     started = time.monotonic()
+    executor = ep.executor
     try:
-        meta, body = ep.executor.run(job, s.query_timeout)
+        answer = None
+        if bounded and hasattr(executor, "run_bounded"):
+            # Work bounded by a small answer (server/query_bounded.py): no executor round trip.
+            answer = executor.run_bounded(job, s.query_timeout)
+            if answer is not None:
+                ep.metrics.inc("justicegraph_inline_queries_total")
+        meta, body = answer or executor.run(job, s.query_timeout)
     except QueryTimeout:
         ep.metrics.inc("justicegraph_query_timeouts_total")
         ep.metrics.inc("justicegraph_executor_restarts_total")

@@ -1,0 +1,113 @@
+"""Entity lookups answered in the web worker (server/query_bounded.py, inline_lookups): which
+queries qualify (one triple pattern, nothing that makes the work outgrow the answer), that
+they keep the access rules (public view for anonymous callers, the full snapshot for the
+token holder, explicit datasets narrowed), and that a large answer goes to an executor."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from justicegraph.server.app import create_app
+from justicegraph.server.protocol import endpoint
+from justicegraph.server.query_bounded import is_bounded
+
+from justicegraph.settings import Settings
+
+pytestmark = pytest.mark.embedded_only("the lane runs on the snapshots of an embedded store")
+
+EX = "http://example.org/"
+PUBLIC = "https://w3id.org/justicegraph/graph/curated/lookup"
+SECRET = PUBLIC + "/restricted"
+READ = "lookup-read-token-000000001"
+JSON = {"Accept": "application/sparql-results+json"}
+BIG_ROWS = 12_000  # ~100 bytes a row: over the 1 MB an inline answer may hold
+
+BOUNDED = [
+    "SELECT ?p ?o WHERE { <http://example.org/s> ?p ?o }",
+    "PREFIX ex: <http://example.org/> SELECT * { ex:s ?p ?o . } LIMIT 10",
+    "BASE <http://example.org/> SELECT ?s WHERE { ?s a <T> }",
+    "SELECT ?s { ?s <http://example.org/p> 'x'@en }",
+    'SELECT ?s { ?s <http://example.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> }',
+]
+NOT_BOUNDED = [
+    "SELECT DISTINCT ?s { ?s ?p ?o }", "SELECT ?s { ?s ?p ?o } ORDER BY ?s", "SELECT ?s { ?s ?p ?o } OFFSET 5",
+    "SELECT ?s { ?s ?p ?o . ?o ?q ?r }", "SELECT ?s { ?s ?p ?o ; ?q ?r }", "SELECT ?s { ?s ?p ?o , ?r }",
+    "SELECT ?s { ?s <p>/<q> ?o }", "SELECT ?s { ?s <p>+ ?o }", "SELECT ?s { ?s ^<p> ?o }", "SELECT ?s { ?s ?p [] }",
+    "SELECT ?s { GRAPH ?g { ?s ?p ?o } }", "SELECT ?s FROM <http://g> { ?s ?p ?o }",
+    "SELECT ?s { ?s ?p ?o FILTER(?o) }", "SELECT ?s { OPTIONAL { ?s ?p ?o } }", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+    "SELECT ?s { SERVICE <http://x/> { ?s ?p ?o } }", "ASK { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }",
+    "SELECT ?s { ?s ?p ?o } VALUES ?s { <a> }", "SELECT ?s { ?s ?p ?o } LIMIT 5 OFFSET 1000000", "SELECT",
+]
+
+
+@pytest.mark.parametrize("text", BOUNDED)
+def test_one_triple_pattern_qualifies(text):
+    assert is_bounded(text)
+
+
+@pytest.mark.parametrize("text", NOT_BOUNDED)
+def test_anything_more_takes_an_executor(text):
+    assert not is_bounded(text)
+
+
+def fill(path) -> None:
+    store = ox.Store(str(path))
+    s, p = ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p")
+    store.add(ox.Quad(s, p, ox.Literal("public"), ox.NamedNode(PUBLIC)))
+    store.add(ox.Quad(s, p, ox.Literal("secret"), ox.NamedNode(SECRET)))
+    big = ox.NamedNode(EX + "big")
+    store.extend(ox.Quad(big, p, ox.Literal(f"{i:06d} " + "x" * 80), ox.NamedNode(PUBLIC)) for i in range(BIG_ROWS))
+    store.flush()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lookup") / "store"
+    fill(path)
+    app = create_app(Settings.from_env({}, store=str(path), read_token=READ, rate_limit=""))
+    yield app
+    with app.app_context():
+        endpoint().executor.close()
+
+
+def inline_count(app) -> float:
+    with app.app_context():
+        return endpoint().metrics.value("justicegraph_inline_queries_total")
+
+
+def objects(app, query: str, headers=None, **params) -> list[str]:
+    r = app.test_client().get("/sparql", query_string={"query": query, **params}, headers={**JSON, **(headers or {})})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return sorted(b["o"]["value"] for b in r.get_json()["results"]["bindings"])
+
+
+def test_anonymous_lookup_runs_inline_on_public_data_only(app):
+    before = inline_count(app)
+    assert objects(app, f"SELECT ?o WHERE {{ <{EX}s> ?p ?o }}") == ["public"]
+    assert inline_count(app) == before + 1
+
+
+def test_token_holder_lookup_sees_restricted_data(app):
+    before = inline_count(app)
+    assert objects(app, f"SELECT ?o WHERE {{ <{EX}s> ?p ?o }}", {"Authorization": f"Bearer {READ}"}) == \
+        ["public", "secret"]
+    assert inline_count(app) == before + 1
+
+
+def test_an_explicit_dataset_is_still_narrowed(app):
+    query = f"SELECT ?o WHERE {{ <{EX}s> ?p ?o }}"
+    assert objects(app, query, **{"default-graph-uri": SECRET}) == []
+    assert objects(app, query, {"Authorization": f"Bearer {READ}"}, **{"default-graph-uri": SECRET}) == ["secret"]
+
+
+def test_a_large_answer_goes_to_an_executor_and_is_complete(app):
+    before = inline_count(app)
+    rows = objects(app, f"SELECT ?o WHERE {{ <{EX}big> ?p ?o }}")
+    assert len(rows) == BIG_ROWS and rows[0].startswith("000000") and rows[-1].startswith(f"{BIG_ROWS - 1:06d}")
+    assert inline_count(app) == before
+
+
+def test_a_join_is_not_inline(app):
+    before = inline_count(app)
+    assert objects(app, f"SELECT ?o WHERE {{ <{EX}s> ?p ?o . <{EX}s> ?p ?o }}") == ["public"]
+    assert inline_count(app) == before
