@@ -184,6 +184,7 @@ def load_rdf(store, data: bytes | str | None = None, *, path: str | os.PathLike 
     """Add RDF to any GraphStore (what ``store.engine.load`` does on the embedded one)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    kwargs = {"format": format} if to_graph is None else {"format": format, "to_graph": to_graph}
-    quads = list(ox.parse(data, **kwargs) if path is None else ox.parse(path=str(path), **kwargs))
-    store.bulk_import(quads)
+    parsed = ox.parse(data, format=format) if path is None else ox.parse(path=str(path), format=format)
+    if to_graph is not None:
+        parsed = (ox.Quad(q.subject, q.predicate, q.object, to_graph) for q in parsed)
+    store.bulk_import(list(parsed))

@@ -2,11 +2,11 @@
 
 import pyoxigraph as ox
 import pytest
+from stores import new_store
 
 from justicegraph.access import dataset, is_restricted, token_matches
 from justicegraph.namespaces import Minter
 from justicegraph.settings import Settings
-from justicegraph.store import OxigraphStore
 
 
 def test_settings_read_environment_and_hide_tokens():
@@ -39,7 +39,7 @@ def test_access_rule():
 
 
 def test_restricted_graphs_invisible_without_token():
-    store = OxigraphStore(None)
+    store = new_store()
     pub, res = "http://e/g/public", "http://e/g/secret/restricted"
     store.apply(insert=[
         ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), ox.Literal("1"), ox.NamedNode(pub)),
@@ -57,7 +57,7 @@ def test_restricted_graphs_invisible_without_token():
 
 def test_apply_drops_deletes_and_inserts_as_one_change():
     """Atomicity under SIGKILL is tested in test_crash.py; here, what one change does."""
-    store = OxigraphStore(None)
+    store = new_store()
     g, h = "http://e/g", "http://e/h"
 
     def quad(s, o, graph):

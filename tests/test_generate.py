@@ -136,14 +136,14 @@ def test_a_batch_mints_only_prefixed_ids_and_refers_only_to_the_shared_world(tmp
 def loaded(tmp_path_factory):
     """N=200 and N=400 through the real loader (records → RDF → SHACL → commit)."""
     from justicegraph.loaders.pipeline import load
-
-    from justicegraph.store import OxigraphStore
+    from stores import new_store
 
     stores = {}
     for n in (200, 400):
         out = tmp_path_factory.mktemp(f"gen{n}")
         generate(out, people=n, seed=11)
-        store = OxigraphStore(None)
+        # Both on the backend under test (remote: N=200 on a second engine of the same kind).
+        store = new_store(slot="main" if n == 400 else "reference")
         result = load(store, [out], dataset="synthetic")
         assert result.report is not None and result.report.conforms
         stores[n] = store

@@ -15,7 +15,6 @@ from justicegraph.namespaces import Minter
 from justicegraph.ontology_checks import check_dataset, check_queries, profile_violations, run_checks
 from justicegraph.reasoning_store import asserted_graphs, read_quads
 from justicegraph.resources import dataset_dir, ontology_graph, shapes_graph, vocabulary_graph
-from justicegraph.store import OxigraphStore
 from justicegraph.validation import triple_to_rdflib
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -31,8 +30,9 @@ KNOWN: set[tuple[str, str]] = set()
 def sample_data() -> list[ox.Quad]:
     """What the loaders produce: the packaged 1988 dataset, plus the reasoning fixture."""
     from justicegraph.loaders.pipeline import load
+    from stores import new_store
 
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [dataset_dir("1988")], shacl=False)
     quads = read_quads(store, asserted_graphs(store, Minter()))
     fixture = ox.Store()

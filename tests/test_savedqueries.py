@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from stores import load_rdf, shared_store
 
 from justicegraph.namespaces import Minter
 from justicegraph.savedqueries import ParamError, SavedQueryError, load_saved_queries, parse_saved_query
-from justicegraph.store import OxigraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUERIES = FIXTURES / "queries"
@@ -17,13 +17,14 @@ MINTER = Minter()
 
 @pytest.fixture(scope="module")
 def store():
-    s = OxigraphStore(None)
-    s.engine.load(path=str(FIXTURES / "records" / "rdf" / "minimal.trig"), format=ox.RdfFormat.TRIG)
     from justicegraph.resources import package_dir
 
-    s.engine.load(path=str(package_dir("ontology") / "vocabulary.ttl"), format=ox.RdfFormat.TURTLE,
-                  to_graph=ox.NamedNode(MINTER.vocabulary_graph))
-    return s
+    def fill(s):
+        load_rdf(s, path=FIXTURES / "records" / "rdf" / "minimal.trig", format=ox.RdfFormat.TRIG)
+        load_rdf(s, path=package_dir("ontology") / "vocabulary.ttl", format=ox.RdfFormat.TURTLE,
+                 to_graph=ox.NamedNode(MINTER.vocabulary_graph))
+
+    return shared_store(fill)
 
 
 def test_folder_is_read_with_headers():
