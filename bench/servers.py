@@ -145,11 +145,11 @@ def start_justicegraph(store: Path, workdir: Path, *, workers: int, threads: int
     env = dict(os.environ, JUSTICEGRAPH_STORE=str(store), JUSTICEGRAPH_HOST="127.0.0.1",
                JUSTICEGRAPH_PORT=str(port), JUSTICEGRAPH_WORKERS=str(workers), JUSTICEGRAPH_THREADS=str(threads),
                JUSTICEGRAPH_RATE_LIMIT="", **(extra_env or {}))
-    state = store.parent / (store.name + ".jg") / "CURRENT"
+    published = (store.parent / (store.name + ".jg") / "CURRENT").exists()
     server = _start(f"justicegraph w{workers}×t{threads}", [str(VENV_BIN / "justicegraph"), "serve"], env,
                     f"http://127.0.0.1:{port}/sparql", workdir)
     # The first start after a load publishes a snapshot; later starts find one.
-    server.notes.append("started with a published snapshot" if state.exists() else "started with no snapshot yet")
+    server.notes.append("started with a published snapshot" if published else "started with no snapshot yet")
     return server
 
 
