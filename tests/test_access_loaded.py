@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from fixtures.restricted.harness import ADVERSARIAL, RECORDS, engine_answer, is_restricted_quad, leaks
+from stores import REMOTE, current_store, environ, location, new_store
 
 from justicegraph.cli import main as cli_main
 from justicegraph.store import OxigraphStore
@@ -20,16 +21,21 @@ from justicegraph.store import OxigraphStore
 def load(store, records, dataset="fixture"):
     if "load" not in cli_main.commands:
         pytest.skip("`justicegraph load` is not implemented yet")
-    return CliRunner().invoke(cli_main, ["--store", str(store), "load", "--dataset", dataset, str(records)])
+    target = location(store) if REMOTE else str(store)  # remote: the engine (tests/stores.py)
+    return CliRunner().invoke(cli_main, ["--store", target, "load", "--dataset", dataset, str(records)],
+                              env=environ())
 
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
     root = tmp_path_factory.mktemp("loaded")
+    if REMOTE:
+        new_store().close()  # the engine, emptied
     result = load(root / "full", RECORDS)
     assert result.exit_code == 0, result.output
-    full = OxigraphStore(root / "full")
-    public = OxigraphStore(None)
+    full = current_store() if REMOTE else OxigraphStore(root / "full")
+    # the reference without restricted graphs: same backend (remote: a second engine)
+    public = new_store(slot="reference")
     public.bulk_import(q for q in full.quads() if not is_restricted_quad(q))
     yield full, public
     full.close()
@@ -59,9 +65,11 @@ def test_public_record_pointing_at_a_restricted_one_is_refused(tmp_path):
     shutil.copytree(RECORDS, records)
     with (records / "participations.csv").open("a", encoding="utf-8") as handle:
         handle.write("open-witness-arrest,sealed-witness,witness,t-open,¶3,\n")
+    if REMOTE:
+        new_store().close()
     result = load(tmp_path / "store", records)
     assert result.exit_code != 0
     assert "participations.csv:5" in result.output and "sealed-witness" in result.output
     assert "Traceback" not in result.output
-    store = ox.Store(str(tmp_path / "store"))
+    store = current_store() if REMOTE else ox.Store(str(tmp_path / "store"))
     assert len(store) == 0, "a refused load wrote something"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from stores import REMOTE, current_store, environ, new_store, served
 
 from justicegraph import reasoning
 from justicegraph.cli import main
@@ -38,20 +39,15 @@ def fixture_quads(*extra: str) -> list[ox.Quad]:
 
 
 def run_cli(*args: str):
-    result = CliRunner().invoke(main, list(args))
+    result = CliRunner().invoke(main, list(args), env=environ())
     gc.collect()  # release the on-disk store's lock before the test opens it again
     return result
 
 
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("reason") / "store"
-    store = OxigraphStore(path)
-    store.bulk_import(fixture_quads())
-    store.close()
-    del store
-    gc.collect()
-    return str(path)
+    location, _ = served(tmp_path_factory.mktemp("reason") / "store", lambda s: s.bulk_import(fixture_quads()))
+    return location
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +55,7 @@ def materialised(store_dir):
     """Materialise twice: the second run must replace the first, not add to it."""
     first = run_cli("--store", store_dir, "reason", "--materialize")
     second = run_cli("--store", store_dir, "reason", "--materialize", "--format", "json")
-    store = OxigraphStore(store_dir, read_only=True)
+    store = current_store() if REMOTE else OxigraphStore(store_dir, read_only=True)
     yield first, second, store
     store.close()
     del store
@@ -170,13 +166,8 @@ def test_unsatisfiable_class_is_named_with_its_disjoint_superclasses():
 
 
 def test_cli_reports_an_inconsistency_with_exit_1(tmp_path):
-    path = tmp_path / "bad"
-    store = OxigraphStore(path)
-    store.bulk_import(fixture_quads("contradictions/prison-person.trig"))
-    store.close()
-    del store
-    gc.collect()
-    result = run_cli("--store", str(path), "reason", "--materialize")
+    path, _ = served(tmp_path / "bad", lambda s: s.bulk_import(fixture_quads("contradictions/prison-person.trig")))
+    result = run_cli("--store", path, "reason", "--materialize")
     assert result.exit_code == 1
     assert result.output.startswith("INCONSISTENT")
     assert f"<{ID}north-prison> cannot be both a jg:Person and a jg:Prison" in result.output
@@ -198,7 +189,7 @@ def test_the_1988_dataset_is_consistent_and_its_victims_are_victims_of_the_massa
     from justicegraph.reasoning_store import asserted_graphs, read_quads
     from justicegraph.resources import dataset_dir
 
-    store = OxigraphStore(None)
+    store = new_store()
     load(store, [dataset_dir("1988")], shacl=False)
     outcome = reasoning.check(read_quads(store, asserted_graphs(store, MINTER)), derive=True)
     assert outcome.ok, [f.message for f in outcome.findings] + list(outcome.unsatisfiable.values())
