@@ -27,16 +27,12 @@ CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 def server(tmp_path_factory):
     from justicegraph.loaders import load
     from servers import running_server
+    from stores import served
 
     from justicegraph.resources import dataset_dir
-    from justicegraph.store import OxigraphStore
 
-    path = tmp_path_factory.mktemp("browser") / "store"
-    store = OxigraphStore(path)
-    load(store, [dataset_dir("1988")])
-    store.close()
-    del store
-    with running_server(path) as running:
+    path, env = served(tmp_path_factory.mktemp("browser") / "store", lambda s: load(s, [dataset_dir("1988")]))
+    with running_server(path, env=env) as running:
         yield running
 
 

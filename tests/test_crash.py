@@ -27,6 +27,8 @@ import pytest
 
 from justicegraph.store import OxigraphStore
 
+pytestmark = pytest.mark.embedded_only("SIGKILLs a process writing pyoxigraph's RocksDB store and reopens its files")
+
 POINTS = int(os.environ.get("JUSTICEGRAPH_CRASH_POINTS", "50"))
 SWAP_POINTS = max(4, POINTS // 4)  # the swap path's changes are slower (a checkpoint each)
 QUADS_PER_CHANGE = 1000

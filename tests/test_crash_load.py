@@ -24,6 +24,8 @@ from fixtures.restricted.harness import RECORDS
 from justicegraph.cli import main as cli_main
 from justicegraph.store import OxigraphStore
 
+pytestmark = pytest.mark.embedded_only("SIGKILLs `justicegraph load` on a RocksDB directory (transaction and directory-swap commits)")
+
 POINTS = int(os.environ.get("JUSTICEGRAPH_CRASH_LOAD_POINTS", "2"))
 
 

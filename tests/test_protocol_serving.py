@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 from servers import Listener, running_server
+from stores import served
 
 from justicegraph.cli_serve import gunicorn_options
 from justicegraph.settings import Settings
@@ -25,6 +26,7 @@ def test_gunicorn_options_come_from_settings():
     assert options["timeout"] == 42 and options["preload_app"] is True
 
 
+@pytest.mark.embedded_only("writes the store directory offline and publishes a new snapshot")
 def test_dev_server_answers(tmp_path):
     store = tmp_path / "store"
     s = ox.Store(str(store))
@@ -64,10 +66,9 @@ def test_memory_store_is_served_inline():
 def test_allow_listed_service_is_reached_and_nothing_else(tmp_path):
     allowed, other = Listener(), Listener()
     try:
-        store = tmp_path / "store"
-        ox.Store(str(store)).flush()
+        store, env = served(tmp_path / "store", lambda s: None)
         with running_server(store, workers=1, threads=2,
-                            env={"JUSTICEGRAPH_SERVICE_ALLOWLIST": allowed.url}) as server:
+                            env={**env, "JUSTICEGRAPH_SERVICE_ALLOWLIST": allowed.url}) as server:
             query = f"SELECT * WHERE {{ SERVICE SILENT <{allowed.url}sparql> {{ ?s ?p ?o }} }}"
             r = requests.get(server.url + "/sparql", params={"query": query}, timeout=30)
             assert r.status_code == 200, r.text
