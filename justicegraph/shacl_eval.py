@@ -80,6 +80,14 @@ class Evaluator:
         component = COMPONENTS["minCount"]
         return [Result(row[0], p, component) for row in rows for i, p in enumerate(props) if row[1 + i].value == "true"]
 
+    def one_row_each(self, path: str, key: str, condition: str = "") -> bool:
+        """Whether the rows ``?this path ?v`` all have different ``key``s (then no node has two
+        values, or two of one language): two counts, ~3x cheaper than the self-join they spare.
+        Rows repeated in several graphs answer no, and the exact query runs."""
+        row = next(iter(self.select(f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT {key}) AS ?d) "
+                                    f"WHERE {{ ?this {path} ?v {condition} }}")))
+        return row[0].value == row[1].value
+
     def exists(self, shape: Shape, pattern: str) -> bool:
         """Whether any node at all (focus or not) has values matching ``pattern``: a scan of
         the path without the focus join, ~2x cheaper, which valid data answers with no."""
@@ -173,7 +181,7 @@ class Evaluator:
 
     def _maxCount(self, shape, focus, n):
         if n == 1:  # two different values; no GROUP BY (several times slower in Oxigraph)
-            if not self.exists(shape, f"?this {shape.path} ?w FILTER(!sameTerm(?v, ?w))"):
+            if self.one_row_each(shape.path, "?this"):
                 return []
             return self.foci(f"SELECT ?this WHERE {{ {self.value_pattern(shape, focus)} ?this {shape.path} ?w "
                              "FILTER(!sameTerm(?v, ?w)) }")
@@ -187,6 +195,8 @@ class Evaluator:
 
     def _uniqueLang(self, shape, focus, _on):
         # one result per focus node and shared language, as pyshacl
+        if self.one_row_each(shape.path, 'CONCAT(STR(?this), "@", LCASE(lang(?v)))', 'FILTER(lang(?v) != "")'):
+            return []
         if not self.exists(shape, f"?this {shape.path} ?w FILTER(lang(?v) != \"\" && !sameTerm(?v, ?w) && "
                                   "LCASE(lang(?v)) = LCASE(lang(?w)))"):
             return []
