@@ -4,12 +4,23 @@ The counters live in one anonymous shared-memory array created when the app is b
 ``justicegraph serve`` builds the app in the gunicorn master (preload), so the forked workers
 all add into the same array and /metrics answers the server's totals whichever worker
 serves it. (Built in a single process, e.g. the dev server, they are that process's.)
+
+Each process adds into its own row of the array (claimed once, under the shared lock), so a
+request's increments take only a lock of its own process: a lock shared by every worker
+stalls them all whenever its holder is descheduled, which on a busy machine is often.
+/metrics sums the rows. A respawned worker claims a fresh row, so totals survive it; when
+the rows run out, processes share the last one under the shared lock.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 from itertools import product
+
+ROWS = 64  # processes that can each count without a shared lock (workers, respawns)
+_CLAIMING = threading.Lock()
 
 ROUTES = ("sparql", "graphs", "meta", "other")
 STATUSES = ("200", "201", "204", "303", "400", "401", "403", "404", "405", "406", "413", "414",
@@ -42,8 +53,22 @@ class Metrics:
         for name, (_, label_sets) in COUNTERS.items():
             for labels in label_sets:
                 self._index[_key(name, labels)] = len(self._index)
-        self._values = multiprocessing.RawArray("d", len(self._index))
+        self._width = len(self._index)
+        self._values = multiprocessing.RawArray("d", self._width * ROWS)
+        self._next_row = multiprocessing.RawValue("i", 0)
         self._lock = multiprocessing.Lock()
+        self._pid: int | None = None
+        self._row = 0
+        self._local = threading.Lock()
+
+    def _claim(self) -> None:
+        with self._lock:
+            row = self._next_row.value
+            if row < ROWS - 1:
+                self._next_row.value = row + 1
+            self._row = min(row, ROWS - 1)
+        self._local = self._lock if self._row == ROWS - 1 else threading.Lock()
+        self._pid = os.getpid()
 
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
         if name == "justicegraph_http_requests_total" and labels.get("status") not in STATUSES:
@@ -51,11 +76,16 @@ class Metrics:
         index = self._index.get(_key(name, labels))
         if index is None:
             return
-        with self._lock:
-            self._values[index] += amount
+        if self._pid != os.getpid():  # first use in this process (a forked worker)
+            with _CLAIMING:
+                if self._pid != os.getpid():
+                    self._claim()
+        with self._local:
+            self._values[self._row * self._width + index] += amount
 
     def value(self, name: str, **labels: str) -> float:
-        return self._values[self._index[_key(name, labels)]]
+        index = self._index[_key(name, labels)]
+        return sum(self._values[row * self._width + index] for row in range(ROWS))
 
     def render(self) -> str:
         """Prometheus text exposition format 0.0.4."""
@@ -64,7 +94,7 @@ class Metrics:
             lines.append(f"# HELP {name} {help_text}")
             lines.append(f"# TYPE {name} counter")
             for labels in label_sets:
-                value = self._values[self._index[_key(name, labels)]]
+                value = self.value(name, **labels)
                 if labels and name == "justicegraph_http_requests_total" and value == 0:
                     continue  # keep the exposition short: unseen route/status pairs are 0
                 shown = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
