@@ -115,8 +115,13 @@ class OxigraphStore:
         self._refuse_if_read_only()
         drop_graphs, delete = list(drop_graphs), list(delete)
         insert = insert if isinstance(insert, list) else list(insert)
-        if self._swap_possible(len(insert)) and self._apply_by_swap(drop_graphs, delete, insert):
+        staged = self.stage(drop_graphs=drop_graphs, delete=delete, insert=insert)
+        if staged is not None:
+            staged.commit()
             return
+        self._apply_in_one_transaction(drop_graphs, delete, insert)
+
+    def _apply_in_one_transaction(self, drop_graphs: list[str], delete: list[ox.Quad], insert: list[ox.Quad]) -> None:
         if not drop_graphs and not delete:
             # A pure insert: Store.extend is itself one transaction and skips building and
             # parsing Update text (about 2.5x faster on large loads).
@@ -126,6 +131,20 @@ class OxigraphStore:
         if text:
             # pyoxigraph has no explicit transaction in Python; one Update request is one.
             self._store.update(text)
+
+    def stage(self, *, drop_graphs=(), delete=(), insert=()) -> store_swap.StagedChange | None:
+        """Start building a big change in a checkpoint, in a background thread (it releases
+        the GIL: the caller can validate meanwhile). ``commit()`` then swaps it in atomically,
+        ``abort()`` discards it; nothing is visible before ``commit()``. None when the change
+        is not big enough or cannot be swapped (then use ``apply``)."""
+        self._refuse_if_read_only()
+        insert = insert if isinstance(insert, list) else list(insert)
+        if not self._swap_possible(len(insert)):
+            return None
+        staging = store_swap.staging_dir(self.path)
+        self._store.flush()
+        self._store.backup(str(staging))
+        return store_swap.StagedChange(self, staging, list(drop_graphs), list(delete), insert)
 
     def _swap_possible(self, inserted: int) -> bool:
         if self.path is None or self.swap_min_quads is None or inserted < self.swap_min_quads:
@@ -138,30 +157,20 @@ class OxigraphStore:
             self._can_swap = store_swap.can_exchange(self.path)
         return self._can_swap
 
-    def _apply_by_swap(self, drop_graphs: list[str], delete: list[ox.Quad], insert: list[ox.Quad]) -> bool:
-        """Build the new state in a checkpoint and swap it in atomically (store_swap.py).
-        False (nothing changed) when the directories could not be swapped."""
-        staging = store_swap.staging_dir(self.path)
+    def _swap_in(self, staged: store_swap.StagedChange) -> None:
+        """Called by StagedChange.commit once the copy is complete and closed."""
         swapped = False
         try:
-            self._store.flush()
-            self._store.backup(str(staging))
-            copy = ox.Store(str(staging))
-            text = change_as_update(drop_graphs, delete, ())
-            if text:
-                copy.update(text)
-            copy.bulk_extend(insert)
-            copy.flush()
-            del copy  # closes the copy's RocksDB: the swap moves a closed, complete store
-            self._store = None  # and the primary's, whose directory is about to move
-            swapped = store_swap.exchange(staging, self.path.resolve())
-            if not swapped:
-                self._can_swap = False
-            return swapped
+            if sys.getrefcount(self._store) <= 2:
+                self._store = None  # close the primary: its directory is about to move
+                swapped = store_swap.exchange(staged.staging, self.path.resolve())
+                self._can_swap = swapped
         finally:
             if self._store is None:
                 self._store = ox.Store(str(self.path))
-            shutil.rmtree(staging, ignore_errors=True)  # the old state after a swap, else the copy
+            shutil.rmtree(staged.staging, ignore_errors=True)  # the old state after a swap, else the copy
+        if not swapped:  # the directories could not be swapped: commit the same change in one transaction
+            self._apply_in_one_transaction(staged.drop_graphs, staged.delete, staged.insert)
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         if graph is None:

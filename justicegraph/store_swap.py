@@ -8,7 +8,9 @@ A big change is therefore applied to a private copy and the copy is switched in 
 1. ``Store.backup`` makes a RocksDB checkpoint of the committed store into
    ``<store>.jg/commit-<pid>-<random>`` (hard links on one filesystem: milliseconds);
 2. the change runs there, with nobody else able to see it (drops and deletes as one Update,
-   the inserts by ``bulk_extend``), and the copy is flushed and closed;
+   the inserts by a bulk load), and the copy is flushed and closed. This runs in a thread
+   that releases the GIL (``StagedChange``), so a load validates its data meanwhile and
+   commits, or aborts, when validation ends;
 3. the primary is closed and ``renameat2(RENAME_EXCHANGE)`` swaps the two directories in one
    atomic step: the store's path names the old state or the new one, never a mix, whenever
    the process dies. The old state, now under the staging name, is deleted.
@@ -29,7 +31,10 @@ import fcntl
 import os
 import secrets
 import shutil
+import threading
 from pathlib import Path
+
+import pyoxigraph as ox
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -119,3 +124,59 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class StagedChange:
+    """A change being applied to a checkpoint in a background thread. ``commit()`` waits for
+    it and swaps it in (the store's ``_swap_in``); ``abort()`` waits and deletes it."""
+
+    def __init__(self, owner, staging: Path, drop_graphs: list[str], delete: list, insert: list):
+        self.staging, self.drop_graphs, self.delete, self.insert = staging, drop_graphs, delete, insert
+        self._owner = owner
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._build, name="jg-staged-commit", daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        try:
+            from .store import change_as_update
+
+            copy = ox.Store(str(self.staging))
+            text = change_as_update(self.drop_graphs, self.delete, ())
+            if text:
+                copy.update(text)
+            bulk_insert(copy, self.insert)
+            copy.flush()
+            del copy  # closes the copy's RocksDB: the swap moves a closed, complete store
+        except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
+            self._error = exc
+
+    def _wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise self._error
+
+    def commit(self) -> None:
+        self._wait()
+        self._owner._swap_in(self)
+
+    def abort(self) -> None:
+        self._thread.join()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def bulk_insert(store: ox.Store, quads: list) -> None:
+    """Bulk-load quads from N-Quads bytes: ``Store.bulk_load`` releases the GIL where
+    ``bulk_extend`` holds it for the whole load. ``bulk_load`` relabels blank nodes, so
+    lines holding '_:' (blank nodes, or that text inside a literal) are added by
+    ``bulk_extend`` with their labels kept (the ontology's are deterministic)."""
+    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    if b"_:" in data:
+        lines = data.split(b"\n")
+        labelled = b"\n".join(line for line in lines if b"_:" in line)
+        data = b"\n".join(line for line in lines if b"_:" not in line)
+        store.bulk_extend(ox.parse(input=labelled, format=ox.RdfFormat.N_QUADS))
+    if data.strip():
+        # every term was checked when its quad was built: the parse may skip IRI checks
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)

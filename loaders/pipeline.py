@@ -120,24 +120,38 @@ def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime
     provenance += describe_graphs(mapper.graphs, minter, name, load_iri)
     provenance += describe_load(minter, name, load_iri, started, datetime.now(UTC), inputs, __version__)
 
-    report = None
-    if shacl:
-        step("validating (SHACL)")
-        report = validate_quads(data + provenance, store, deleted=state.provenance_quads,
-                                dropped_graphs=state.graphs, minter=minter)
-        if not report.conforms:
-            raise LoadError(_shacl_errors(report, mapper, name))
     system_quads = system.quads(minter)
-    inserted = data + provenance
+    staged = None
     if not dry_run:
-        step("committing")
         # The ontology and vocabularies are rewritten only when they changed (a new version
         # of the package): a load that drops nothing is then a pure insert, the fast commit.
-        drop = set(state.graphs)
+        drop, inserted = set(state.graphs), data + provenance
         if not system.unchanged(store, minter):
             drop |= system.graphs(minter)
             inserted = inserted + system_quads
-        store.apply(drop_graphs=sorted(drop), delete=state.provenance_quads, insert=inserted)
+        change = {"drop_graphs": sorted(drop), "delete": state.provenance_quads, "insert": inserted}
+        # A big change is built in a copy of the store while validation runs (store_swap.py);
+        # nothing of it is visible until commit(), and a refused load aborts it.
+        stage = getattr(store, "stage", None)
+        staged = stage(**change) if stage is not None else None
+    try:
+        report = None
+        if shacl:
+            step("validating (SHACL)")
+            report = validate_quads(data + provenance, store, deleted=state.provenance_quads,
+                                    dropped_graphs=state.graphs, minter=minter)
+            if not report.conforms:
+                raise LoadError(_shacl_errors(report, mapper, name))
+    except BaseException:
+        if staged is not None:
+            staged.abort()
+        raise
+    if not dry_run:
+        step("committing")
+        if staged is not None:
+            staged.commit()
+        else:
+            store.apply(**change)
     graphs = sorted({q.graph_name.value for q in data} | set(mapper.graphs))
     return LoadResult(name, load_iri, graphs, len(data) + len(provenance) + len(system_quads), sorted(state.graphs),
                       len(records),
