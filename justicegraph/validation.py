@@ -187,7 +187,7 @@ def _run_fast(quads: list[ox.Quad], graphs: set[str], minter: Minter, focus_node
     store = fast.build_store(quads, _background_quads())
     fast.add_markers(store, sorted(graphs - minter.system_graphs), str(NAMED_GRAPH),
                      [str(c) for c in _assertion_graph_classes()], str(RESTRICTED_IRI), str(PUBLIC_IRI))
-    ill_typed = fast.take_out_ill_typed(store, focus)
+    ill_typed = fast.take_out_ill_typed(store, quads, focus)
     keep = None if focus is None else focus | fast.record_ids(store, focus)
     try:
         results = fast.evaluate(store, compiled_shapes, keep)

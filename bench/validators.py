@@ -1,0 +1,54 @@
+"""Validation alone, fast vs pyshacl, on cached N-Quads (bench/data/p<people>-s1/all.nq):
+seconds (wall and CPU), quads per second and peak RSS, each run in its own process.
+
+    .venv/bin/python bench/validators.py bench/data/p1000-s1/all.nq [--validators fast,pyshacl]
+
+Prints one JSON line per run. CPU seconds are the steadier figure on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+
+def one(path: str, validator: str) -> dict:
+    import pyoxigraph as ox
+
+    from justicegraph.validation import background, validate, validation_shapes
+
+    background()
+    validation_shapes()  # parsed once, as in a long-running process
+    quads = list(ox.parse(path=path, format=ox.RdfFormat.N_QUADS))
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = validate(quads, validator=validator)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"data": path, "validator": validator, "quads": len(quads), "conforms": report.conforms,
+            "results": len(report.results), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "quads_per_s_wall": round(len(quads) / wall), "quads_per_s_cpu": round(len(quads) / cpu),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data", nargs="+")
+    parser.add_argument("--validators", default="fast,pyshacl")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(one(args.data[0], args.validators)))
+        return
+    for path in args.data:
+        for validator in args.validators.split(","):
+            out = subprocess.run([sys.executable, __file__, "--child", "--validators", validator, path],
+                                 capture_output=True, text=True, check=False)
+            print(out.stdout.strip() or json.dumps({"data": path, "validator": validator, "error": out.stderr[-500:]}),
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
