@@ -37,7 +37,9 @@ def load_numbers(loaded: dict) -> dict:
     return {"pipeline_load_s": loaded["seconds"], "triples": loaded["quads"], "records": loaded["records"],
             "pipeline_triples_per_s": round(loaded["inserted"] / loaded["seconds"]),
             "pipeline_peak_rss_mb": loaded["peak_rss_mb"], "pipeline_stages_s": loaded["stages"],
-            "pipeline_warmup_s": loaded.get("warmup_s")}
+            "pipeline_warmup_s": loaded.get("warmup_s"),
+            # CPU seconds of the load's process (all threads): steadier than wall time on a shared machine
+            "pipeline_cpu_s": loaded.get("cpu_s"), "pipeline_stages_cpu_s": loaded.get("stages_cpu")}
 
 
 def store_size(path: Path) -> int:
@@ -129,7 +131,8 @@ def batch_cost(scale: Scale, workdir: Path, log, people: int = 290) -> dict:
         f"{into_big:.2f} s into the {scale.people:,}-people store")
     return {"batch_records": sum(counts.values()), "batch_small_s": round(into_small, 2),
             "batch_big_s": round(into_big, 2), "batch_ratio": round(into_big / into_small, 2),
-            "batch_small_stages_s": small_run["stages"], "batch_big_stages_s": big_run["stages"]}
+            "batch_small_stages_s": small_run["stages"], "batch_big_stages_s": big_run["stages"],
+            "batch_small_cpu_s": small_run.get("cpu_s"), "batch_big_cpu_s": big_run.get("cpu_s")}
 
 
 def validation(nquads: Path) -> dict:
