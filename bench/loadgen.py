@@ -53,7 +53,7 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
     url = urlsplit(endpoint)
     paths = [f"{url.path}?query={quote(text)}" for _, text in queries]
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    latencies, errors, timeouts, samples = [], 0, 0, []
+    latencies, errors, timeouts, stopped, samples = [], 0, 0, 0, []
     time.sleep(max(0.0, start_at - time.time()))
     began = time.perf_counter()
     deadline = began + duration
@@ -67,6 +67,8 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
             response = conn.getresponse()
             body = response.read()
             if response.status != 200:
+                # 503 is the server's own query time limit (justicegraph's), slowness not failure
+                stopped += response.status == 503
                 raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
             latencies.append(time.perf_counter() - t0)
         except Exception as exc:  # noqa: BLE001 — every failure is counted and reported
@@ -76,7 +78,8 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
                 samples.append(f"{queries[(i - clients) % len(queries)][0]}: {exc}"[:300])
             conn.close()
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    results.append({"latencies": latencies, "errors": errors, "timeouts": timeouts, "samples": samples,
+    results.append({"latencies": latencies, "errors": errors, "timeouts": timeouts, "stopped": stopped,
+                    "samples": samples,
                     "elapsed": time.perf_counter() - began})
     conn.close()
 
@@ -91,6 +94,7 @@ def summarise(parts: list[list[dict]], duration: float) -> dict:
         return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2) if latencies else None
 
     return {"requests": len(latencies), "errors": errors, "timeouts": sum(c["timeouts"] for c in clients),
+            "stopped_by_time_limit": sum(c["stopped"] for c in clients),
             "elapsed_s": round(elapsed, 2),
             "throughput_rps": round(len(latencies) / elapsed, 2), "p50_ms": pct(0.5), "p95_ms": pct(0.95),
             "p99_ms": pct(0.99), "error_samples": [s for c in clients for s in c["samples"]][:5]}
