@@ -147,7 +147,7 @@ def start_justicegraph(store: Path, workdir: Path, *, workers: int, threads: int
                JUSTICEGRAPH_RATE_LIMIT="", **(extra_env or {}))
     published = (store.parent / (store.name + ".jg") / "CURRENT").exists()
     server = _start(f"justicegraph w{workers}×t{threads}", [str(VENV_BIN / "justicegraph"), "serve"], env,
-                    f"http://127.0.0.1:{port}/sparql", workdir)
+                    f"http://127.0.0.1:{port}/sparql", workdir, timeout=600)
     # The first start after a load publishes a snapshot; later starts find one.
     server.notes.append("started with a published snapshot" if published else "started with no snapshot yet")
     return server
@@ -160,7 +160,7 @@ def start_oxigraph(location: Path, workdir: Path) -> Server:
     return _start("oxigraph serve", cmd, dict(os.environ), f"http://127.0.0.1:{port}/query", workdir)
 
 
-def _start(name, cmd, env, endpoint, workdir: Path) -> Server:
+def _start(name, cmd, env, endpoint, workdir: Path, timeout: float = 120) -> Server:
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{name.split()[0]}.log"
     with open(log, "wb") as out:
@@ -168,7 +168,7 @@ def _start(name, cmd, env, endpoint, workdir: Path) -> Server:
         process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     sampler = RssSampler(process.pid)
     try:
-        first = wait_first_answer(endpoint, process, started, log)
+        first = wait_first_answer(endpoint, process, started, log, timeout)
     except RuntimeError:
         sampler.stop()
         raise
