@@ -9,6 +9,8 @@ through its indexes, ~8x faster), and duplicate rows are merged in Python.
 
 from __future__ import annotations
 
+import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -37,20 +39,27 @@ class Result:
 class Evaluator:
     def __init__(self, store: ox.Store):
         self.store = store
-        self.counter = 0
+        self.counter = itertools.count(1)  # variable names, unique across threads
         self.subclasses: dict = {}
 
     def select(self, body: str):
-        return self.store.query(_PREFIXES + body, use_default_graph_as_union=True)
+        """A boolean for ASK, else the rows as tuples of terms: pyoxigraph's result objects
+        belong to the thread that made them, so none leaves this call."""
+        results = self.store.query(_PREFIXES + body, use_default_graph_as_union=True)
+        if isinstance(results, ox.QueryBoolean):
+            return bool(results)
+        rows = [tuple(row) for row in results]
+        del results
+        return rows
 
-    def run(self, shapes: list[Shape]) -> list[Result]:
-        out: list[Result] = []
+    def run(self, shapes: list[Shape], threads: int = 2) -> list[Result]:
+        """All results of the top-level shapes. Shapes are checked on ``threads`` threads:
+        pyoxigraph evaluates a query without holding the GIL, so two cores both work."""
         required: dict[str, list[Shape]] = {}  # focus pattern -> property shapes with sh:minCount 1
-        for shape in shapes:
-            out += self.check(shape, self.targets(shape), required)
-        for focus, props in required.items():
-            out += self.required(focus, props)
-        return out
+        with ThreadPoolExecutor(max(1, threads)) as pool:
+            parts = list(pool.map(lambda shape: self.check(shape, self.targets(shape), required), shapes))
+            parts += pool.map(lambda item: self.required(*item), list(required.items()))
+        return [r for part in parts for r in part]
 
     def check(self, shape: Shape, focus: str, required: dict | None = None) -> list[Result]:
         """The results of ``shape`` (and its property shapes) on the nodes ``focus`` binds;
@@ -84,8 +93,8 @@ class Evaluator:
         """Whether the rows ``?this path ?v`` all have different ``key``s (then no node has two
         values, or two of one language): two counts, ~3x cheaper than the self-join they spare.
         Rows repeated in several graphs answer no, and the exact query runs."""
-        row = next(iter(self.select(f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT {key}) AS ?d) "
-                                    f"WHERE {{ ?this {path} ?v {condition} }}")))
+        row = self.select(f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT {key}) AS ?d) "
+                          f"WHERE {{ ?this {path} ?v {condition} }}")[0]
         return row[0].value == row[1].value
 
     def exists(self, shape: Shape, pattern: str) -> bool:
@@ -93,7 +102,7 @@ class Evaluator:
         the path without the focus join, ~2x cheaper, which valid data answers with no."""
         if shape.path is None:
             return True
-        return bool(self.select(f"ASK {{ ?this {shape.path} ?v . {pattern} }}"))
+        return self.select(f"ASK {{ ?this {shape.path} ?v . {pattern} }}")
 
     def failing(self, shape: Shape, focus: str) -> set:
         return {r.focus for r in self.check(shape, focus)}
@@ -132,8 +141,7 @@ class Evaluator:
         """A focus pattern binding ``?this`` to the value nodes of ``shape``."""
         if shape.path is None:
             return focus
-        self.counter += 1
-        outer = f"?f{self.counter}"
+        outer = f"?f{next(self.counter)}"
         return f"{focus.replace('?this', outer)} {outer} {shape.path} ?this ."
 
     def value_pattern(self, shape: Shape, focus: str) -> str:
