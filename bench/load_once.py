@@ -20,6 +20,7 @@ def main() -> None:
     parser.add_argument("records")
     parser.add_argument("dataset")
     parser.add_argument("--profile")
+    parser.add_argument("--no-shacl", action="store_true", help="skip SHACL (to measure the rest of the pipeline)")
     args = parser.parse_args()
     from justicegraph.loaders.pipeline import load
 
@@ -49,7 +50,7 @@ def main() -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    result = load(store, [args.records], dataset=args.dataset, progress=progress)
+    result = load(store, [args.records], dataset=args.dataset, progress=progress, shacl=not args.no_shacl)
     store.flush()
     if profiler:
         profiler.disable()
