@@ -62,9 +62,11 @@ def _measure(server, name, load_s, params, clients, args, out, log) -> dict:
     for mix in ("light", "heavy"):
         queries = requests_for(mix, params, 400)
         for c in clients:
+            cpu = servers.tree_cpu_s(server.process.pid)
             result = loadgen.run(server.endpoint, queries, clients=c, duration=args.duration, cap=args.cap,
                                  timeout=args.request_timeout)
-            cell = {"engine": name, "mix": mix, "clients": c, **result}
+            cell = {"engine": name, "mix": mix, "clients": c, **result, **servers.cpu_per_request(
+                servers.tree_cpu_s(server.process.pid) - cpu, result["requests"])}
             out["cells"].append(cell)
             log(f"    {mix:<5} c={c:<3} {result['throughput_rps']:>8.1f} req/s  p50 {result['p50_ms']} ms  "
                 f"p99 {result['p99_ms']} ms  errors {result['errors']}")

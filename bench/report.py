@@ -68,9 +68,11 @@ def print_tables(results: dict, log) -> None:
             _http_tables(s, log)
     log("## Targets (issue 9)")
     log("Ratios are between engines of this run, under the load average shown above.\n")
-    table(["target", "scale", "measured", "reference", "ratio", "goal", "status"],
-          [[t["target"], t.get("scale"), t.get("value"), t.get("reference"), _ratio(t.get("ratio")), t["goal"],
-            t["status"]] for t in results["targets"]], log)
+    log("(CPU ratio: the reference's server CPU per request over ours — the throughput ratio if CPU were the "
+        "only limit; informative.)\n")
+    table(["target", "scale", "measured", "reference", "ratio", "CPU ratio", "goal", "status"],
+          [[t["target"], t.get("scale"), t.get("value"), t.get("reference"), _ratio(t.get("ratio")),
+            _ratio(t.get("cpu_ratio")), t["goal"], t["status"]] for t in results["targets"]], log)
     _glance(results["targets"], log)
 
 
@@ -180,6 +182,15 @@ def _http_tables(s: dict, log) -> None:
                 row.append(f"{cell['throughput_rps']} / {cell['p99_ms']} / {cell['errors']}" if cell else "")
             rows.append(row)
     table(["mix", "clients", *engines], rows, log)
+    if any(cell.get("server_cpu_ms_per_request") for cell in http["cells"]):
+        log("Server CPU per answered request (ms; process tree, user + system) — less sensitive to the "
+            "machine's other load than throughput:\n")
+        rows = []
+        for mix in ("light", "heavy"):
+            for c in sorted({cell["clients"] for cell in http["cells"]}):
+                rows.append([mix, c, *((_cell(http, e, mix, c) or {}).get("server_cpu_ms_per_request")
+                                       for e in engines)])
+        table(["mix", "clients", *engines], rows, log)
     table(["engine", "first answer s", "bulk load s", "peak RSS MB", "notes"],
           [[i["engine"], i["first_answer_s"], i["bulk_load_s"], i["peak_rss_mb"], "; ".join(i.get("notes", []))]
            for i in http["servers"]], log)
@@ -243,9 +254,9 @@ def _http_targets(s: dict, scale: str) -> list[dict]:
             if not ref or not ref["throughput_rps"]:
                 continue
             goal = 1.0 if cell["mix"] == "heavy" else 0.8
-            out.append(_invalid(_row(f"{engine}: {cell['mix']} throughput vs oxigraph serve, c={cell['clients']}",
-                                     scale, cell["throughput_rps"], ref["throughput_rps"], f"≥ {goal}×", goal,
-                                     higher=True, unit=" req/s"), http, engine))
+            row = _row(f"{engine}: {cell['mix']} throughput vs oxigraph serve, c={cell['clients']}", scale,
+                       cell["throughput_rps"], ref["throughput_rps"], f"≥ {goal}×", goal, higher=True, unit=" req/s")
+            out.append(_invalid(_cpu_ratio(row, ref, cell), http, engine))
             if ref["p99_ms"] and cell["p99_ms"]:
                 out.append(_invalid(_row(f"{engine}: {cell['mix']} p99 vs oxigraph's, c={cell['clients']}", scale,
                                          cell["p99_ms"], ref["p99_ms"], "≤ 1.5×", 1.5, higher=False, unit=" ms"),
@@ -262,6 +273,15 @@ def _http_targets(s: dict, scale: str) -> list[dict]:
             out.append(rss)
     out += _virtuoso_targets(http, s, scale)
     return out
+
+
+def _cpu_ratio(row: dict, ref: dict, cell: dict) -> dict:
+    """The reference's server CPU per request over ours: the throughput ratio the two would
+    have if CPU were all they competed for (informative; the target is the throughput)."""
+    mine, theirs = cell.get("server_cpu_ms_per_request"), ref.get("server_cpu_ms_per_request")
+    if mine and theirs:
+        row["cpu_ratio"] = round(theirs / mine, 3)
+    return row
 
 
 def _start_targets(s: dict, scale: str) -> list[dict]:
@@ -312,6 +332,7 @@ def _virtuoso_targets(http: dict, s: dict, scale: str) -> list[dict]:
             row = _row(f"fastest justicegraph mode: {mix} vs Virtuoso, c={c}", scale, best["throughput_rps"],
                        ref["throughput_rps"], text, goal, higher=True, unit=" req/s", strict=mix == "light")
             row["value"] += f" ({best['engine']})"
+            _cpu_ratio(row, ref, best)
             if not at_goal_scale:
                 row["status"] += " (goal is at 1M)"
             out.append(_invalid(row, http, VIRTUOSO, best["engine"]))

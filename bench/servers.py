@@ -79,6 +79,27 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, with reaped children) of a process and its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            with open(f"/proc/{p}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
+
+
+def cpu_per_request(cpu_s: float, requests: int) -> dict:
+    """The server's CPU per answered request during a cell: on a shared machine, a measure of
+    cost that other processes' load changes much less than throughput."""
+    return {"server_cpu_s": round(cpu_s, 2),
+            "server_cpu_ms_per_request": round(1000 * cpu_s / requests, 3) if requests else None}
+
+
 def descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
