@@ -58,9 +58,10 @@ def print_tables(results: dict, log) -> None:
     starts = [(s, st) for s in scales if isinstance(s.get("start"), list) for st in s["start"]]
     if starts:
         log("## Start: `justicegraph serve` (2 × 4) started and stopped at its first answer")
-        table(["scale", "start", "first answer s", "RSS at first answer MB", "notes"],
-              [[scale_name(s), st["start"], st["first_answer_s"], st["rss_at_first_answer_mb"],
-                "; ".join(st["notes"])] for s, st in starts], log)
+        table(["scale", "start", "first answer s", "CPU s of the server until then", "RSS at first answer MB",
+               "notes"],
+              [[scale_name(s), st["start"], st["first_answer_s"], st.get("cpu_to_first_answer_s"),
+                st["rss_at_first_answer_mb"], "; ".join(st["notes"])] for s, st in starts], log)
     if any("direct" in s for s in scales):
         _direct_table(scales, log)
     for s in scales:

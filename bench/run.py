@@ -181,10 +181,11 @@ def start_times(store: Path, work: Path, log, starts: int = 2) -> list[dict]:
     for i in range(starts):
         server = servers.start_justicegraph(store, work, workers=2, threads=4)
         try:
-            rss = servers.tree_rss_mb(server.process.pid)
+            rss, cpu = servers.tree_rss_mb(server.process.pid), servers.tree_cpu_s(server.process.pid)
             out.append({"start": i + 1, "first_answer_s": round(server.first_answer_s, 3),
-                        "rss_at_first_answer_mb": round(rss, 1), "notes": server.notes})
-            log(f"  start {i + 1}: first answer after {server.first_answer_s:.2f} s, RSS {rss:,.0f} MB "
+                        "cpu_to_first_answer_s": round(cpu, 2), "rss_at_first_answer_mb": round(rss, 1),
+                        "notes": server.notes})
+            log(f"  start {i + 1}: first answer after {server.first_answer_s:.2f} s ({cpu:.1f} CPU s), RSS {rss:,.0f} MB "
                 f"({'; '.join(server.notes)})")
         finally:
             server.stop()
