@@ -125,6 +125,8 @@ def validate_quads(
     graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
     focus: set | None = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)} | graphs
     context: list[ox.Quad] = []
+    if store is not None and _empty(store):
+        store = None  # a first load: no context to fetch
     if store is not None:
         # the ontology and vocabularies come from the package (background), not the store
         gone_graphs = set(dropped_graphs) | {minter.ontology_graph, minter.vocabulary_graph}
@@ -460,6 +462,13 @@ def _describe(store, subjects: list[str], gone_graphs: set[str], gone: set) -> I
 def _types(store, nodes: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
     query = "SELECT ?s ?o ?g WHERE { VALUES ?s { %s } { GRAPH ?g { ?s a ?o } } UNION { ?s a ?o } }"
     yield from _fetch(store, query, nodes, gone_graphs, gone, fixed_p=_RDF_TYPE)
+
+
+def _empty(store) -> bool:
+    try:
+        return not bool(store.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"))
+    except Exception:  # noqa: BLE001 - an engine answering ASK oddly: fetch the context as before
+        return False
 
 
 def _holders(store, ids: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
