@@ -8,6 +8,7 @@ For each offered media type the most specific matching range decides its q (RFC 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
@@ -92,6 +93,7 @@ def quality(media_type: str, ranges: list[tuple[str, str, float]]) -> tuple[floa
     return (0.0, -1) if best is None else (best[1], best[0])
 
 
+@functools.lru_cache(maxsize=256)  # clients send few distinct Accept headers; it is pure
 def negotiate(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
     """The acceptable format with the highest q (ties: more specific match, then our order)."""
     ranges = parse_accept(accept)

@@ -14,6 +14,7 @@ import time
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
+from werkzeug.sansio.utils import get_current_url
 
 from justicegraph.namespaces import PREFIXES
 
@@ -83,9 +84,14 @@ def _not_acceptable(kind: str, offers) -> ApiError:
                     {"available": conneg.offered(offers)})
 
 
+@functools.lru_cache(maxsize=64)
+def _current_url(scheme: str, host: str, root_path: str, path: str) -> str:
+    return get_current_url(scheme, host, root_path, path)
+
+
 def _query(req) -> Response:
     s, ep = context.settings(), endpoint()
-    base = request.base_url
+    base = _current_url(request.scheme, request.host, request.root_path, request.path)  # = request.base_url
     scan = _scan(req.text, base)
     _refuse_network(scan.services, [])
     restricted_ok = context.can_read_restricted()
