@@ -33,10 +33,13 @@ from . import validation_fast as fast
 from .namespaces import JG, SH, VOCAB, Minter
 from .resources import ontology_graph, shapes_graph, vocabulary_graph
 from .shacl_compile import to_ox
+from .validation_context import describe as _describe
+from .validation_context import empty as _empty
+from .validation_context import holders as _holders
+from .validation_context import types as _types
 
 VALIDATION = "https://w3id.org/justicegraph/shapes#"
 NAMED_GRAPH = URIRef(VALIDATION + "NamedGraph")
-_CHUNK = 500  # VALUES rows per context query
 log = logging.getLogger(__name__)
 
 
@@ -450,46 +453,6 @@ def _empty_report(conforms: bool = True) -> Graph:
     g.add((node, RDF.type, SH.ValidationReport))
     g.add((node, SH.conforms, Literal(conforms)))
     return g
-
-
-# ---------------------------------------------------------------- context from the store
-
-def _describe(store, subjects: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
-    query = "SELECT ?s ?p ?o ?g WHERE { VALUES ?s { %s } { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }"
-    yield from _fetch(store, query, subjects, gone_graphs, gone, fixed_p=None)
-
-
-def _types(store, nodes: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
-    query = "SELECT ?s ?o ?g WHERE { VALUES ?s { %s } { GRAPH ?g { ?s a ?o } } UNION { ?s a ?o } }"
-    yield from _fetch(store, query, nodes, gone_graphs, gone, fixed_p=_RDF_TYPE)
-
-
-def _empty(store) -> bool:
-    try:
-        return not bool(store.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"))
-    except Exception:  # noqa: BLE001 - an engine answering ASK oddly: fetch the context as before
-        return False
-
-
-def _holders(store, ids: list[str], gone_graphs: set[str], gone: set) -> Iterable[ox.Quad]:
-    rid = f"<{JG.recordId}>"
-    query = "SELECT ?s ?o ?g WHERE { VALUES ?o { %s } { GRAPH ?g { ?s " + rid + " ?o } } UNION { ?s " + rid + " ?o } }"
-    yield from _fetch(store, query, ids, gone_graphs, gone, fixed_p=_RECORD_ID, term=ox.Literal)
-
-
-def _fetch(store, query: str, nodes: list[str], gone_graphs, gone, fixed_p, term=ox.NamedNode) -> Iterable[ox.Quad]:
-    for i in range(0, len(nodes), _CHUNK):
-        values = " ".join(str(term(n)) for n in nodes[i:i + _CHUNK])
-        for row in store.query(query % values):
-            g = row["g"]
-            graph = g if g is not None else ox.DefaultGraph()
-            if isinstance(g, ox.NamedNode) and g.value in gone_graphs:
-                continue
-            p = fixed_p or row["p"]
-            key = (row["s"], p, row["o"], graph)
-            if key in gone:
-                continue
-            yield ox.Quad(row["s"], p, row["o"], graph)
 
 
 # ---------------------------------------------------------------- pyoxigraph → rdflib
