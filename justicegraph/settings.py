@@ -66,6 +66,9 @@ class Settings:
     rate_limit: str = _setting("600 per minute", "Per-client rate limit on query, search and write routes.")
     executors: int = _setting(0, "Query executor processes per server worker (killable, for the time limit); "
                               "0: as many as `threads`.")
+    executor_max_rss_mb: int = _setting(0, "Replace a query executor whose resident memory passed this many MB "
+                                        "after a job (a big query's working memory stays with the process); 0: "
+                                        "never. Bounds the server's memory by about executors x this value.")
     serve_mode: str = _setting("disk", "On-disk store only: 'disk' (executors query the read-only snapshot in "
                                "place) or 'memory' (each executor loads the snapshot it queries into an "
                                "in-memory store, again after each write: faster heavy queries, one copy of "
@@ -75,10 +78,6 @@ class Settings:
     worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
     access_log: bool = _setting(True, "Write one line per request to standard output (gunicorn's combined format, "
                                 "tokens redacted). Off: ~10% less CPU per light query.")
-    inline_lookups: bool = _setting(True, "Answer a SELECT of one triple pattern (an entity lookup) in the web worker "
-                                    "when its answer is under 1 MB, without the round trip to an executor process "
-                                    "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "
-                                    "an executor.")
     inline_lookups: bool = _setting(True, "Answer a SELECT of one triple pattern (an entity lookup) in the web worker "
                                     "when its answer is under 1 MB, without the round trip to an executor process "
                                     "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "

@@ -13,6 +13,7 @@ then only checked between messages — documented; production uses the on-disk s
 
 from __future__ import annotations
 
+import os
 import queue
 import socket
 import subprocess
@@ -28,6 +29,7 @@ import pyoxigraph as ox
 from .protocol_jobs import run_job
 
 STARTUP_SECONDS = 60.0
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class QueryTimeout(Exception):
@@ -133,6 +135,14 @@ class _Handle:
         except EOFError:
             raise RuntimeError("the query executor process died") from None
 
+    def rss_mb(self) -> float:
+        """Resident memory of the executor process (0 when it cannot be read)."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm") as handle:
+                return int(handle.read().split()[1]) * _PAGE / 2**20
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     def kill(self) -> None:
         try:
             self.process.kill()
@@ -158,6 +168,8 @@ class ProcessExecutor:
         self._lock = threading.Lock()
         self._stores: dict[str, ox.Store] = {}  # for run_bounded
         self.memory = False  # serve_mode = memory: executors load snapshots into memory
+        self.max_rss_mb = 0  # executor_max_rss_mb: replace an executor grown past it (0: never)
+        self.recycled = 0
         self.killed = 0
 
     def _acquire(self, deadline: float) -> _Handle:
@@ -182,6 +194,19 @@ class ProcessExecutor:
             return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise Busy() from None
+
+    def _release(self, handle: _Handle) -> None:
+        """Back to the pool after a job — unless the executor has grown past ``max_rss_mb``
+        (a big query's working memory stays with the process): then it is replaced, in the
+        background, so the server's memory stays bounded by executors × the limit."""
+        if self.max_rss_mb and handle.rss_mb() > self.max_rss_mb:
+            self.recycled += 1
+            handle.kill()
+            with self._lock:
+                self._count -= 1
+            self.warm()
+        else:
+            self._idle.put(handle)
 
     def _discard(self, handle: _Handle) -> None:
         handle.kill()
@@ -280,10 +305,10 @@ class ProcessExecutor:
             self._discard(handle)
             raise
         if first[0] == "result":
-            self._idle.put(handle)
+            self._release(handle)
             return first[1], iter((first[2],))
         if first[0] == "error":
-            self._idle.put(handle)
+            self._release(handle)
             return {"error": (first[1], first[2])}, iter(())
         return first[1], self._stream(handle, deadline)
 
@@ -291,7 +316,7 @@ class ProcessExecutor:
         try:
             while handle.recv(deadline)[0] != "done":
                 pass
-            self._idle.put(handle)
+            self._release(handle)
         except BaseException:
             self._discard(handle)
 
@@ -309,7 +334,7 @@ class ProcessExecutor:
                     raise RuntimeError(f"executor failed while streaming: {message}")
         finally:
             if done:
-                self._idle.put(handle)
+                self._release(handle)
             else:
                 # Cut off (deadline, client gone, body not read): reuse the executor if it
                 # finishes at once, otherwise kill it (it may still be working).

@@ -75,6 +75,7 @@ class Endpoint:
                         # Executors start on demand; gunicorn starts them all at boot (warm_up).
                         self._executor = ProcessExecutor(self.snapshots, size)
                         self._executor.memory = self.settings.serve_mode == "memory"
+                        self._executor.max_rss_mb = self.settings.executor_max_rss_mb
                     else:
                         self._executor = InlineExecutor(self.store)
         return self._executor
