@@ -111,3 +111,26 @@ def test_a_join_is_not_inline(app):
     before = inline_count(app)
     assert objects(app, f"SELECT ?o WHERE {{ <{EX}s> ?p ?o . <{EX}s> ?p ?o }}") == ["public"]
     assert inline_count(app) == before
+
+
+@pytest.fixture(scope="module")
+def listed_app(tmp_path_factory):
+    """No public view in use (the default graph is the store's own, so anonymous datasets list
+    the visible graphs): the executor receives the list once and later only its key."""
+    path = tmp_path_factory.mktemp("listed") / "store"
+    fill(path)
+    app = create_app(Settings.from_env({}, store=str(path), read_token=READ, rate_limit="", executors=1,
+                                       union_default_graph=False, inline_lookups=False))
+    yield app
+    with app.app_context():
+        endpoint().executor.close()
+
+
+def test_a_listed_dataset_sent_by_key_keeps_the_access_rule(listed_app):
+    query = f"SELECT ?o WHERE {{ GRAPH ?g {{ <{EX}s> ?p ?o }} }}"
+    with listed_app.test_request_context():
+        dataset = endpoint().dataset(restricted_ok=False)
+    assert dataset.get("key") and SECRET not in dataset["named"]
+    for _ in range(3):  # the first job carries the graph list, the next ones its key
+        assert objects(listed_app, query) == ["public"]
+        assert objects(listed_app, query, {"Authorization": f"Bearer {READ}"}) == ["public", "secret"]
