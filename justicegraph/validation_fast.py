@@ -46,8 +46,11 @@ def take_out_ill_typed(store: ox.Store, quads: Iterable[ox.Quad], focus: set | N
     returned as (s, p, o, message) in rdflib terms when their subject is a focus node.
     ``quads`` are those put in the store (the background is known to be well typed)."""
     # a Python pass over the objects costs less than a SPARQL scan filtering every triple
-    literals = {q.object for q in quads if type(q.object) is ox.Literal}
-    candidates = [lit for lit in literals if not lit.language and lit.datatype.value in _PARSED]
+    candidates = set()
+    for q in quads:
+        o = q.object
+        if type(o) is ox.Literal and o.datatype.value in _PARSED:  # rdf:langString is not in it
+            candidates.add(o)
     found, seen = [], set()
     for lit in sorted(candidates, key=str):
         converted = to_rdflib(lit)
