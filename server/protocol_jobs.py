@@ -19,6 +19,8 @@ import pyoxigraph as ox
 from . import results, results_fast
 
 Emit = Callable[[tuple], None]
+WHOLE_ANSWER_BYTES = 4 * 1024 * 1024  # larger answers are sent in CHUNK_BYTES pieces
+CHUNK_BYTES = 256 * 1024
 
 
 def dataset_kwargs(dataset: dict) -> dict[str, Any]:
@@ -78,7 +80,14 @@ def _query(job: dict, store: ox.Store, emit: Emit) -> None:
         answer = results_fast.select_bytes(result, fmt, cap, budget) if fmt in results_fast.FORMATS else None
         if answer is not None:
             body, truncated = answer
-            emit(("result", {"form": "SELECT", "format": fmt, "truncated": truncated}, body))
+            meta = {"form": "SELECT", "format": fmt, "truncated": truncated}
+            if len(body) <= WHOLE_ANSWER_BYTES:
+                emit(("result", meta, body))
+            else:  # a large answer crosses in pieces, so the web worker never holds all of it
+                emit(("meta", meta))
+                view = memoryview(body)
+                for start in range(0, len(body), CHUNK_BYTES):
+                    emit(("data", bytes(view[start:start + CHUNK_BYTES])))
             return
         if budget:
             emit(("overflow",))  # larger than a bounded run may hold: the caller uses an executor

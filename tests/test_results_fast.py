@@ -53,3 +53,24 @@ def test_no_rows_and_no_variables(fmt):
     assert not truncated and rows(body, fmt) == []
     body, truncated = results_fast.select_bytes(ox.Store().query("SELECT * WHERE { }"), fmt, 10)
     assert not truncated and len(rows(body, fmt)) == 1
+
+
+def test_a_large_answer_leaves_the_executor_in_pieces():
+    from justicegraph.server import protocol_jobs
+
+    store = ox.Store()
+    p = ox.NamedNode("http://example.org/p")
+    rows = 40_000  # ~150 bytes a row in JSON: over WHOLE_ANSWER_BYTES
+    store.extend(ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), p, ox.Literal("v" * 60)) for i in range(rows))
+    messages: list[tuple] = []
+    job = {"kind": "query", "query": "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }", "base": None,
+           "dataset": {}, "results_format": "json", "graph_format": None, "row_cap": 100_000}
+    protocol_jobs.run_job(job, store, messages.append)
+    kinds = [m[0] for m in messages]
+    assert kinds[0] == "meta" and kinds[-1] == "done" and kinds.count("data") > 2
+    assert all(len(m[1]) <= protocol_jobs.CHUNK_BYTES for m in messages if m[0] == "data")
+    assert len(rows_of(b"".join(m[1] for m in messages if m[0] == "data"))) == rows
+
+
+def rows_of(body: bytes) -> list:
+    return list(ox.parse_query_results(io.BytesIO(body), ox.QueryResultsFormat.JSON))
