@@ -66,9 +66,10 @@ class Settings:
     rate_limit: str = _setting("600 per minute", "Per-client rate limit on query, search and write routes.")
     executors: int = _setting(0, "Query executor processes per server worker (killable, for the time limit); "
                               "0: as many as `threads`.")
-    executor_max_rss_mb: int = _setting(0, "Replace a query executor whose resident memory passed this many MB "
-                                        "after a job (a big query's working memory stays with the process); 0: "
-                                        "never. Bounds the server's memory by about executors x this value.")
+    executor_max_rss_mb: int = _setting(0, "serve_mode disk: replace a query executor whose resident memory passed "
+                                        "this many MB after a job (a big query's working memory stays with the "
+                                        "process); 0: never. Bounds the server's memory by about executors x this "
+                                        "value (e.g. 110 at 5M quads: docs/endpoint.md).")
     serve_mode: str = _setting("disk", "On-disk store only: 'disk' (executors query the read-only snapshot in "
                                "place) or 'memory' (each executor loads the snapshot it queries into an "
                                "in-memory store, again after each write: faster heavy queries, one copy of "

@@ -75,7 +75,8 @@ class Endpoint:
                         # Executors start on demand; gunicorn starts them all at boot (warm_up).
                         self._executor = ProcessExecutor(self.snapshots, size)
                         self._executor.memory = self.settings.serve_mode == "memory"
-                        self._executor.max_rss_mb = self.settings.executor_max_rss_mb
+                        # In memory mode an executor's size is its copy of the data, not bloat.
+                        self._executor.max_rss_mb = 0 if self._executor.memory else self.settings.executor_max_rss_mb
                     else:
                         self._executor = InlineExecutor(self.store)
         return self._executor
