@@ -130,6 +130,11 @@ def publish(ctx):
     ctx.close()
     if not is_disk_store(settings.store):
         raise click.ClickException("publish applies to an on-disk store only")
+    from .server.protocol_snapshot import SnapshotStore
+
+    if SnapshotStore(settings.store).up_to_date():
+        click.echo(f"the current snapshot of {settings.store} already holds its content")
+        return
     _prepare(settings)
     click.echo(f"published a snapshot of {settings.store}")
 

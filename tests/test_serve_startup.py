@@ -47,3 +47,13 @@ def test_an_unknown_serve_mode_is_refused(tmp_path):
                                 env={"JUSTICEGRAPH_SERVE_MODE": "ram"})
     assert result.exit_code != 0
     assert "serve_mode must be 'disk' or 'memory'" in result.output
+
+
+def test_publish_command_says_when_nothing_changed(tmp_path):
+    path = tmp_path / "store"
+    write(path, [QUAD])
+    runner = CliRunner()
+    first = runner.invoke(main, ["--store", str(path), "publish"])
+    assert first.exit_code == 0 and "published a snapshot" in first.output
+    again = runner.invoke(main, ["--store", str(path), "publish"])
+    assert again.exit_code == 0 and "already holds its content" in again.output
