@@ -219,13 +219,15 @@ class RemoteStore:
         return default or [EMPTY_GRAPH], named or [EMPTY_GRAPH]
 
     def graphs(self) -> list[str]:
-        text = self.dialect.graphs_query
         if self.read_url:
-            text = self.dialect.secured_preamble + self.dialect.secured_union + text
-        url, session = (self.read_url, self._reader) if self.read_url else (self.query_url, self._session)
-        body, _ = self._post(url, [("query", text)], _JSON, self.query_timeout, session=session)
-        rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        names = {row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)}
+            body, _ = self._post(self.read_url, [("query", self.dialect.secured_graphs_query)], _JSON,
+                                 self.query_timeout, session=self._reader)
+            rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            names = {line for row in rows for line in row["list"].value.splitlines() if line}
+        else:
+            body, _ = self._post(self.query_url, [("query", self.dialect.graphs_query)], _JSON, self.query_timeout)
+            rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            names = {row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)}
         hidden = _INTERNAL + self.dialect.system_graphs
         self._listed = sorted(g for g in names if not g.startswith(hidden))
         return list(self._listed)
@@ -264,6 +266,15 @@ class RemoteStore:
         self._post(self.update_url, [("update", update)], "*/*", self.update_timeout)
         if self.read_url and grant:  # graphs this text may have created: public ones become readable
             remote_access.publish(self, remote_access.written_graphs(update))
+
+    def sync_access(self) -> int:
+        """Make every public graph readable by the anonymous user (engine-side graph security),
+        for data written by other means (e.g. the engine's bulk loader). Returns how many."""
+        if not self.read_url:
+            return 0
+        public = [g for g in self.graphs() if not is_restricted(g)]
+        remote_access.publish(self, public)
+        return len(public)
 
     def writer_query(self, query: str) -> bytes:
         """A query run as the writer (engine procedures that maintain graph security)."""
