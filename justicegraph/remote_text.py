@@ -155,10 +155,40 @@ def bind(text: str, substitutions: Mapping[ox.Variable, object], found: Shape | 
     if found.where_open is None or found.template_is_pattern:
         raise ValueError("this query has no WHERE group that can take bound parameters")
     block = values_block(substitutions)
+    # pyoxigraph binds the variables in sub-SELECTs too (a sub-select with LIMIT that projects
+    # a bound variable must see it before it cuts): each such WHERE group gets its own block.
+    text = _bind_subselects(text, found, substitutions)
     if found.subselect:  # `{ SELECT … }` cannot take a sibling: wrap the sub-select in a group
         return (text[: found.where_open] + block + "{" + text[found.where_open : found.where_close]
                 + "}" + text[found.where_close :])
     return text[: found.where_open] + block + text[found.where_open :]
+
+
+def _bind_subselects(text: str, found: Shape, substitutions: Mapping[ox.Variable, object]) -> str:
+    """``text`` with a VALUES block opening the WHERE group of every sub-SELECT inside the
+    main WHERE group that projects a bound variable (or ``*``). Offsets before
+    ``found.where_open`` are unchanged."""
+    names = {str(v if isinstance(v, ox.Variable) else ox.Variable(str(v).lstrip("?$"))): t
+             for v, t in substitutions.items()}
+    toks = list(_tokens(text))
+    inserts: list[tuple[int, str]] = []
+    for i, (kind, value, start, _) in enumerate(toks):
+        if start < found.where_open or kind != "word" or value.upper() != "SELECT":
+            continue
+        projected: set[str] = set()
+        j = i + 1
+        while j < len(toks) and toks[j][0] != "open":
+            if toks[j][0] == "var":
+                projected.add("?" + toks[j][1][1:])
+            elif toks[j][1] == "*":
+                projected |= set(names)
+            j += 1
+        bound = {ox.Variable(n[1:]): names[n] for n in names if n in projected}
+        if bound and j < len(toks):
+            inserts.append((toks[j][3], values_block(bound)))
+    for offset, block in sorted(inserts, reverse=True):
+        text = text[:offset] + block + text[offset:]
+    return text
 
 
 def iris(text: str, found: Shape, limit: int = 500) -> set[str]:

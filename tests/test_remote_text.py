@@ -76,3 +76,20 @@ def test_values_binding_answers_as_pyoxigraph_substitutions(data, query, binding
 def test_store_location_keeps_other_query_parameters():
     url, ours = split_location("sparql+http://h:1/sparql?timeout=5&update=/u")
     assert url == "http://h:1/sparql?timeout=5" and ours == {"update": "/u"}
+
+
+def test_bound_variables_reach_sub_selects_that_project_them():
+    """As pyoxigraph's substitutions: a sub-select with LIMIT sees the bound value before it
+    cuts (entity pages' NODES query), one that does not project the variable is left alone."""
+    text = ("SELECT ?o ?x WHERE { { SELECT ?o ?x WHERE { ?x ?p ?o } LIMIT 5 } "
+            "{ SELECT ?y WHERE { ?y ?q ?o } } }")
+    bound = remote_text.bind(text, {ox.Variable("o"): ox.NamedNode(EX + "a")})
+    assert bound.count(f"VALUES (?o) {{ (<{EX}a>) }}") == 2
+    assert bound.index("VALUES", bound.index("SELECT ?o ?x WHERE", 10)) < bound.index("LIMIT 5")
+    store = ox.Store()
+    store.extend([ox.Quad(ox.NamedNode(EX + f"x{i}"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + f"o{i}"))
+                  for i in range(20)] + [ox.Quad(ox.NamedNode(EX + "x"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "a"))])
+    subselect = "SELECT ?o ?x WHERE { { SELECT ?o ?x WHERE { ?x ?p ?o } LIMIT 5 } }"
+    expected = list(store.query(subselect, substitutions={ox.Variable("o"): ox.NamedNode(EX + "a")}))
+    got = list(store.query(remote_text.bind(subselect, {ox.Variable("o"): ox.NamedNode(EX + "a")})))
+    assert [r["x"] for r in got] == [r["x"] for r in expected] == [ox.NamedNode(EX + "x")]
