@@ -199,6 +199,9 @@ def _run_fast(quads: list[ox.Quad], graphs: set[str], minter: Minter, focus_node
     except (Fallback, Unsupported) as exc:
         log.info("fast validation hands this data to pyshacl (%s)", exc)
         return _run(_union_of(quads), graphs, minter, focus_nodes, shapes)
+    except Exception:  # noqa: BLE001 - a fault in the fast path must neither refuse nor pass data: ask the reference
+        log.exception("fast validation failed; validating with pyshacl")
+        return _run(_union_of(quads), graphs, minter, focus_nodes, shapes)
     conforms, report_graph = fast.report_graph(results, shapes)
     results_dicts = results_of(report_graph)
     text = f"Validation Report\nConforms: {conforms}\n"

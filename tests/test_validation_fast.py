@@ -51,9 +51,17 @@ def keys(report) -> set:
             for r in g.subjects(RDF.type, SH.ValidationResult)}
 
 
-def same(run) -> set:
-    """Run ``run(validator)`` with both validators; assert the same outcome; return the keys."""
-    fast, reference = run("fast"), run("pyshacl")
+def same(run, fallback: bool = False) -> set:
+    """Run ``run(validator)`` with both validators; assert the same outcome; return the keys.
+    The fast run must not have handed the work to pyshacl (unless ``fallback``)."""
+    real, calls = validation.pyshacl.validate, []
+    validation.pyshacl.validate = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        fast = run("fast")
+    finally:
+        validation.pyshacl.validate = real
+    assert bool(calls) == fallback, "the fast validator fell back to pyshacl" if calls else "no fallback"
+    reference = run("pyshacl")
     assert fast.conforms == reference.conforms, (fast.text, reference.text)
     assert keys(fast) == keys(reference), (keys(fast) ^ keys(reference))
     assert isinstance(fast.graph, Graph) and fast.results == sorted(fast.results, key=lambda d: (
@@ -294,8 +302,17 @@ def test_a_blank_node_where_pyshacl_stops_is_left_to_pyshacl(generated):
     event = first_of(generated, "Event")
     graph = where(generated, event, JG + "eventType")[0].graph_name
     change = generated + [ox.Quad(event, nn(JG + "latest"), ox.BlankNode("b1"), graph)]
-    found = same(lambda v: validate(change, validator=v))
+    found = same(lambda v: validate(change, validator=v), fallback=True)
     assert found
+
+
+def test_a_fault_in_the_fast_path_falls_back_to_pyshacl(monkeypatch, quads_1988):
+    def fault(self, body):
+        raise OSError("store fault")
+
+    monkeypatch.setattr("justicegraph.shacl_eval.Evaluator.select", fault)
+    report = validate(mutated(quads_1988, "agent is an event"), validator="fast")
+    assert not report.conforms and any(r["component"] == "ClassConstraintComponent" for r in report.results)
 
 
 def test_the_setting_chooses_the_validator(monkeypatch, generated):
