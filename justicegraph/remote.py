@@ -288,12 +288,29 @@ class RemoteStore:
         delete, insert = [_stored(q) for q in delete], [_stored(q) for q in insert]
         if not (drop or delete or insert):
             return
+        drop, delete, insert = self._rewrite_blank_deletes(drop, delete, insert)
         if self.dialect.atomic_requests:
             if self.read_url:
                 remote_access.publish(self, {q.graph_name.value for q in insert})
             self.update(change_as_update(drop, delete, insert), grant=False)
         else:
             dialects.staged_apply(self, drop, delete, insert, uuid.uuid4().hex)
+
+    def _rewrite_blank_deletes(self, drop: list[str], delete: list[ox.Quad], insert: list[ox.Quad]):
+        """SPARQL Update cannot name a stored blank node (DELETE DATA refuses them): a graph
+        losing quads with blank nodes is rewritten whole in the same change — dropped, then
+        what stays of it inserted again with the new quads (its blank nodes keep their
+        structure; the engine gives them new identities)."""
+        blank = {q.graph_name.value for q in delete
+                 if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)}
+        blank -= set(drop)
+        if not blank:
+            return drop, delete, insert
+        gone = set(delete)
+        kept = [q for g in sorted(blank)
+                for q in map(_stored, self._graph_quads(None if g == DEFAULT_GRAPH else g)) if q not in gone]
+        return ([*drop, *sorted(blank)], [q for q in delete if q.graph_name.value not in blank],
+                kept + insert)
 
     def bulk_import(self, quads: Iterable[ox.Quad]) -> None:
         """Fast, non-atomic import for building a fresh store: one Graph Store POST per graph."""

@@ -16,7 +16,7 @@ import rdflib
 import requests
 from rdflib.compare import isomorphic
 from servers import Listener, running_server
-from stores import REMOTE, served
+from stores import served
 
 pytestmark = pytest.mark.server
 
@@ -55,8 +55,6 @@ JANE = '$PERSON1 a foaf:Person; foaf:businessCard [ a v:VCard; v:fn "Jane Doe" ]
 ALICE = '[] a foaf:Person; foaf:businessCard [ a v:VCard; v:given-name "Alice" ] .'
 
 
-@pytest.mark.xfail(REMOTE, strict=True, reason="product bug on remote stores: a PUT replacing a graph that holds "
-                   "blank nodes sends DELETE DATA with blank nodes (server/protocol_write.apply) and answers 500")
 def test_w3c_graph_store_scenario(server):
     url1 = person(server, 1) + ".ttl"
     # PUT - initial state: a new graph is created
