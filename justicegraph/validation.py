@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -189,10 +190,13 @@ def _run_fast(quads: list[ox.Quad], graphs: set[str], minter: Minter, focus_node
         focus = {ox.BlankNode(str(n)) if isinstance(n, BNode) else ox.NamedNode(n) for n in focus_nodes}
         if not focus:
             return ValidationReport(True, [], "Validation Report\nConforms: True\n", _empty_report())
-    store = fast.build_store(quads, _background_quads())
+    with ThreadPoolExecutor(1) as pool:  # Oxigraph indexes the quads while Python scans their literals
+        building = pool.submit(fast.build_store, quads, _background_quads())
+        ill_typed_literals = fast.ill_typed_literals(quads)
+        store = building.result()
     fast.add_markers(store, sorted(graphs - minter.system_graphs), str(NAMED_GRAPH),
                      [str(c) for c in _assertion_graph_classes()], str(RESTRICTED_IRI), str(PUBLIC_IRI))
-    ill_typed = fast.take_out_ill_typed(store, quads, focus)
+    ill_typed = fast.take_out_ill_typed(store, ill_typed_literals, focus)
     keep = None if focus is None else focus | fast.record_ids(store, focus)
     try:
         results = fast.evaluate(store, compiled_shapes, keep)

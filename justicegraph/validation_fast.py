@@ -41,21 +41,23 @@ def add_markers(store: ox.Store, graphs: Iterable[str], marker: str, assertion_c
                  for r in list(rows))
 
 
-def take_out_ill_typed(store: ox.Store, quads: Iterable[ox.Quad], focus: set | None) -> list[tuple]:
-    """Literals rdflib cannot read as their datatype are removed (pyshacl never sees them) and
-    returned as (s, p, o, message) in rdflib terms when their subject is a focus node.
-    ``quads`` are those put in the store (the background is known to be well typed)."""
-    # a Python pass over the objects costs less than a SPARQL scan filtering every triple
+def ill_typed_literals(quads: Iterable[ox.Quad]) -> list[ox.Literal]:
+    """The literals of ``quads`` that rdflib cannot read as their datatype ("abc"^^xsd:date).
+    A Python pass over the objects costs less than a SPARQL scan filtering every triple."""
     candidates = set()
     for q in quads:
         o = q.object
         if type(o) is ox.Literal and o.datatype.value in _PARSED:  # rdf:langString is not in it
             candidates.add(o)
+    return sorted((lit for lit in candidates if to_rdflib(lit).ill_typed), key=str)
+
+
+def take_out_ill_typed(store: ox.Store, literals: list[ox.Literal], focus: set | None) -> list[tuple]:
+    """The ill-typed ``literals`` are removed (pyshacl never sees them) and returned as
+    (s, p, o, message) in rdflib terms when their subject is a focus node."""
     found, seen = [], set()
-    for lit in sorted(candidates, key=str):
+    for lit in literals:
         converted = to_rdflib(lit)
-        if not converted.ill_typed:
-            continue
         kind = lit.datatype.value.rsplit("#", 1)[-1]
         for q in list(store.quads_for_pattern(None, None, lit, None)):
             store.remove(q)
