@@ -76,6 +76,11 @@ STORES_KEPT = 2  # the current snapshot and its public view
 
 def _open(stores: dict, path: str, memory: bool = False) -> ox.Store:
     store = stores.pop(path, None)
+    if store is None and memory:
+        # The copy of the previous snapshot, advanced by the write that made this one.
+        from .protocol_memory import advance
+
+        store = advance(stores, path)
     if store is not None:
         stores[path] = store  # most recently used last
     else:

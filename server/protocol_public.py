@@ -75,21 +75,29 @@ def build_incremental(previous: Path, deltas: list[Delta], target: Path) -> None
     copy_store(previous, tmp)
     view = ox.Store(str(tmp))
     try:
-        for delta in deltas:
-            for name in delta.dropped:
-                if not is_restricted(name):
-                    view.remove_graph(ox.NamedNode(name))
-            for quad in delta.removed:
-                if public(quad):
-                    view.remove(quad)
-            view.extend(q for q in delta.added if public(q))
-            for name in delta.created:
-                if not is_restricted(name):
-                    view.add_graph(ox.NamedNode(name))
+        apply_deltas(view, deltas, public_only=True)
         view.flush()
     finally:
         del view
     os.rename(tmp, target)
+
+
+def apply_deltas(store: ox.Store, deltas: list[Delta], *, public_only: bool) -> None:
+    """Apply changes in order; with ``public_only`` leave out everything restricted."""
+    def keep_graph(name: str) -> bool:
+        return not (public_only and is_restricted(name))
+
+    for delta in deltas:
+        for name in delta.dropped:
+            if keep_graph(name):
+                store.remove_graph(ox.NamedNode(name))
+        for quad in delta.removed:
+            if not public_only or public(quad):
+                store.remove(quad)
+        store.extend(q for q in delta.added if not public_only or public(q))
+        for name in delta.created:
+            if keep_graph(name):
+                store.add_graph(ox.NamedNode(name))
 
 
 def copy_store(source: Path, target: Path) -> None:

@@ -34,6 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import threading
@@ -211,7 +212,8 @@ class SnapshotStore:
             store.close()
             del store
         if name is not None:
-            self._commit(name, has_view)
+            changed = (base[0], session.deltas) if base is not None and session.deltas is not None else None
+            self._commit(name, has_view, changed)
 
     def _build_public_view(self, store: OxigraphStore, name: str, base, deltas) -> bool:
         if not any(is_restricted(g) for g in store.graphs()):
@@ -229,9 +231,16 @@ class SnapshotStore:
         self.last_view_build = "full"
         return True
 
-    def _commit(self, name: str, has_view: bool) -> None:
+    def _commit(self, name: str, has_view: bool, changed: tuple[str, list] | None = None) -> None:
         """Record what the snapshot was made from, then switch readers to it (the pointer
-        replacement is the commit point: a crash before it leaves the previous snapshot)."""
+        replacement is the commit point: a crash before it leaves the previous snapshot).
+        ``changed``: (previous snapshot, the changes that lead from it to this one), kept in
+        ``<name>.delta`` for executors holding in-memory copies (server/protocol_memory.py)."""
+        if changed is not None:
+            tmp = self.snapshots / f"{name}.delta.{os.getpid()}.tmp"
+            with open(tmp, "wb") as handle:
+                pickle.dump({"base": changed[0], "deltas": changed[1]}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.snapshots / (name + ".delta"))
         meta = {"primary": fingerprint(self.primary), "view": has_view}
         _write_atomically(self.snapshots / (name + ".json"), json.dumps(meta))
         _write_atomically(self.pointer, name + "\n")
@@ -264,6 +273,7 @@ class SnapshotStore:
                 shutil.rmtree(self.snapshots / older, ignore_errors=True)
                 shutil.rmtree(self.snapshots / (older + PUBLIC_SUFFIX), ignore_errors=True)
                 (self.snapshots / (older + ".json")).unlink(missing_ok=True)
+                (self.snapshots / (older + ".delta")).unlink(missing_ok=True)
 
 
 class _Session:

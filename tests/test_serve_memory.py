@@ -88,3 +88,33 @@ def test_load_in_memory_copies_every_quad_and_empty_graph(tmp_path):
     copy = protocol_memory.load_in_memory(str(tmp_path / "s"))
     assert list(copy) == [quad]
     assert set(copy.named_graphs()) == {ox.NamedNode("urn:g"), ox.NamedNode("urn:empty")}
+
+
+def test_an_in_memory_copy_advances_by_the_write_instead_of_reloading(tmp_path):
+    from justicegraph.server.protocol_snapshot import SnapshotStore
+
+    from justicegraph.store import OxigraphStore
+
+    def q(s, o, g):
+        return ox.Quad(ox.NamedNode("urn:" + s), ox.NamedNode("urn:p"), ox.Literal(o), ox.NamedNode(g))
+
+    public, secret = "urn:g/public", "urn:g/restricted"
+    store = OxigraphStore(tmp_path / "store")
+    store.apply(insert=[q("a", "open", public), q("b", "sealed", secret), q("c", "gone", public)])
+    store.close()
+    del store
+    snaps = SnapshotStore(tmp_path / "store")
+    snaps.publish()
+    old, old_view = str(snaps.current()), str(snaps.public_view())
+    stores = {old: protocol_memory.load_in_memory(old), old_view: protocol_memory.load_in_memory(old_view)}
+    copies = {id(s) for s in stores.values()}
+    with snaps.writer() as primary:
+        primary.apply(drop_graphs=[], delete=[q("c", "gone", public)],
+                      insert=[q("d", "new open", public), q("e", "new sealed", secret)])
+    new, new_view = str(snaps.current()), str(snaps.public_view())
+    advanced_view = protocol_memory.advance(stores, new_view)
+    advanced = protocol_memory.advance(stores, new)
+    assert {id(advanced), id(advanced_view)} == copies and stores == {}  # the same copies, changed
+    assert set(advanced_view) == set(ox.Store.read_only(new_view)) == {q("a", "open", public), q("d", "new open", public)}
+    assert set(advanced) == set(ox.Store.read_only(new))
+    assert protocol_memory.advance({}, new) is None  # no copy of the previous one: load afresh
