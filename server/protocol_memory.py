@@ -9,7 +9,9 @@ one — the public part only to a copy of the public view — or, when it holds 
 the change is not recorded, loads the new one (the first query after a write waits for it,
 within its time limit).
 When an executor starts it loads only the view anonymous callers read (or the snapshot
-when there is no view); the other is loaded by the first query that needs it.
+when there is no view); the other is loaded by the first job that needs it (a token
+holder's query, or the first update's diff, which then pays for that load once).
+Every store an executor keeps is then an in-memory copy, which ``advance`` may change.
 
 Memory mode trades memory and start time for speed: pyoxigraph's in-memory store answers
 scans and joins several times faster than RocksDB, but each executor holds its own copy
@@ -55,5 +57,8 @@ def advance(stores: dict, path: str) -> ox.Store | None:
     store = stores.pop(base, None)
     if store is None:
         return None
-    apply_deltas(store, record["deltas"], public_only=view)
+    try:
+        apply_deltas(store, record["deltas"], public_only=view)
+    except RuntimeError:  # not an in-memory copy after all (read-only): drop it, load afresh
+        return None
     return store
