@@ -170,7 +170,7 @@ def validate(change: Change, prov: list[ox.Quad], reader) -> None:
 
     quads = change.added + prov + _remaining_context(change, reader)
     report = validate_quads(quads, reader, deleted=change.removed, dropped_graphs=change.dropped,
-                            minter=context.settings().minter)
+                            minter=context.settings().minter, validator=context.settings().validator)
     if not report.conforms:
         raise InvalidWrite(report)
 

@@ -255,3 +255,25 @@ def test_entity_bomb_upload_is_refused_before_parsing(server):
                      headers={"Content-Type": "application/rdf+xml", **AUTH}, timeout=10)
     assert r.status_code == 400 and r.json()["error"]["detail"]["rule"] == "xml-entity"
     assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
+
+
+def test_writes_are_validated_by_the_configured_validator(monkeypatch):
+    """The server passes its own `validator` setting on (not the environment's)."""
+    from justicegraph import validation
+    from justicegraph.server.app import create_app
+    from justicegraph.settings import Settings
+    from justicegraph.store import OxigraphStore
+
+    monkeypatch.delenv("JUSTICEGRAPH_VALIDATOR", raising=False)
+    calls = []
+    real = validation.pyshacl.validate
+    monkeypatch.setattr(validation.pyshacl, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    body = b"<http://e/s> <http://e/p> <http://e/o> ."
+    for name, expect_pyshacl in (("fast", False), ("pyshacl", True)):
+        calls.clear()
+        settings = Settings.from_env({}, store="memory", rate_limit="", write_token=WRITE, validator=name)
+        client = create_app(settings, store=OxigraphStore(None)).test_client()
+        r = client.put("/graphs?graph=http://e/g", data=body, content_type="application/n-triples",
+                       headers={"Authorization": f"Bearer {WRITE}"})
+        assert r.status_code in (201, 204), r.get_data(as_text=True)
+        assert bool(calls) is expect_pyshacl, name
