@@ -31,7 +31,7 @@ class Context:
             from .store import open_store
 
             try:
-                self._store = open_store(self.settings.store, read_only=read_only)
+                self._store = open_store(self.settings.store, read_only=read_only, settings=self.settings)
             except OSError as exc:
                 raise click.ClickException(f"cannot open the store at {self.settings.store!r}: {exc}") from None
         return self._store

@@ -236,12 +236,13 @@ def _data_block(quads: Iterable[ox.Quad]) -> str:
     return "".join(lines)
 
 
-def open_store(location: str, *, read_only: bool = False) -> GraphStore:
-    """The backend a ``store`` setting names: a directory, 'memory', or a remote engine URL."""
+def open_store(location: str, *, read_only: bool = False, settings=None) -> GraphStore:
+    """The backend a ``store`` setting names: a directory, 'memory', or a remote engine URL
+    (whose credentials and limits come from ``settings``, else from the environment)."""
     if location == "memory":
         return OxigraphStore(None)
     if location.startswith(("sparql+http://", "sparql+https://")):
         from .remote import RemoteStore  # only imported when a remote engine is configured
 
-        return RemoteStore.from_url(location, read_only=read_only)
+        return RemoteStore.from_url(location, settings, read_only=read_only)
     return OxigraphStore(location, read_only=read_only)

@@ -35,7 +35,7 @@ def _choose_store() -> GraphStore:
                 return view
         return endpoint.store()
     if ext.get("justicegraph.store") is None:
-        ext["justicegraph.store"] = open_store(settings().store)
+        ext["justicegraph.store"] = open_store(settings().store, settings=settings())
     return ext["justicegraph.store"]
 
 

@@ -53,7 +53,7 @@ class Endpoint:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = open_store(self.settings.store)
+                    self._store = open_store(self.settings.store, settings=self.settings)
         return self._store
 
     def public_store(self) -> GraphStore | None:

@@ -59,6 +59,24 @@ def test_open_store_picks_the_remote_backend():
         _ = RemoteStore("http://127.0.0.1:9/q", engine="fuseki2000").dialect
 
 
+def test_an_apps_own_settings_reach_the_remote_store(monkeypatch):
+    """create_app(settings) and the CLI open the engine with their Settings (credentials,
+    endpoints), not with whatever the process environment holds."""
+    from justicegraph.server.app import create_app
+    from justicegraph.server.context import store as request_store
+
+    monkeypatch.delenv("JUSTICEGRAPH_STORE_USER", raising=False)
+    monkeypatch.delenv("JUSTICEGRAPH_STORE_UPDATE_URL", raising=False)
+    settings = Settings.from_env({}, store="sparql+http://127.0.0.1:9/sparql?engine=oxigraph",
+                                 store_user="writer", store_update_url="http://127.0.0.1:9/update")
+    store = open_store(settings.store, settings=settings)
+    assert (store.update_url, store._user) == ("http://127.0.0.1:9/update", "writer")
+    app = create_app(settings)
+    with app.test_request_context("/"):
+        opened = request_store()
+        assert (opened.update_url, opened._user) == ("http://127.0.0.1:9/update", "writer")
+
+
 def test_unreachable_engine_is_an_oserror():
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", engine="generic")
     with pytest.raises(RemoteStoreError):
