@@ -288,4 +288,5 @@ def clear_store(store) -> None:
     rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
     staged = [r["g"].value for r in rows if r["g"].value.startswith(STAGING_PREFIX)]
     graphs = [*store.graphs(), *staged, DEFAULT_GRAPH]
-    store.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))
+    for start in range(0, len(graphs), 500):  # one request for thousands overruns time limits
+        store.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[start:start + 500]))

@@ -228,7 +228,9 @@ class RemoteStore:
             body, _ = self._post(self.query_url, [("query", self.dialect.graphs_query)], _JSON, self.query_timeout)
             rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             names = {row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)}
-        hidden = _INTERNAL + self.dialect.system_graphs
+        # "nodeID://…" is how Virtuoso names a graph it keys by a blank node: SPARQL cannot
+        # address it (a dataset listing it is refused), so it is no graph of ours
+        hidden = (*_INTERNAL, *self.dialect.system_graphs, "nodeID://")
         self._listed = sorted(g for g in names if not g.startswith(hidden))
         return list(self._listed)
 
