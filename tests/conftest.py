@@ -67,10 +67,14 @@ VIRTUOSO_KNOWN = {
     "test_public_entity_page_shows_no_restricted_name_or_role[text/turtle]":
         "Virtuoso: the entity's Turtle differs from the reference engine's (DESCRIBE/CONSTRUCT shape)",
     "test_void_counts_public_graphs_only":
-        "Virtuoso: VoID counts computed by the engine differ from the reference engine's",
+        "Virtuoso: VoID counts computed by the engine sometimes differ from the reference engine's",
     "test_query_content_type[query_content_type_construct]":
         "Virtuoso: CONSTRUCT answer's content type differs from the W3C case's expectation",
 }
+
+
+# Not every run: a passing run of these is no news (xfail, not strict).
+VIRTUOSO_UNSTABLE = {"test_void_counts_public_graphs_only"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -80,7 +84,7 @@ def pytest_collection_modifyitems(config, items):
         if KIND == "virtuoso":
             for key, why in VIRTUOSO_KNOWN.items():
                 if item.nodeid.endswith(key) or f"{key}[" in item.nodeid:
-                    item.add_marker(pytest.mark.xfail(reason=why, strict=True))
+                    item.add_marker(pytest.mark.xfail(reason=why, strict=key not in VIRTUOSO_UNSTABLE))
         marker = item.get_closest_marker("embedded_only")
         if marker is not None:
             reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "embedded store only")
