@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from justicegraph.engines import free_port
 
 GRAPH_PREFIX = "https://w3id.org/justicegraph/graph/import/load-test-"
 PRED = "https://w3id.org/justicegraph/ontology#loadTestItem"
@@ -180,11 +181,6 @@ def run(url: str, *, duration: float, readers: int, writers: int, write_token: s
 
 
 # -- a server of our own -------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(store: Path, *, write_token: str, read_token: str, workers: int, threads: int,

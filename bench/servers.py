@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from justicegraph.engines import free_port
+
 VENV_BIN = Path(sys.executable).parent
 PROBE = quote("ASK { ?s ?p ?o }")
 
@@ -117,13 +119,6 @@ def descendants(pid: int) -> list[int]:
         todo += kids
     return out
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_first_answer(endpoint: str, process: subprocess.Popen, started: float, log: Path,
