@@ -108,6 +108,14 @@ class RemoteStore:
             reader_password=settings.store_reader_password,
         )
 
+    def spec(self) -> dict:
+        """Keyword arguments that open this same store again (e.g. in another process)."""
+        return dict(query_url=self.query_url, update_url=self.update_url, graph_store_url=self.graph_store_url,
+                    engine=self._engine_name, user=self._user, password=self._password, auth=self._auth,
+                    query_timeout=self.query_timeout, update_timeout=self.update_timeout,
+                    max_response_bytes=self.max_response_bytes, read_only=self.read_only, read_url=self.read_url,
+                    reader_user=self._reader_user, reader_password=self._reader_password)
+
     @property
     def dialect(self) -> dialects.Dialect:
         if self._dialect is None:

@@ -45,6 +45,7 @@ def _child_main(conn) -> None:
     its public view, which anonymous and token-holding callers alternate between), run jobs."""
     stores: dict[str, ox.Store] = {}
     datasets: dict = {}  # dataset key → the description, sent once per executor
+    remotes: dict = {}  # remote stores, by their connection parameters
     conn.send(("ready",))
     while True:
         try:
@@ -57,8 +58,13 @@ def _child_main(conn) -> None:
             conn.send(("opened",))
             continue
         try:
-            store = _open(stores, job["snapshot"], job.get("memory", False))
-        except OSError as exc:
+            if "remote" in job:  # an update's diff on a remote store (server/remote_diff.py)
+                from .remote_diff import open_remote
+
+                store = open_remote(remotes, job["remote"])
+            else:
+                store = _open(stores, job["snapshot"], job.get("memory", False))
+        except (OSError, ValueError) as exc:
             conn.send(("error", 500, f"cannot open the store snapshot: {exc}"))
             continue
         key = job.get("dataset_key")
@@ -359,7 +365,12 @@ class InlineExecutor:
 
     def __init__(self, store_getter):
         self.store_getter = store_getter
-        self.killed = 0
+        self._diffs = None  # server/remote_diff.py, on the first update of a remote store
+        self._killed = 0
+
+    @property
+    def killed(self) -> int:
+        return self._killed + (self._diffs.killed if self._diffs is not None else 0)
 
     def warm(self) -> None:
         pass
@@ -369,8 +380,17 @@ class InlineExecutor:
         messages: list[tuple] = []
         view = job.get("dataset", {}).get("snapshot")
         store: Any = ox.Store.read_only(view) if view else self.store_getter()
-        # pyoxigraph's own Store when there is one (base IRI, fast paths); else the GraphStore.
-        run_job(job, getattr(store, "engine", store), messages.append)
+        spec = getattr(store, "spec", None)
+        if job["kind"] == "diff" and spec is not None:
+            # A remote store's update runs on a copy in a process killed at the time limit.
+            from .remote_diff import KillableDiff
+
+            if self._diffs is None:
+                self._diffs = KillableDiff()
+            messages = self._diffs.run(spec(), job, timeout)
+        else:
+            # pyoxigraph's own Store when there is one (base IRI, fast paths); else the GraphStore.
+            run_job(job, getattr(store, "engine", store), messages.append)
         if time.monotonic() > deadline:
             raise QueryTimeout()
         first = messages[0]
