@@ -227,15 +227,7 @@ def _swap_requests(drop: list[str], delete: list[ox.Quad], staging: dict[str, st
             ops.append(f"MOVE SILENT GRAPH {source} TO GRAPH {target}")
         else:
             ops += [f"ADD SILENT GRAPH {source} TO GRAPH {target}", f"DROP SILENT GRAPH {source}"]
-    deletions = []
-    for start in range(0, len(delete), _PER_OP):
-        # One GRAPH block per graph: measured, Virtuoso applies only the last of several
-        # blocks naming the same graph in one DELETE DATA.
-        by_graph: dict[str, list[str]] = {}
-        for q in delete[start:start + _PER_OP]:
-            by_graph.setdefault(str(q.graph_name), []).append(f"{q.subject} {q.predicate} {q.object} .")
-        blocks = [f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items()]
-        deletions.append("DELETE DATA {\n" + "\n".join(blocks) + "\n}")
+    deletions = _delete_data(delete)
     gone = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in drop if g not in replaced]
     ops = content + deletions + final + gone
     if len(ops) <= _OPS_PER_REQUEST:
@@ -244,6 +236,20 @@ def _swap_requests(drop: list[str], delete: list[ox.Quad], staging: dict[str, st
     head = content if len(tail) <= _OPS_PER_REQUEST else ops
     tail = tail if head is content else []
     return [head[i:i + _OPS_PER_REQUEST] for i in range(0, len(head), _OPS_PER_REQUEST)] + ([tail] if tail else [])
+
+
+def _delete_data(delete: list[ox.Quad]) -> list[str]:
+    """DELETE DATA operations holding ONE graph each (≤ _PER_OP triples). Measured on
+    Virtuoso 7.2: in a DELETE DATA with several GRAPH blocks, triples whose object is a
+    language-tagged literal or has a datatype Virtuoso does not know (EDTF) are silently kept
+    — in every block — and of several blocks naming the same graph only the last is applied.
+    (A re-load then kept the old load's rdfs:label and a removed restricted testimony's
+    description.)"""
+    by_graph: dict[str, list[str]] = {}
+    for q in delete:
+        by_graph.setdefault(str(q.graph_name), []).append(f"{q.subject} {q.predicate} {q.object} .")
+    return [f"DELETE DATA {{ GRAPH {g} {{\n" + "\n".join(lines[start:start + _PER_OP]) + "\n} }"
+            for g, lines in by_graph.items() for start in range(0, len(lines), _PER_OP)]
 
 
 def _discard(store, graphs) -> None:

@@ -45,11 +45,6 @@ _NOT_EXISTS = "Virtuoso: NOT EXISTS over GRAPH ?g answers otherwise than SPARQL 
 _DIV0 = "Virtuoso: 1/0 is an HTTP 500 (SR084), not an unbound value"
 _DESCRIBE = "Virtuoso: DESCRIBE returns another description than the embedded store"
 VIRTUOSO_KNOWN = {
-    "test_loaders.py::test_reload_is_idempotent":
-        "ours: a re-load through the staged Virtuoso write leaves one extra quad (issue 8, open)",
-    "test_loaders.py::test_reload_drops_what_was_removed":
-        "ours: a re-load through the staged Virtuoso write keeps the restricted provenance of a "
-        "removed restricted testimony (issue 8, open)",
     f"{_ANON}[group-concat-labels]": _GROUP_CONCAT,
     f"{_ANON}[exists-label]": _EXISTS,
     f"{_ANON}[error-inside-restricted]": _DIV0,

@@ -175,6 +175,19 @@ def test_apply_deletes_many_quads_of_one_graph(store):
     assert list(store.quads(PUBLIC)) == quads[-1:]
 
 
+def test_apply_deletes_every_kind_of_term_from_several_graphs_at_once(store):
+    """A re-load deletes the old descriptions from the provenance graph and its restricted
+    twin in one change. Virtuoso silently kept language-tagged and EDTF literals when one
+    DELETE DATA named several graphs (a re-load left the old load's label behind)."""
+    graphs = [PUBLIC, OTHER, SECRET]
+    quads = [quad("x", f"p{i}", lit, g) for g in graphs for i, lit in enumerate(LITERALS)]
+    kept = quad("y", "name", ox.Literal("stays", language="en"), OTHER)
+    store.apply(insert=[*quads, kept])
+    added = quad("z", "name", ox.Literal("new", language="en"), PUBLIC)
+    store.apply(delete=quads, insert=[added])
+    assert set(store.quads()) == {kept, added}
+
+
 def test_update_without_a_graph_writes_the_default_graph(store, request):
     if request.node.callspec.params["store"] == "oxigraph":
         # The protocol's dataset parameters cannot name Oxigraph's own default graph, so on a
