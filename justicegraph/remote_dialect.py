@@ -64,14 +64,40 @@ class Dialect:
                     f"the engine cut the answer at {cap} rows; raise its row limit "
                     "(Virtuoso: [SPARQL] ResultSetMaxRows) above justicegraph's row_cap")
             return
-        message = text.decode("utf-8", "replace").strip()
+        message = _without_echo(text.decode("utf-8", "replace")).strip()
         if status in (503, 504) or (status >= 500 and _TIMEOUT_TEXT.search(text)):
             raise QueryTimeout(f"the engine stopped the request at its time limit: {message[:300]}")
         if status in (401, 403):
             raise PermissionError(f"the engine refused the credentials ({status}): {message[:300]}")
+        refused = _VIRTUOSO_REFUSAL.match(message)
+        if refused and refused.group(1)[:2] in _QUERY_STATES:
+            # Virtuoso answers 500 for errors of the query itself (a parse error its compiler
+            # finds, an evaluation error such as 1/0 — SPARQL 1.1 would leave the value unbound):
+            # the caller's to fix, so a 400 — as Fuseki and Oxigraph answer a query they refuse.
+            state, code, text_ = refused.groups()
+            what = EVALUATION_REFUSED if state.startswith("22") else "the SPARQL engine refused the query:"
+            raise QueryRefused(f"{what} {text_.strip()[:500]} (Virtuoso {state} {code})")
         if status in (400, 415, 422):
             raise SyntaxError(f"the engine refused the request: {message[:1000]}")
         raise RemoteStoreError(f"the engine failed ({status}): {message[:1000]}")
+
+
+class QueryRefused(SyntaxError):
+    """The engine refused to evaluate the query (its own parse or evaluation error): a 400."""
+
+
+# "Virtuoso 22012 Error SR084: Division by 0." — SQLSTATE classes of errors in the query
+# itself: 22 data exception (1/0), 37 syntax error. (Not 42, access rules: a set-up fault.)
+_VIRTUOSO_REFUSAL = re.compile(r"Virtuoso (\w{5}) Error (\w+): (.*)", re.S)
+_QUERY_STATES = ("22", "37")
+EVALUATION_REFUSED = "The SPARQL engine stopped the query at an evaluation error:"
+_ECHO = re.compile(r"\n\s*\n?SPARQL query:\n.*", re.S)
+
+
+def _without_echo(message: str) -> str:
+    """An engine's error text without the query it echoes: that text is ours (the dataset
+    pragmas and graph lists sent to the engine), not the caller's, and is never shown."""
+    return _ECHO.sub("", message)
 
 
 def _virtuoso_bnodes(body: bytes) -> bytes:

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, redirect, request
 from werkzeug.sansio.utils import get_current_url
 
 from justicegraph.namespaces import PREFIXES
+from justicegraph.remote_dialect import EVALUATION_REFUSED
 
 from . import conneg, context, protocol_write
 from .errors import ApiError, error_response
@@ -177,6 +178,8 @@ def _run(job: dict, what: str, *, bounded: bool = False):
     if "error" in meta:
         status, message = meta["error"]
         ep.metrics.inc("justicegraph_query_errors_total")
+        if status == 400 and message.startswith(EVALUATION_REFUSED):  # not malformed: e.g. 1/0 on Virtuoso
+            raise ApiError(400, message)
         if status == 400:
             match = _POSITION.search(message)
             detail = {"line": int(match.group(1)), "column": int(match.group(2))} if match else None

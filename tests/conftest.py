@@ -36,29 +36,9 @@ def pytest_configure(config):
 # Known failures on Virtuoso (JUSTICEGRAPH_TEST_STORE=virtuoso), each a strict xfail with its
 # cause, so a fix shows up as an XPASS. None is a leak: the anonymous cases were checked
 # against the engine (the answer is wrong or an error, never restricted data).
-_ANON = "test_access_engine.py::test_adversarial_query_reaches_nothing_restricted_anonymously"
-_TOKEN = "test_access_engine.py::test_read_token_holder_sees_what_the_query_asks"
-_HTTP = "test_access_http.py::test_sparql_adversarial_queries"
-_GROUP_CONCAT = "Virtuoso: GROUP_CONCAT drops language tags"
-_EXISTS = "Virtuoso: FILTER EXISTS { … FILTER(…) } is true for a string found nowhere"
-_NOT_EXISTS = "Virtuoso: NOT EXISTS over GRAPH ?g answers otherwise than SPARQL 1.1"
-_DIV0 = "Virtuoso: 1/0 is an HTTP 500 (SR084), not an unbound value"
-_DESCRIBE = "Virtuoso: DESCRIBE returns another description than the embedded store"
+# (The access suite's references are on the same engine: Virtuoso's SPARQL deviations are
+# documented in docs/scaling.md and pinned in tests/test_virtuoso_deviations.py.)
 VIRTUOSO_KNOWN = {
-    f"{_ANON}[group-concat-labels]": _GROUP_CONCAT,
-    f"{_ANON}[exists-label]": _EXISTS,
-    f"{_ANON}[error-inside-restricted]": _DIV0,
-    f"{_TOKEN}[describe-restricted]": _DESCRIBE,
-    f"{_TOKEN}[describe-public-with-restricted-alias]": _DESCRIBE,
-    f"{_TOKEN}[group-concat-labels]": _GROUP_CONCAT,
-    f"{_TOKEN}[not-exists-graph]": _NOT_EXISTS,
-    f"{_TOKEN}[error-inside-restricted]": _DIV0,
-    "test_access_loaded.py::test_adversarial_queries_on_the_loaded_store[error-inside-restricted]": _DIV0,
-    f"{_HTTP}[exists-label]": _EXISTS,
-    f"{_HTTP}[not-exists-graph]": _NOT_EXISTS,
-    f"{_HTTP}[error-inside-restricted]": _DIV0,
-    "test_sparql_errors_do_not_tell_restricted_graphs_apart":
-        "Virtuoso: 1/0 is an HTTP 500 (SR084) with the engine's message, not an unbound value",
     "test_public_entity_page_shows_no_restricted_name_or_role[text/turtle]":
         "Virtuoso: the entity's Turtle differs from the reference engine's (DESCRIBE/CONSTRUCT shape)",
     "test_void_counts_public_graphs_only":
