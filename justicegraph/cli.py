@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "justicegraph.cli_serve",     # serve
     "justicegraph.cli_reason",    # reason
     "justicegraph.cli_generate",  # generate
+    "justicegraph.cli_public",    # public-sync
 )
 
 

@@ -73,6 +73,7 @@ class Engine:
     environ: dict[str, str] = field(default_factory=dict)
     sql_port: int | None = None
     dba_password: str | None = None
+    companion: subprocess.Popen | None = None  # oxigraph: the public dataset's own engine
 
     def settings(self, **overrides):
         from .settings import Settings
@@ -91,6 +92,8 @@ class Engine:
 
     def stop(self) -> None:
         stop_process(self.process, grace=20)
+        if self.companion is not None:
+            stop_process(self.companion, grace=20)
 
 
 def stop_process(process: subprocess.Popen, *, grace: float = 20) -> None:
@@ -104,28 +107,46 @@ def stop_process(process: subprocess.Popen, *, grace: float = 20) -> None:
             process.wait(timeout=10)
 
 
-def start_oxigraph(workdir: Path, *, timeout_s: float | None = None, on_disk: bool = False) -> Engine:
+def start_oxigraph(workdir: Path, *, timeout_s: float | None = None, on_disk: bool = False,
+                   public: bool = False) -> Engine:
+    """``public``: also a second ``oxigraph serve`` (its own location) holding the public
+    dataset (justicegraph/remote_public.py), named by ``JUSTICEGRAPH_STORE_PUBLIC_URL``."""
     binary = oxigraph_binary()
     if binary is None:
         raise RuntimeError(oxigraph_missing())
     workdir.mkdir(parents=True, exist_ok=True)
+    process, url = _serve_oxigraph(binary, workdir, "", timeout_s, on_disk)
+    environ = {"JUSTICEGRAPH_STORE": url}
+    companion = None
+    if public:
+        try:
+            companion, environ["JUSTICEGRAPH_STORE_PUBLIC_URL"] = _serve_oxigraph(binary, workdir, "public",
+                                                                                   timeout_s, on_disk)
+        except BaseException:
+            stop_process(process)
+            raise
+    return Engine("oxigraph", process, url, workdir, environ, companion=companion)
+
+
+def _serve_oxigraph(binary: str, workdir: Path, name: str, timeout_s: float | None,
+                    on_disk: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [binary, "serve", "--bind", f"127.0.0.1:{port}"]
     if on_disk:
-        cmd += ["--location", str(workdir / "data")]
+        cmd += ["--location", str(workdir / (name or "data"))]
     if timeout_s:
         cmd += ["--timeout-s", str(int(timeout_s))]
-    log = open(workdir / "oxigraph.log", "wb")  # noqa: SIM115 — the process owns it
+    logfile = workdir / f"oxigraph{'-' + name if name else ''}.log"
+    log = open(logfile, "wb")  # noqa: SIM115 — the process owns it
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(f"{base}/query?query=ASK%7B%7D", process, workdir / "oxigraph.log")
+        _wait_http(f"{base}/query?query=ASK%7B%7D", process, logfile)
     except BaseException:
         process.kill()
         process.wait(timeout=30)
         raise
-    url = f"sparql+{base}/query?update=/update&store=/store&engine=oxigraph"
-    return Engine("oxigraph", process, url, workdir, {"JUSTICEGRAPH_STORE": url})
+    return process, f"sparql+{base}/query?update=/update&store=/store&engine=oxigraph"
 
 
 _VIRTUOSO_INI = """\
@@ -290,3 +311,5 @@ def clear_store(store) -> None:
     graphs = [*store.graphs(), *staged, DEFAULT_GRAPH]
     for start in range(0, len(graphs), 500):  # one request for thousands overruns time limits
         store.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[start:start + 500]))
+    if getattr(store, "public", None) is not None:
+        store.public.clear()

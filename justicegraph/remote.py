@@ -82,6 +82,7 @@ class RemoteStore:
         self._listed: list[str] | None = None  # the last graphs() answer
         self._engine_name, self._user, self._password, self._auth = engine, user, password, auth
         self._dialect: dialects.Dialect | None = None
+        self.public = None  # the public-only second dataset (remote_public.py), when configured
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -98,7 +99,7 @@ class RemoteStore:
         gsp = settings.store_graph_store_url or params.get("store")
         read = settings.store_read_url or params.get("read")
         engine = settings.store_engine if settings.store_engine != "auto" else params.get("engine", "auto")
-        return cls(
+        store = cls(
             query_url, update_url=urljoin(query_url, update) if update else None,
             graph_store_url=urljoin(query_url, gsp) if gsp else None, engine=engine,
             user=settings.store_user, password=settings.store_password, auth=settings.store_auth,
@@ -107,6 +108,10 @@ class RemoteStore:
             read_url=urljoin(query_url, read) if read else None, reader_user=settings.store_reader_user,
             reader_password=settings.store_reader_password,
         )
+        from .remote_public import PublicStore
+
+        PublicStore.attach(store, settings)
+        return store
 
     def spec(self) -> dict:
         """Keyword arguments that open this same store again (e.g. in another process)."""
@@ -299,12 +304,16 @@ class RemoteStore:
         if not (drop or delete or insert):
             return
         drop, delete, insert = self._rewrite_blank_deletes(drop, delete, insert)
+        from . import remote_public
+
+        remote_public.before(self, drop, delete)  # the public dataset: removals first, additions after
         if self.dialect.atomic_requests:
             if self.read_url:
                 remote_access.publish(self, {q.graph_name.value for q in insert})
             self.update(change_as_update(drop, delete, insert), grant=False)
         else:
             dialects.staged_apply(self, drop, delete, insert, uuid.uuid4().hex)
+        remote_public.after(self, insert)
 
     def _rewrite_blank_deletes(self, drop: list[str], delete: list[ox.Quad], insert: list[ox.Quad]):
         """SPARQL Update cannot name a stored blank node (DELETE DATA refuses them): a graph
@@ -331,6 +340,8 @@ class RemoteStore:
             by_graph.setdefault(q.graph_name.value, []).append(q)
         for graph, group in by_graph.items():
             self.post_graph(graph, group)
+        if self.public is not None:
+            self.public.bulk_import(q for group in by_graph.values() for q in group)
 
     def post_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
         """Add triples to a graph with one Graph Store Protocol POST (or INSERT DATA without one)."""
@@ -347,6 +358,8 @@ class RemoteStore:
     def close(self) -> None:
         for session in (self._session, self._reader, self._anonymous):
             session.close()
+        if self.public is not None:
+            self.public.close()
 
     def _refuse_if_read_only(self) -> None:
         if self.read_only:

@@ -38,6 +38,12 @@ class Settings:
                                    "anonymous user (public graphs only). Overrides the store URL's '?read='.")
     store_reader_user: str = _setting("", "Remote store only: the account of store_read_url (reads, never writes).")
     store_reader_password: str = _setting("", "Remote store only: password for store_reader_user.", secret=True)
+    store_public_url: str = _setting("", "Remote store only: a second engine holding exactly the public graphs "
+                                     "(e.g. a second `oxigraph serve` with its own --location), as "
+                                     "'sparql+http://host:port/query?update=/update&engine=oxigraph'. Our writes "
+                                     "apply the public part of every change to it (removals before the primary, "
+                                     "additions after); `justicegraph public-sync` rebuilds it; anonymous queries "
+                                     "are answered there with no graph list (docs/scaling.md, public dataset).")
     store_update_timeout: float = _setting(600.0, "Remote store only: seconds one update request may take.")
     store_max_response_mb: int = _setting(512, "Remote store only: largest answer read from the engine, in MB "
                                           "(larger answers are refused, never cut).")

@@ -57,8 +57,11 @@ class Endpoint:
         return self._store
 
     def public_store(self) -> GraphStore | None:
-        """The current snapshot's public view (only when it holds restricted graphs)."""
-        return self.snapshots.public_reader() if self.snapshots is not None else None
+        """The current snapshot's public view (only when it holds restricted graphs), or a
+        remote store's public dataset (justicegraph/remote_public.py)."""
+        if self.snapshots is not None:
+            return self.snapshots.public_reader()
+        return getattr(self.store(), "public", None)
 
     def graphs(self) -> list[str]:
         if self.snapshots is not None:
@@ -127,6 +130,12 @@ class Endpoint:
                 return {"union": True}
             return {"union": True, "snapshot": str(snapshot.with_name(snapshot.name + "-public") if restricted
                                                    else snapshot)}
+        if not explicit and not restricted_ok and not exclude and self.snapshots is None \
+                and getattr(self.store(), "public", None) is not None:
+            # A remote store's public dataset holds exactly the public graphs: its own default
+            # dataset is what the caller may see, with no graph list (and no listing).
+            return {"public": True, "union": True} if s.union_default_graph else \
+                {"public": True, "default": [""], "named": None}
         graphs = self.graphs()
         visible = access.visible_graphs(graphs, restricted_ok=restricted_ok, exclude=exclude)
         if not explicit and len(visible) == len(graphs):

@@ -40,6 +40,8 @@ def execute(store, text: str, base: str | None, dataset: dict):
     """Run a query on a pyoxigraph Store, or on any GraphStore (e.g. a remote engine)."""
     if isinstance(store, ox.Store):
         return store.query(text, base_iri=base, **dataset_kwargs(dataset))
+    if dataset.get("public"):
+        store = store.public  # a remote store's public dataset; never the whole store instead
     kwargs = dataset_kwargs(dataset)
     return store.query(text, union=kwargs.pop("use_default_graph_as_union", False), **kwargs)
 

@@ -51,7 +51,7 @@ def engine(kind: str = KIND, slot: str = "main"):
         if kind_slot not in _ENGINES:
             first = engine(kind)  # skips when the engine is missing
             workdir = Path(tempfile.mkdtemp(prefix=f"jg-test-{kind}-{slot}-"))
-            _ENGINES[kind_slot] = (engines.start_oxigraph(workdir, timeout_s=ENGINE_QUERY_LIMIT_S[kind])
+            _ENGINES[kind_slot] = (engines.start_oxigraph(workdir, timeout_s=ENGINE_QUERY_LIMIT_S[kind], public=True)
                                    if kind == "oxigraph" else
                                    engines.start_virtuoso(workdir, max_seconds=ENGINE_QUERY_LIMIT_S[kind],
                                                           buffers=20_000))
@@ -63,7 +63,8 @@ def engine(kind: str = KIND, slot: str = "main"):
             pytest.skip(missing)
         workdir = Path(tempfile.mkdtemp(prefix=f"jg-test-{kind}-"))
         if kind == "oxigraph":
-            started = engines.start_oxigraph(workdir, timeout_s=ENGINE_QUERY_LIMIT_S[kind])
+            # with its public dataset (a second oxigraph serve): anonymous reads go there
+            started = engines.start_oxigraph(workdir, timeout_s=ENGINE_QUERY_LIMIT_S[kind], public=True)
         else:
             started = engines.start_virtuoso(workdir, max_seconds=ENGINE_QUERY_LIMIT_S[kind], buffers=60_000)
         _ENGINES[kind] = started

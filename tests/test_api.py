@@ -44,15 +44,23 @@ def client_1988(store_1988):
     return create_app(settings(path), store=loaded).test_client()
 
 
+def concat(value: str) -> str:
+    """A GROUP_CONCAT value with its parts in one order: SPARQL leaves the order open and
+    query plans change it (the same data answers another order through a remote store's
+    public dataset than through graph lists on the primary), as in test_remote_1988."""
+    return " | ".join(sorted(value.split(" | "))) if " | " in value else value
+
+
 def rows_of(results_json: dict) -> set[tuple]:
     variables = results_json["head"]["vars"]
-    return {tuple((v, b[v]["value"]) for v in variables if v in b) for b in results_json["results"]["bindings"]}
+    return {tuple((v, concat(b[v]["value"])) for v in variables if v in b)
+            for b in results_json["results"]["bindings"]}
 
 
 def rows_of_csv(text: str) -> set[tuple]:
     reader = csv.reader(io.StringIO(text))
     header = next(reader)
-    return {tuple((v, value) for v, value in zip(header, row, strict=True) if value != "") for row in reader}
+    return {tuple((v, concat(value)) for v, value in zip(header, row, strict=True) if value != "") for row in reader}
 
 
 def rows_of_html(html: str) -> int:
@@ -65,7 +73,7 @@ def test_every_saved_query_gives_one_answer_through_api_form_and_module(client_1
     """API (JSON and CSV), the form page (HTML and its JSON twin) and savedqueries.run agree."""
     query = savedqueries.load_saved_queries()[name]
     direct = query.run(store_1988[1], {}, Settings().minter)
-    expected = {tuple((v.value, s[v].value) for v in direct.variables if s[v] is not None) for s in direct}
+    expected = {tuple((v.value, concat(s[v].value)) for v in direct.variables if s[v] is not None) for s in direct}
     api = client_1988.get(f"/api/queries/{name}")
     assert api.status_code == 200 and api.mimetype == "application/sparql-results+json"
     assert rows_of(api.get_json()) == expected
@@ -250,5 +258,6 @@ def test_editor_examples_answer_like_the_api(client_1988, store_1988):
     assert {e["name"] for e in examples} == set(QUERIES)
     for example in examples:
         solutions = store_1988[1].query(example["query"], **dataset)
-        got = {tuple((v.value, s[v].value) for v in solutions.variables if s[v] is not None) for s in solutions}
+        got = {tuple((v.value, concat(s[v].value)) for v in solutions.variables if s[v] is not None)
+               for s in solutions}
         assert got == rows_of(client_1988.get(f"/api/queries/{example['name']}").get_json()), example["name"]
