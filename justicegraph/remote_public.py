@@ -54,6 +54,8 @@ def is_public(graph: str) -> bool:
 class PublicStore(RemoteStore):
     """The public engine, read over its own default dataset and written only by us."""
 
+    only_public = True  # every graph it holds is public (server/context.py needs no listing)
+
     def __init__(self, query_url: str, *, primary: RemoteStore, **kwargs):
         super().__init__(query_url, **kwargs)
         self.primary = primary  # answers the datasets the public engine cannot state

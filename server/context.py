@@ -57,6 +57,8 @@ def query_dataset(**kwargs) -> dict:
     """Dataset keyword arguments for ``store().query`` limited to what this caller may see."""
     s = settings()
     exclude = s.excluded_graphs
+    if not kwargs and not exclude and s.union_default_graph and getattr(store(), "only_public", False):
+        return {"union": True}  # a remote store's public dataset holds public graphs only: no listing
     return access.dataset(
         store().graphs(),  # the graphs of this request's store (listed once per snapshot)
         restricted_ok=can_read_restricted(),

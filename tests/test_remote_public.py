@@ -201,3 +201,21 @@ def test_anonymous_update_path_keeps_the_public_dataset_in_step(engine, store):
     assert shape(store.public.quads()) == public_part(store)
     anonymous = _values(client.get("/sparql", query_string={"query": "SELECT ?o WHERE { ?s ?p ?o }"}, headers=JSON))
     assert "public" not in anonymous and "blank" in anonymous
+
+
+def test_pages_read_the_public_dataset_anonymously(engine, store):
+    """Entity pages (context.store()) follow the same route: the public dataset anonymously,
+    with no listing of its graphs; the primary for the read token."""
+    jg = "https://w3id.org/justicegraph/"
+    store.apply(insert=[ox.Quad(ox.NamedNode(jg + "id/hidden"), n("says"), ox.Literal("secret page"),
+                                ox.NamedNode(jg + "graph/testimony/t9/restricted"))])
+    marker = (f"INSERT DATA {{ GRAPH <{jg}graph/testimony/m> {{ <{jg}id/marker> <{EX}says> 'public page' }} }}")
+    store.public._post(store.public.update_url, [("update", marker)], "*/*", 30)
+    client = _app(engine, store)
+    turtle = {"Accept": "text/turtle"}
+    page = client.get("/id/marker", headers=turtle)
+    assert page.status_code == 200 and "public page" in page.get_data(as_text=True)
+    assert client.get("/id/hidden", headers=turtle).status_code == 404
+    reader = {**turtle, "Authorization": f"Bearer {READ}"}
+    assert client.get("/id/marker", headers=reader).status_code == 404
+    assert "secret page" in client.get("/id/hidden", headers=reader).get_data(as_text=True)
