@@ -150,6 +150,8 @@ class RemoteStore:
             named_graphs = [ox.NamedNode(g) for g in found.from_named]
         if substitutions:
             text = remote_text.bind(text, substitutions, remote_text.shape(text))
+        if found.form == "DESCRIBE":  # the embedded store's description (remote_dialect.py)
+            text = self.dialect.describe_preamble + text
         listed: list[list[str]] = []
 
         def every_graph() -> list[str]:  # listed once per query, only when needed

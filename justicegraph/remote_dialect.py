@@ -29,6 +29,10 @@ class Dialect:
     secured_preamble: str = ""  # sent before queries that rely on graph security (no GRAPH <iri>)
     secured_union: str = ""  # … and states the default graph as the union of readable graphs
     secured_graphs_query: str = ""  # lists graphs for the read account (engine procedure)
+    # sent before a DESCRIBE so the engine describes as pyoxigraph does: the resource's
+    # triples as subject, and recursively those of blank nodes they reach (a Concise
+    # Bounded Description, without reification)
+    describe_preamble: str = ""
     fixes: tuple[Callable[[bytes], bytes], ...] = field(default=())
 
     def fix_results(self, body: bytes) -> bytes:
@@ -143,6 +147,9 @@ VIRTUOSO = Dialect(
                       "define input:named-graph-exclude <urn:justicegraph:default-graph>\n"),
     secured_union="define input:default-graph-exclude <urn:justicegraph:empty-graph>\n",
     secured_graphs_query="SELECT (sql:JG_GRAPH_LIST() AS ?list) WHERE { }",
+    # Virtuoso's default DESCRIBE adds the triples naming the resource as object (measured:
+    # other triples than the embedded store's); its "CBD" mode is pyoxigraph's description
+    describe_preamble='define sql:describe-mode "CBD"\n',
     # DISTINCT ?g takes seconds on Virtuoso 7 even on a small store; GROUP BY ?g is ~100x faster.
     graphs_query="SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     system_graphs=(

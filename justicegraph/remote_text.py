@@ -195,13 +195,29 @@ def iris(text: str, found: Shape, limit: int = 500) -> set[str]:
     """Absolute IRIs the query names (written out or as prefixed names), at most ``limit``."""
     out: set[str] = set()
     for kind, value, *_ in _tokens(text):
+        iri = None
         if kind == "iri" and ":" in value:
-            out.add(value[1:-1])
+            iri = value[1:-1]
         elif kind == "word" and ":" in value and value.partition(":")[0] in found.prefixes:
-            out.add(_resolve((kind, value), found.prefixes))
+            iri = _resolve((kind, value), found.prefixes)
+        if iri is not None and _absolute(iri):  # (a relative PREFIX IRI is the engine's to resolve)
+            out.add(iri)
         if len(out) >= limit:
             break
     return out
+
+
+def has_relative_iri(text: str) -> bool:
+    """Whether the query writes a relative IRI (one its base resolves)."""
+    return any(kind == "iri" and not _absolute(value[1:-1]) for kind, value, *_ in _tokens(text))
+
+
+def _absolute(iri: str) -> bool:
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
 
 
 def constant_graph(text: str) -> bool:

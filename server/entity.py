@@ -140,8 +140,11 @@ def graph_provenance(store, graphs, dataset: dict) -> dict[str, list[tuple[ox.Na
     for g in graphs:
         if isinstance(g, ox.NamedNode):
             fast = engine_quads(store, dataset, g)
-            found[g.value] = ([(q.predicate, q.object) for q in fast] if fast is not None
-                              else [(r["p"], r["o"]) for r in _rows(store, PROVENANCE, dataset, g=g)])
+            pairs = ([(q.predicate, q.object) for q in fast] if fast is not None
+                     else [(r["p"], r["o"]) for r in _rows(store, PROVENANCE, dataset, g=g)])
+            # in a fixed order: an engine's row order depends on its history (a remote engine
+            # that once held restricted graphs answers in another order than a fresh copy)
+            found[g.value] = sorted(pairs, key=lambda pair: (str(pair[0]), str(pair[1])))
     return found
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from justicegraph.remote_text import has_relative_iri
+
 from . import results, results_fast
 
 Emit = Callable[[tuple], None]
@@ -43,6 +45,10 @@ def execute(store, text: str, base: str | None, dataset: dict):
     if dataset.get("public"):
         store = store.public  # a remote store's public dataset; never the whole store instead
     kwargs = dataset_kwargs(dataset)
+    if base and has_relative_iri(text):
+        # relative IRIs resolve against the endpoint's URL, as pyoxigraph's base_iri does (on
+        # the first line: the engine's error positions stay the caller's lines)
+        text = f"BASE {ox.NamedNode(base)} {text}"
     return store.query(text, union=kwargs.pop("use_default_graph_as_union", False), **kwargs)
 
 

@@ -36,7 +36,9 @@ def _int(value: int) -> ox.Literal:
 
 
 def stats(endpoint, restricted_ok: bool) -> dict:
-    """Triples per visible graph, entities per class, example resources."""
+    """Triples per visible graph, entities per class, example resources — each in a fixed
+    order (ties by IRI): an engine's row order depends on its history, and two stores with
+    the same visible data must describe it alike (no order can hint at hidden data)."""
     snapshots = endpoint.snapshots
     key = (str(snapshots.current()) if snapshots else id(endpoint.store()), restricted_ok)
     with _cache_lock:
@@ -54,12 +56,13 @@ def stats(endpoint, restricted_ok: bool) -> dict:
     default_count = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
     dataset = {"default_graph": [ox.DefaultGraph(), *map(_n, visible)], "named_graphs": []}
     classes = {row["c"].value: int(row["n"].value) for row in store.query(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY DESC(?n)",
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY DESC(?n) ?c",
         **dataset)}
     entities = int(next(iter(store.query(
         "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c }", **dataset)))["n"].value)
     examples = [row["s"].value for row in store.query(
-        f"SELECT DISTINCT ?s WHERE {{ ?s a ?c FILTER(STRSTARTS(STR(?s), {ox.Literal(s.base + 'id/')})) }} LIMIT 5",
+        f"SELECT DISTINCT ?s WHERE {{ ?s a ?c FILTER(STRSTARTS(STR(?s), {ox.Literal(s.base + 'id/')})) }} "
+        "ORDER BY ?s LIMIT 5",
         **dataset)]
     value = {"graphs": per_graph, "default": default_count, "classes": classes, "examples": examples,
              "entities": entities}

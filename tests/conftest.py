@@ -38,18 +38,11 @@ def pytest_configure(config):
 # against the engine (the answer is wrong or an error, never restricted data).
 # (The access suite's references are on the same engine: Virtuoso's SPARQL deviations are
 # documented in docs/scaling.md and pinned in tests/test_virtuoso_deviations.py.)
-VIRTUOSO_KNOWN = {
-    "test_public_entity_page_shows_no_restricted_name_or_role[text/turtle]":
-        "Virtuoso: the entity's Turtle differs from the reference engine's (DESCRIBE/CONSTRUCT shape)",
-    "test_void_counts_public_graphs_only":
-        "Virtuoso: VoID counts computed by the engine sometimes differ from the reference engine's",
-    "test_query_content_type[query_content_type_construct]":
-        "Virtuoso: CONSTRUCT answer's content type differs from the W3C case's expectation",
-}
+VIRTUOSO_KNOWN: dict[str, str] = {}
 
 
 # Not every run: a passing run of these is no news (xfail, not strict).
-VIRTUOSO_UNSTABLE = {"test_void_counts_public_graphs_only"}
+VIRTUOSO_UNSTABLE: set[str] = set()
 
 
 def pytest_collection_modifyitems(config, items):

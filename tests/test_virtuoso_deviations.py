@@ -10,6 +10,8 @@ so these deviations are not counted as leaks there; they are shown here instead.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pyoxigraph as ox
 import pytest
 from conftest import open_backend
@@ -21,14 +23,19 @@ EX = "http://example.org/"
 G = ox.NamedNode(EX + "g")
 DATA = [ox.Quad(ox.NamedNode(EX + s), ox.NamedNode(EX + "label"), ox.Literal(v, language="en"), G)
         for s, v in (("a", "alpha"), ("b", "beta"))]
+_B1, _B2 = ox.BlankNode("b1"), ox.BlankNode("b2")
+DESCRIBED = [ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), _B1, G),  # a blank-node chain from a
+             ox.Quad(_B1, ox.NamedNode(EX + "q"), _B2, G),
+             ox.Quad(_B2, ox.NamedNode(EX + "r"), ox.Literal("1"), G),
+             ox.Quad(ox.NamedNode(EX + "c"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "a"), G)]  # a names a
 
 
 @pytest.fixture(scope="module")
 def stores(request, tmp_path_factory):
     virtuoso = open_backend(request, "virtuoso", tmp_path_factory.mktemp("virtuoso"))
-    virtuoso.apply(insert=DATA)
+    virtuoso.apply(insert=DATA + DESCRIBED)
     embedded = OxigraphStore(None)
-    embedded.apply(insert=DATA)
+    embedded.apply(insert=DATA + DESCRIBED)
     yield virtuoso, embedded
     virtuoso.close()
 
@@ -81,3 +88,24 @@ def test_division_by_zero_stops_the_query(stores):
         stores[0].query(query, union=True)
     assert str(refused.value).startswith(EVALUATION_REFUSED) and "Division by 0" in str(refused.value)
     assert "SPARQL query" not in str(refused.value) and "define" not in str(refused.value)  # no echo of ours
+
+
+def _described(result) -> set[tuple[str, str, str]]:
+    return {tuple("_:" if isinstance(t, ox.BlankNode) else str(t) for t in (tr.subject, tr.predicate, tr.object))
+            for tr in result}
+
+
+@pytest.mark.parametrize("query", [f"DESCRIBE <{EX}a>", f"DESCRIBE ?x WHERE {{ ?x <{EX}label> 'alpha'@en }}"])
+def test_describe_answers_the_embedded_description(stores, query):
+    """Virtuoso's own DESCRIBE adds the triples that name the resource as object; the
+    RemoteStore asks for its Concise Bounded Description, which is pyoxigraph's."""
+    virtuoso, embedded = stores
+    wanted = _described(embedded.query(query, union=True))
+    assert len(wanted) == 4 and (f"<{EX}c>", f"<{EX}p>", f"<{EX}a>") not in wanted  # a's triples + the chain
+    assert _described(virtuoso.query(query, union=True)) == wanted
+    own_mode = dataclasses.replace(virtuoso.dialect, describe_preamble="")
+    virtuoso._dialect, kept = own_mode, virtuoso.dialect
+    try:
+        assert (f"<{EX}c>", f"<{EX}p>", f"<{EX}a>") in _described(virtuoso.query(query, union=True))
+    finally:
+        virtuoso._dialect = kept
