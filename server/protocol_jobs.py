@@ -130,10 +130,11 @@ def _take(iterator, cap: int, convert) -> tuple[list, bool]:
 def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
     """Run an update on an in-memory copy of the store and report the change it makes.
     An update made only of INSERT DATA needs no copy: its quads, less those already stored."""
-    if job.get("insert_data_only") and isinstance(store, ox.Store):
+    if job.get("insert_data_only"):
         scratch = ox.Store()
         scratch.update(job["update"], base_iri=job.get("base"))
-        added = [q for q in scratch if q not in store]
+        # a GraphStore (remote engine) is asked which of these quads it holds: no copy of it
+        added = [q for q in scratch if q not in store] if isinstance(store, ox.Store) else _absent(store, list(scratch))
         emit(("meta", {"form": "UPDATE", "change": {"removed": [], "added": added, "dropped": [], "created": []}}))
         return
     copy = ox.Store()
@@ -156,3 +157,32 @@ def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
         "created": sorted(g.value for g in after_graphs - before_graphs),
     }
     emit(("meta", {"form": "UPDATE", "change": change}))
+
+
+ASKED_PER_QUERY = 200
+
+
+def _absent(store, quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The quads a GraphStore does not hold, found by asking it for the objects of their
+    (subject, predicate, graph) — VALUES blocks of terms serialised by pyoxigraph — and
+    comparing terms here (an engine's VALUES join on literals is not always sameTerm:
+    Virtuoso misses language-tagged ones). Blank nodes from INSERT DATA are new: never held."""
+    held: set[ox.Quad] = set()
+    ground = [q for q in quads if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)]
+    in_default = sorted({(q.subject, q.predicate) for q in ground if isinstance(q.graph_name, ox.DefaultGraph)},
+                        key=str)
+    named = sorted({(q.subject, q.predicate, q.graph_name) for q in ground
+                    if not isinstance(q.graph_name, ox.DefaultGraph)}, key=str)
+    for start in range(0, len(in_default), ASKED_PER_QUERY):
+        rows = " ".join(f"({s} {p})" for s, p in in_default[start:start + ASKED_PER_QUERY])
+        found = store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES (?s ?p) {{ {rows} }} ?s ?p ?o }}",
+                            default_graph=[ox.DefaultGraph()], named_graphs=[])
+        held |= {ox.Quad(r["s"], r["p"], r["o"], ox.DefaultGraph()) for r in found}
+    for start in range(0, len(named), ASKED_PER_QUERY):
+        part = named[start:start + ASKED_PER_QUERY]
+        rows = " ".join(f"({s} {p} {g})" for s, p, g in part)
+        graphs = sorted({g.value for _, _, g in part})
+        found = store.query(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES (?s ?p ?g) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}",
+                            default_graph=[ox.DefaultGraph()], named_graphs=[ox.NamedNode(g) for g in graphs])
+        held |= {ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in found}
+    return [q for q in quads if q not in held]
