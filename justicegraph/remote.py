@@ -165,7 +165,7 @@ class RemoteStore:
         if route is not None:  # the endpoint's account sees exactly this dataset: no list
             url, session, preamble = route
             text = preamble + text
-            body, media = self._post(url, [("query", text)], accept, self.query_timeout, limit=limit, session=session)
+            body, media = self._run_query(query, url, [("query", text)], accept, limit, session)
             return self._answer(body, media, tabular)
         default, named = self._dataset(default_graph, named_graphs, union, every_graph)
         if self.dialect.name_absent_graphs:
@@ -184,8 +184,16 @@ class RemoteStore:
             data = [("query", text), *(("default-graph-uri", g) for g in default),
                     *(("named-graph-uri", g) for g in named)]
         url, session = (self.read_url, self._reader) if self.read_url else (self.query_url, self._session)
-        body, media = self._post(url, data, accept, self.query_timeout, limit=limit, session=session)
+        body, media = self._run_query(query, url, data, accept, limit, session)
         return self._answer(body, media, tabular)
+
+    def _run_query(self, query: str, url: str, data, accept: str, limit, session) -> tuple[bytes, str]:
+        try:
+            return self._post(url, data, accept, self.query_timeout, limit=limit, session=session)
+        except dialects.QueryRefused as refused:
+            # the engine's compiler refused the caller's text: say where, in the caller's lines
+            # (its own position counts our pragma lines), as the embedded store does
+            raise remote_text.syntax_error(query) or refused from None
 
     def _answer(self, body: bytes, media: str, tabular: bool):
         self.dialect.complete(body, tabular)

@@ -54,8 +54,16 @@ def _tokens(text: str):
 
 
 def shape(text: str) -> Shape:
-    """The parts of a query the remote store needs. Raises ValueError when the query has no
-    recognisable form (the engine would refuse it anyway)."""
+    """The parts of a query the remote store needs. Raises SyntaxError when the query has no
+    recognisable form or unbalanced braces (the engine would refuse it anyway), located in
+    the caller's text by pyoxigraph's parser where it can (``syntax_error``)."""
+    try:
+        return _shape(text)
+    except SyntaxError as exc:
+        raise syntax_error(text) or exc from None
+
+
+def _shape(text: str) -> Shape:
     toks = list(_tokens(text))
     prefixes: dict[str, str] = {}
     pragmas = False
@@ -205,6 +213,28 @@ def iris(text: str, found: Shape, limit: int = 500) -> set[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def syntax_error(query: str) -> SyntaxError | None:
+    """pyoxigraph's syntax error for ``query`` ("error at LINE:COLUMN: …", as the embedded
+    store reports it), or None when pyoxigraph reads it. Parsing only: SELECT, CONSTRUCT and
+    DESCRIBE are evaluated lazily (never iterated here, on an empty store). An ASK, which
+    pyoxigraph evaluates at once, is first read as a SELECT of a constant (the same grammar
+    after the keyword); only when that fails is the ASK itself read, for the caller's columns."""
+    form = next(((value.upper(), start) for kind, value, start, _ in _tokens(query)
+                 if kind == "word" and value.upper() in FORMS), None)
+    texts = [query]
+    if form is not None and form[0] == "ASK":
+        texts = [query[:form[1]] + "SELECT (1 AS ?justicegraph_parse_only)" + query[form[1] + 3:], query]
+    error = None
+    for text in texts:
+        try:
+            ox.Store().query(text)
+        except SyntaxError as exc:
+            error = exc
+            continue
+        return error
+    return error
 
 
 def has_relative_iri(text: str) -> bool:

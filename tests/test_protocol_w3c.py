@@ -15,7 +15,7 @@ import pytest
 import requests
 from conftest import SHARED
 from servers import running_server
-from stores import REMOTE, served
+from stores import served
 
 pytestmark = pytest.mark.server
 
@@ -171,8 +171,6 @@ def test_bad_query_non_utf8(server):
     assert r.status_code == 415
 
 
-@pytest.mark.xfail(REMOTE, strict=True, reason="known gap on remote stores: unbalanced braces are refused by the "
-                   "client-side scanner (remote_text) with a message that has no line and column")
 def test_bad_query_syntax(server):
     r = requests.get(f"{server.url}/sparql?query={q('ASK {')}", timeout=30)
     assert r.status_code == 400
