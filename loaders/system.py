@@ -17,15 +17,32 @@ def graphs(minter: Minter) -> set[str]:
 
 
 def unchanged(store, minter: Minter) -> bool:
-    """Whether the store's ontology and vocabulary graphs hold exactly these quads."""
+    """Whether the store's ontology and vocabulary graphs hold exactly these quads, up to
+    the names of blank nodes: a SPARQL ``INSERT DATA`` (remote engines, the embedded store's
+    transaction commit) gives them new ones, so comparing labels alone rewrote both graphs
+    on every such load."""
     expected = set(_quads(minter.base))
-    found = set()
-    for graph in graphs(minter):
-        for q in store.quads(graph):
-            if q not in expected:
-                return False
-            found.add(q)
-    return found == expected
+    found = {q for graph in graphs(minter) for q in store.quads(graph)}
+    if found == expected:
+        return True
+    if len(found) != len(expected) or _ground(found) != _ground(expected):
+        return False
+    return _canonical(found) == _canonical_expected(minter.base)
+
+
+def _ground(quads: set[ox.Quad]) -> set[ox.Quad]:
+    return {q for q in quads if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
+
+
+def _canonical(quads) -> set[ox.Quad]:
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)
+
+
+@cache
+def _canonical_expected(base: str) -> frozenset[ox.Quad]:
+    return frozenset(_canonical(_quads(base)))
 
 
 def quads(minter: Minter) -> list[ox.Quad]:
