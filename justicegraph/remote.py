@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 import pyoxigraph as ox
 import requests
 
-from . import remote_access, remote_text
+from . import remote_access, remote_order, remote_text
 from . import remote_dialect as dialects
 from .access import is_restricted
 from .store import change_as_update
@@ -139,7 +139,19 @@ class RemoteStore:
         return self._dialect
 
     # -- reading --------------------------------------------------------------------------
-    def query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
+    def query(self, query: str, **dataset):
+        try:
+            return self._query(query, **dataset)
+        except dialects.QueryRefused as refused:
+            # An engine that cannot sort this answer (Virtuoso: a value > ~4 KB in a sorted row)
+            # is asked for it unsorted, and the ORDER BY is applied here (remote_order.py).
+            parts = remote_order.split(query) if remote_order.SORT_REFUSED in str(refused) else None
+            ordered = parts and remote_order.order(self._query(parts.unsorted, **dataset), parts)
+            if ordered is None:
+                raise
+            return ordered
+
+    def _query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
         found = remote_text.shape(query)
         if found.pragmas and self.dialect.dataset_pragmas:
             raise SyntaxError("engine pragmas ('define …') are not accepted: they could change the dataset")
