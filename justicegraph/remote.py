@@ -145,7 +145,7 @@ class RemoteStore:
         except dialects.QueryRefused as refused:
             # An engine that cannot sort this answer (Virtuoso: a value > ~4 KB in a sorted row)
             # is asked for it unsorted, and the ORDER BY is applied here (remote_order.py).
-            parts = remote_order.split(query) if remote_order.SORT_REFUSED in str(refused) else None
+            parts = remote_order.split(query) if any(c in str(refused) for c in remote_order.SORT_REFUSED) else None
             ordered = parts and remote_order.order(self._query(parts.unsorted, **dataset), parts)
             if ordered is None:
                 raise

@@ -3,7 +3,8 @@
 Virtuoso sorts in a temporary table whose rows hold at most ~4 KB of strings: an ORDER BY
 over rows that carry a longer value — a GROUP_CONCAT of 200 speakers, saved query cq15 at 1M
 triples — is refused ("SR319: Max row length is exceeded when trying to store a string of
-… chars into a temp col"), although the same query without its ORDER BY is answered. The
+… chars into a temp col", or with a longer value "SR478: Value of ANY type column too
+long"), although the same query without its ORDER BY is answered. The
 remote store then asks for that query and applies the ORDER BY here, with pyoxigraph, to the
 answer's rows (a VALUES block and the query's own ORDER BY clause): the order SPARQL defines,
 evaluated by the embedded engine.
@@ -21,7 +22,9 @@ import pyoxigraph as ox
 
 from . import remote_text
 
-SORT_REFUSED = "SR319"  # Virtuoso: a row of its sort's temporary table would pass ~4 KB
+# Virtuoso: a row of its sort's temporary table would pass ~4 KB (SR319), or a value in it is
+# too long for its ANY-typed column (SR478, seen with a 10 KB GROUP_CONCAT)
+SORT_REFUSED = ("SR319", "SR478")
 
 
 @dataclass(frozen=True)
