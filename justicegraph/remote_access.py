@@ -92,7 +92,17 @@ GRANT EXECUTE ON DB.DBA.JG_GRAPH_LIST TO "{writer}";
 GRANT EXECUTE ON DB.DBA.JG_GRAPH_LIST TO "{reader}";
 GRANT EXECUTE ON DB.DBA.JG_PUBLISH_GRAPH TO "{writer}";
 GRANT EXECUTE ON DB.DBA.JG_PRIVATE_GRAPH TO "{writer}";
-"""
+{_service_grants(("SPARQL", reader))}"""
+
+
+def _service_grants(accounts: Iterable[str]) -> str:
+    """Federated queries (SERVICE) for the accounts that answer reads: "SPARQL", the SQL
+    account of the anonymous /sparql endpoint, and the reader. Without these Virtuoso fails
+    every SERVICE ("SQ070: Must have select privileges on view DB.DBA.SPARQL_SINV_2"). Which
+    endpoints a SERVICE may reach stays our server's decision (setting service_allowlist,
+    checked before a query reaches the engine); the engine itself must not be exposed."""
+    return "".join(f'grant select on "DB"."DBA"."SPARQL_SINV_2" to "{a}";\n'
+                   f'grant execute on "DB"."DBA"."SPARQL_SINV_IMP" to "{a}";\n' for a in accounts)
 
 
 def written_graphs(update: str) -> set[str]:

@@ -66,6 +66,15 @@ def register(app: Flask) -> None:
             return custom
         return error_response(exc.status, exc.message, exc.detail, exc.headers)
 
+    from justicegraph.remote import RemoteStoreError
+
+    from .protocol_jobs import engine_failure
+
+    @app.errorhandler(RemoteStoreError)
+    def _engine_failed(exc: RemoteStoreError):
+        # a remote engine failed outside a query job (e.g. listing graphs): as protocol_jobs does
+        return error_response(*engine_failure(exc))
+
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc):
         limit = app.config.get("MAX_CONTENT_LENGTH")

@@ -11,11 +11,14 @@ any data and ``("data", bytes)`` zero or more times (answers too large to hold);
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
 
+from justicegraph.remote_dialect import EVALUATION_REFUSED
 from justicegraph.remote_text import has_relative_iri
 
 from . import results, results_fast
@@ -61,10 +64,53 @@ def run_job(job: dict, store, emit: Emit) -> None:
         else:
             emit(("error", 500, f"unknown job kind {job['kind']!r}"))
     except SyntaxError as exc:
-        emit(("error", 400, str(exc)))
+        emit(("error", 400, _syntax_error(job, store, exc)))
     except (OSError, ValueError, RuntimeError) as exc:
-        emit(("error", 500, f"{type(exc).__name__}: {exc}"))
+        emit(("error", *_failure(exc)))
     emit(("done", {}))
+
+
+_FETCHES = re.compile(r"(?i)\b(SERVICE|LOAD)\b")
+
+
+def _syntax_error(job: dict, store, exc: SyntaxError) -> str:
+    """The message for a query the store refused as malformed. A remote engine's parse error
+    has no position (Virtuoso names a line at most, in its own words): the text is parsed again
+    by pyoxigraph, the embedded store's parser, so a malformed query is reported alike — with
+    line and column — on every backend. Only on this error path (no cost to good queries), and
+    never for a text naming SERVICE or LOAD: pyoxigraph evaluates what it parses (on an empty
+    store here), and the server never fetches on a caller's behalf."""
+    message = str(exc)
+    if (isinstance(store, ox.Store) or job["kind"] != "query" or message.startswith(EVALUATION_REFUSED)
+            or _FETCHES.search(job["query"])):
+        return message
+    try:
+        ox.Store().query(job["query"], base_iri=job.get("base"))
+    except SyntaxError as local:
+        return str(local)
+    except (OSError, ValueError, RuntimeError):  # parsed, failed later: the engine's word stands
+        pass
+    return message
+
+
+ENGINE_FAILED = ("The SPARQL engine behind this service failed to answer (its message is in the "
+                 "server's log). Retry later, or report it to the operator if it persists.")
+
+
+def _failure(exc: Exception) -> tuple[int, str]:
+    """Status and message for a failed job. A remote engine's failure is a 502 (the engine is
+    this server's upstream) with a fixed message: the engine's own text names its internals
+    (SQL views, grants, the query text we sent it with its dataset), so it is only logged."""
+    from justicegraph.remote import RemoteStoreError  # only on failure: keeps requests off the import path
+
+    if isinstance(exc, RemoteStoreError):
+        return engine_failure(exc)
+    return 500, f"{type(exc).__name__}: {exc}"
+
+
+def engine_failure(exc: Exception) -> tuple[int, str]:
+    logging.getLogger("justicegraph.remote").warning("the SPARQL engine failed: %s", exc)
+    return 502, ENGINE_FAILED
 
 
 def _query(job: dict, store: ox.Store, emit: Emit) -> None:

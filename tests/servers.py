@@ -107,6 +107,12 @@ def running_server(store: str | os.PathLike, *, env: dict[str, str] | None = Non
         Path(log_file.name).unlink(missing_ok=True)
 
 
+_ONE_ROW = (b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+            b'<variable name="s"/><variable name="p"/><variable name="o"/></head><results><result>'
+            b'<binding name="s"><uri>http://x/s</uri></binding><binding name="p"><uri>http://x/p</uri></binding>'
+            b'<binding name="o"><uri>http://x/o</uri></binding></result></results></sparql>')
+
+
 class Listener:
     """An HTTP server the test runs; records every request that reaches it."""
 
@@ -117,7 +123,17 @@ class Listener:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 seen.append(self.path)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(200)
+                sent = self.headers.get("Content-Type", "")
+                query = "query=" in self.path or sent.startswith(("application/sparql-query", "application/x-www-form"))
+                if query and "application/sparql-results+xml" in self.headers.get("Accept", ""):
+                    # a SPARQL query (SERVICE): answered as a SPARQL endpoint answers, one row
+                    self.send_header("Content-Type", "application/sparql-results+xml")
+                    self.send_header("Content-Length", str(len(_ONE_ROW)))
+                    self.end_headers()
+                    self.wfile.write(_ONE_ROW)
+                    return
                 self.send_header("Content-Type", "text/turtle")
                 self.end_headers()
                 self.wfile.write(b"<http://x/s> <http://x/p> <http://x/o> .\n")

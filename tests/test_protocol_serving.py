@@ -73,6 +73,8 @@ def test_allow_listed_service_is_reached_and_nothing_else(tmp_path):
             r = requests.get(server.url + "/sparql", params={"query": query}, timeout=30)
             assert r.status_code == 200, r.text
             assert allowed.requests, "the allow-listed endpoint was not reached"
+            # its answer (one row, tests/servers.py Listener) comes back: the engine ran the SERVICE
+            assert [b["o"]["value"] for b in r.json()["results"]["bindings"]] == ["http://x/o"]
             refused = requests.get(server.url + "/sparql", timeout=30, params={
                 "query": f"SELECT * WHERE {{ SERVICE <{other.url}> {{ ?s ?p ?o }} }}"})
             assert refused.status_code == 400 and other.requests == []

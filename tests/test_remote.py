@@ -236,3 +236,20 @@ def test_virtuoso_wrong_password_is_refused(virtuoso_engine):
     store = virtuoso_engine.open(store_password="wrong")
     with pytest.raises(PermissionError):
         store.apply(insert=[q(1)])
+
+
+def test_engine_failure_is_a_502_that_does_not_echo_the_engine(scripted, caplog):
+    """An engine's own error text names its internals (SQL views and grants, the query and
+    dataset we sent it): the caller gets a clear 502, the text goes to the server's log only."""
+    from justicegraph.server.app import create_app
+
+    store = scripted(status=500, body=b"Virtuoso 42000 Error SQ070:SECURITY: Must have select privileges on view "
+                                      b"DB.DBA.SPARQL_SINV_2\n\nSPARQL query:\ndefine input:named-graph-exclude "
+                                      b"<urn:justicegraph:secret>\nSELECT * WHERE { ?s ?p ?o }")
+    app = create_app(Settings.from_env({}, store=f"sparql+{store.query_url}?engine=generic"), store=store)
+    r = app.test_client().get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert r.status_code == 502, r.get_data(as_text=True)
+    body = r.get_data(as_text=True)
+    assert "SPARQL engine" in r.json["error"]["message"]
+    assert not any(leak in body for leak in ("SQ070", "SPARQL_SINV", "urn:justicegraph", "define"))
+    assert "SQ070" in caplog.text
