@@ -183,6 +183,7 @@ def detect(session: requests.Session, query_url: str) -> str:
 # Measured on Virtuoso 7.2: a request of ~20,000 graph operations is refused ("generated SQL
 # text has exceeded 10000 lines"); 200 operations per request stay far below.
 _OPS_PER_REQUEST = 200
+_STAGED = re.compile(r"<(urn:justicegraph:staging:[^>]+)>")  # remote.STAGING_PREFIX
 _STAGE_OPS_PER_REQUEST = 10  # INSERT DATA operations (≤ _PER_OP triples each) per staging request
 
 
@@ -203,6 +204,7 @@ def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.
         by_graph.setdefault(q.graph_name.value, []).append(q)
     staging = {g: f"{STAGING_PREFIX}{token}/{i}" for i, g in enumerate(sorted(by_graph))}
     secured = bool(store.read_url)
+    sent: set[str] = set()  # staging graphs named by a swap request already sent
     try:
         if secured:
             # staged content (restricted records too) is private before it is written: only
@@ -213,9 +215,14 @@ def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.
         if secured:
             remote_access.publish(store, by_graph)
         for request in _swap_requests(drop, delete, staging):
-            store.update(" ;\n".join(request), grant=False)
+            text = " ;\n".join(request)
+            sent.update(_STAGED.findall(text))
+            store.update(text, grant=False)
     except BaseException:
-        _discard(store, staging.values())
+        # A swap request that failed on our side (timeout, lost connection) may still run in
+        # the engine: its staging graphs are left in place (private, hidden), since a MOVE
+        # SILENT from a graph dropped under it empties the target (measured on Virtuoso).
+        _discard(store, [g for g in staging.values() if g not in sent])
         raise
     if secured:
         _unlist_private(store, staging.values())

@@ -14,6 +14,7 @@ from loader_helpers import copy_fixture, edit_csv, snapshot
 from stores import new_store
 
 from justicegraph.namespaces import Minter
+from justicegraph.remote import QueryTimeout
 
 M = Minter()
 
@@ -86,3 +87,34 @@ def test_a_changed_blank_node_structure_is_a_change():
     renamed.apply(drop_graphs=sorted(system.graphs(M)), insert=quads)
     assert not set(renamed.quads(M.ontology_graph)) <= set(quads)
     assert system.unchanged(renamed, M)
+
+
+def test_a_swap_the_client_gave_up_on_still_lands_whole(request, tmp_path):
+    """Virtuoso: the client stops waiting for the swap request (timeout, lost connection) but
+    the engine runs it later. The staging graphs it moves must still be there: a MOVE SILENT
+    from a dropped staging graph empties the target graph."""
+    store = open_backend(request, "virtuoso", tmp_path)
+    graphs = [M.testimony_graph(f"t{i}") for i in range(3)]
+    old = [quad(g, "old") for g in graphs]
+    store.apply(insert=old)
+    update, late = store.update, []
+
+    def gives_up_on_the_swap(text, **kwargs):
+        if "MOVE" in text and not late:
+            late.append(text)  # sent; the engine will run it after the client gave up
+            raise QueryTimeout("the SPARQL engine did not answer within 600 s")
+        return update(text, **kwargs)
+
+    store.update = gives_up_on_the_swap
+    new = [quad(g, "new") for g in graphs]
+    with pytest.raises(QueryTimeout):
+        store.apply(drop_graphs=graphs, insert=new)
+    store.update = update
+    assert set(store.quads()) == set(old)  # nothing swapped yet
+    update(late[0], grant=False)  # the engine gets to the request
+    assert set(store.quads()) == set(new)
+
+
+def quad(graph: str, value: str) -> ox.Quad:
+    return ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/says"),
+                   ox.Literal(value, language="en"), ox.NamedNode(graph))
