@@ -91,9 +91,10 @@ class QueryRefused(SyntaxError):
 
 
 # "Virtuoso 22012 Error SR084: Division by 0." — SQLSTATE classes of errors in the query
-# itself: 22 data exception (1/0), 37 syntax error. (Not 42, access rules: a set-up fault.)
+# itself: 22 data exception (1/0), 37 syntax error, 07 a construct its SQL cannot take
+# (GROUP_CONCAT without a separator). (Not 42, access rules: a set-up fault.)
 _VIRTUOSO_REFUSAL = re.compile(r"Virtuoso (\w{5}) Error (\w+): (.*)", re.S)
-_QUERY_STATES = ("22", "37")
+_QUERY_STATES = ("07", "22", "37")
 EVALUATION_REFUSED = "The SPARQL engine stopped the query at an evaluation error:"
 _ECHO = re.compile(r"\n\s*\n?SPARQL query:\n.*", re.S)
 

@@ -52,11 +52,9 @@ def test_group_concat_drops_language_tags(stores):
 
 
 def test_group_concat_without_separator_is_refused(stores):
-    from justicegraph.remote import RemoteStoreError
-
     query = f"SELECT (GROUP_CONCAT(?l) AS ?c) {{ ?s <{EX}label> ?l }}"
     assert len(list(stores[1].query(query, union=True))) == 1
-    with pytest.raises(RemoteStoreError, match="SR183"):  # "Required argument delim … not supplied"
+    with pytest.raises(QueryRefused, match="SR183"):  # "Required argument delim … not supplied": a 400
         stores[0].query(query, union=True)
 
 
