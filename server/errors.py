@@ -75,6 +75,14 @@ def register(app: Flask) -> None:
         # a remote engine failed outside a query job (e.g. listing graphs): as protocol_jobs does
         return error_response(*engine_failure(exc))
 
+    from justicegraph.remote_public import PublicBehind
+
+    @app.errorhandler(PublicBehind)
+    def _public_behind(exc: PublicBehind):
+        engine_failure(exc)  # logged with the engine's message; the caller learns what happened
+        return error_response(500, "The change was written, but the public dataset could not follow it: "
+                                   "anonymous readers miss its additions until `justicegraph public-sync`.")
+
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc):
         limit = app.config.get("MAX_CONTENT_LENGTH")

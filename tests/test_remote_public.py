@@ -219,3 +219,23 @@ def test_pages_read_the_public_dataset_anonymously(engine, store):
     reader = {**turtle, "Authorization": f"Bearer {READ}"}
     assert client.get("/id/marker", headers=reader).status_code == 404
     assert "secret page" in client.get("/id/hidden", headers=reader).get_data(as_text=True)
+
+
+def test_a_write_the_public_dataset_cannot_follow_says_so(engine, store, monkeypatch):
+    apply = type(store.public).apply
+
+    def refusing_additions(self, *, drop_graphs=(), delete=(), insert=()):
+        if list(insert):
+            raise RemoteStoreError("public engine down")
+        return apply(self, drop_graphs=drop_graphs, delete=delete)
+
+    monkeypatch.setattr(type(store.public), "apply", refusing_additions)
+    client = _app(engine, store)
+    update = f"INSERT DATA {{ GRAPH <{PUBLIC}> {{ <{EX}late> <{EX}says> 'late' }} }}"
+    r = client.post("/sparql", data={"update": update}, headers={"Authorization": f"Bearer {WRITE}"})
+    assert r.status_code == 500
+    assert "was written" in r.get_json()["error"]["message"] and "public-sync" in r.get_json()["error"]["message"]
+    monkeypatch.undo()
+    assert "late" not in str(shape(store.public.quads())) and "late" in str(shape(store.quads()))
+    sync(store)
+    assert shape(store.public.quads()) == public_part(store)
