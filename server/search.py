@@ -231,7 +231,7 @@ LABELS_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?s ?label ?pref ?type WHERE {
-  { ?s skos:prefLabel ?label BIND(true AS ?pref) } UNION { ?s skos:altLabel ?label BIND(false AS ?pref) }
+  { ?s skos:prefLabel ?label BIND(1 AS ?pref) } UNION { ?s skos:altLabel ?label BIND(0 AS ?pref) }
   OPTIONAL { ?s rdf:type ?type }
 } ORDER BY ?s
 """
@@ -294,7 +294,8 @@ def label_rows(store, dataset_kwargs: dict):
         if not isinstance(label, ox.Literal):
             continue
         rdf_type = row["type"].value if row["type"] is not None else None
-        yield (row["s"].value, label.value, label.language or "", row["pref"].value == "true", rdf_type)
+        # (1/0, not true/false: Virtuoso answers a boolean value as an integer, docs/scaling.md)
+        yield (row["s"].value, label.value, label.language or "", row["pref"].value == "1", rdf_type)
 
 
 def _label_rows_from_quads(store, dataset_kwargs, preferred):

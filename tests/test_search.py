@@ -66,6 +66,7 @@ def test_api_search_finds_every_spelling(client):  # noqa: F811
         results = client.get("/api/search", query_string={"q": q}).get_json()["results"]
         assert results and results[0]["iri"] == BASE + "id/hamid-noury", q
         assert results[0]["href"] == "/id/hamid-noury"
+        assert results[0]["label"] == "Hamid Noury", q  # the preferred name, whichever spelling matched
     for q in ("Ghezel Hesar", "ghezelhesar", "Qezelhesar prison"):
         assert client.get("/api/search", query_string={"q": q}).get_json()["results"][0]["iri"] == \
             BASE + "id/ghezelhesar-prison", q
