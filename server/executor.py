@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -387,6 +388,7 @@ class InlineExecutor:
 
             if self._diffs is None:
                 self._diffs = KillableDiff()
+                weakref.finalize(self, self._diffs.close)  # its process ends with this executor
             messages = self._diffs.run(spec(), job, timeout)
         else:
             # pyoxigraph's own Store when there is one (base IRI, fast paths); else the GraphStore.
