@@ -172,7 +172,7 @@ class RemoteStore:
             return listed[0]
 
         tabular = found.form in ("SELECT", "ASK")
-        accept, limit = _JSON if tabular else _NT, remote_text.limit(query, found)
+        accept, limit = self.dialect.results_media if tabular else _NT, remote_text.limit(query, found)
         route = self._engine_route(default_graph, named_graphs, union, text) if self.read_url else None
         if route is not None:  # the endpoint's account sees exactly this dataset: no list
             url, session, preamble = route
@@ -210,7 +210,9 @@ class RemoteStore:
     def _answer(self, body: bytes, media: str, tabular: bool):
         self.dialect.complete(body, tabular)
         if tabular:
-            return ox.parse_query_results(self.dialect.fix_results(body), format=ox.QueryResultsFormat.JSON)
+            xml = "xml" in media  # the dialect may ask for XML results (Virtuoso: written faster)
+            return ox.parse_query_results(self.dialect.fix_results(body),
+                                          format=ox.QueryResultsFormat.XML if xml else ox.QueryResultsFormat.JSON)
         return _as_query_triples(body, media)
 
     def _engine_route(self, default_graph, named_graphs, union, text: str) -> tuple[str, requests.Session, str] | None:

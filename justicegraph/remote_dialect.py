@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import requests
 
 _TIMEOUT_TEXT = re.compile(rb"(?i)time ?out|timed out|S1T00|S1TAT|deadline|cancelled")
-_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*"|<bnode>)nodeID://')
 _PER_OP = 2000  # Virtuoso's SPARQL parser gives up ("memory exhausted") near 5,000 triples in one operation
 
 
@@ -34,6 +34,8 @@ class Dialect:
     # Bounded Description, without reification)
     describe_preamble: str = ""
     fixes: tuple[Callable[[bytes], bytes], ...] = field(default=())
+    # SELECT/ASK answers are asked for in this format (JSON or XML; both parsed by pyoxigraph)
+    results_media: str = "application/sparql-results+json"
 
     def fix_results(self, body: bytes) -> bytes:
         for fix in self.fixes:
@@ -47,7 +49,8 @@ class Dialect:
 
         tail = body.rstrip()[-300:]
         last = tail.splitlines()[-1].strip() if tail else b""
-        if not tail or last.endswith(b"}" if tabular else b".") or (not tabular and last.startswith(b"#")):
+        ends = (b"}", b"</sparql>") if tabular else (b".",)
+        if not tail or last.endswith(ends) or (not tabular and last.startswith(b"#")):
             return
         if _TIMEOUT_TEXT.search(tail):
             raise QueryTimeout("the engine stopped the query at its time limit (its answer was cut)")
@@ -113,7 +116,8 @@ def _virtuoso_bnodes(body: bytes) -> bytes:
 _XSD_BOOLEAN = rb'"http://www.w3.org/2001/XMLSchema#boolean"'
 _VIRTUOSO_BOOLEAN = re.compile(
     rb'("datatype"\s*:\s*' + _XSD_BOOLEAN + rb'\s*,\s*"value"\s*:\s*")([01])(")'
-    rb'|("value"\s*:\s*")([01])("\s*,\s*"datatype"\s*:\s*' + _XSD_BOOLEAN + rb')')
+    rb'|("value"\s*:\s*")([01])("\s*,\s*"datatype"\s*:\s*' + _XSD_BOOLEAN + rb')'
+    rb'|(<literal datatype=' + _XSD_BOOLEAN + rb'>)([01])(</literal>)')
 
 
 def _virtuoso_booleans(body: bytes) -> bytes:
@@ -121,7 +125,8 @@ def _virtuoso_booleans(body: bytes) -> bytes:
     # stored "true"/"false"^^xsd:boolean: an encoding of the same value, written back in the
     # canonical form every other engine returns.
     def canonical(m: re.Match) -> bytes:
-        head, digit, tail = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+        first = next(i for i in (1, 4, 7) if m.group(i))
+        head, digit, tail = m.group(first), m.group(first + 1), m.group(first + 2)
         return head + (b"true" if digit == b"1" else b"false") + tail
 
     return _VIRTUOSO_BOOLEAN.sub(canonical, body) if _XSD_BOOLEAN in body else body
@@ -159,6 +164,10 @@ VIRTUOSO = Dialect(
         "http://localhost:8890/", "virtrdf-label",
     ),
     fixes=(_virtuoso_bnodes, _virtuoso_booleans),
+    # Virtuoso writes SPARQL XML 2-8x faster than SPARQL JSON (measured on its anonymous
+    # endpoint at 1M triples: a 26,322-row answer 7.3 s vs 13.2 s, 13,333 rows 3.8 vs 9.9 s,
+    # 10,155 rows of two IRIs 0.14 vs 1.12 s): for big answers the writer is most of the time
+    results_media="application/sparql-results+xml",
 )
 _BY_NAME = {d.name: d for d in (GENERIC, OXIGRAPH, VIRTUOSO)}
 
