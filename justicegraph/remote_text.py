@@ -215,24 +215,29 @@ def iris(text: str, found: Shape, limit: int = 500) -> set[str]:
     return out
 
 
-def syntax_error(query: str) -> SyntaxError | None:
+def syntax_error(query: str, base: str | None = None) -> SyntaxError | None:
     """pyoxigraph's syntax error for ``query`` ("error at LINE:COLUMN: …", as the embedded
-    store reports it), or None when pyoxigraph reads it. Parsing only: SELECT, CONSTRUCT and
-    DESCRIBE are evaluated lazily (never iterated here, on an empty store). An ASK, which
-    pyoxigraph evaluates at once, is first read as a SELECT of a constant (the same grammar
-    after the keyword); only when that fails is the ASK itself read, for the caller's columns."""
-    form = next(((value.upper(), start) for kind, value, start, _ in _tokens(query)
-                 if kind == "word" and value.upper() in FORMS), None)
+    store reports it), or None when pyoxigraph reads it (or when the text names SERVICE or
+    LOAD, which is never read here). Parsing only: SELECT, CONSTRUCT and DESCRIBE are
+    evaluated lazily (never iterated here, on an empty store). An ASK, which pyoxigraph
+    evaluates at once, is first read as a SELECT of a constant (the same grammar after the
+    keyword); only when that fails is the ASK itself read, for the caller's columns."""
+    words = [(value.upper(), start) for kind, value, start, _ in _tokens(query) if kind == "word"]
+    if any(word in ("SERVICE", "LOAD") for word, _ in words):
+        return None  # pyoxigraph calls a SERVICE as soon as it reads the query: never here
+    form = next(((word, start) for word, start in words if word in FORMS), None)
     texts = [query]
     if form is not None and form[0] == "ASK":
         texts = [query[:form[1]] + "SELECT (1 AS ?justicegraph_parse_only)" + query[form[1] + 3:], query]
     error = None
     for text in texts:
         try:
-            ox.Store().query(text)
+            ox.Store().query(text, base_iri=base)
         except SyntaxError as exc:
             error = exc
             continue
+        except (OSError, ValueError, RuntimeError):  # read, then failed running: not a syntax error
+            pass
         return error
     return error
 

@@ -19,7 +19,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from justicegraph.remote_dialect import EVALUATION_REFUSED
-from justicegraph.remote_text import has_relative_iri
+from justicegraph.remote_text import has_relative_iri, syntax_error
 
 from . import results, results_fast
 
@@ -84,13 +84,9 @@ def _syntax_error(job: dict, store, exc: SyntaxError) -> str:
     if (isinstance(store, ox.Store) or job["kind"] != "query" or message.startswith(EVALUATION_REFUSED)
             or _FETCHES.search(job["query"])):
         return message
-    try:
-        ox.Store().query(job["query"], base_iri=job.get("base"))
-    except SyntaxError as local:
-        return str(local)
-    except (OSError, ValueError, RuntimeError):  # parsed, failed later: the engine's word stands
-        pass
-    return message
+    # parse only (remote_text.syntax_error): an ASK is not evaluated, pyoxigraph would at once
+    located = syntax_error(job["query"], job.get("base"))
+    return message if located is None else str(located)
 
 
 ENGINE_FAILED = ("The SPARQL engine behind this service failed to answer (its message is in the "
