@@ -38,11 +38,20 @@ def pytest_configure(config):
 # against the engine (the answer is wrong or an error, never restricted data).
 # (The access suite's references are on the same engine: Virtuoso's SPARQL deviations are
 # documented in docs/scaling.md and pinned in tests/test_virtuoso_deviations.py.)
-VIRTUOSO_KNOWN: dict[str, str] = {}
+_HISTORY = ("Virtuoso 7.2: after other modules ran on the same engine, its stale predicate statistics "
+            "lead to a join order under which jg:locatedIn* / jg:subOrganizationOf* lose rows "
+            "(pinned on a new engine in tests/test_remote_history.py; docs/scaling.md)")
+VIRTUOSO_KNOWN: dict[str, str] = {
+    "test_competency.py::test_cq22_who_held_posts_in_the_un_and_its_bodies": _HISTORY,
+    "test_competency.py::test_cq23_what_happened_at_a_place_and_inside_it": _HISTORY,
+    "test_api.py::test_editor_examples_answer_like_the_api": _HISTORY,
+    "test_remote_1988.py::test_saved_queries_answer_as_on_the_embedded_store[virtuoso]": _HISTORY,
+}
 
 
-# Not every run: a passing run of these is no news (xfail, not strict).
-VIRTUOSO_UNSTABLE: set[str] = set()
+# Not every run: a passing run of these is no news (xfail, not strict). The _HISTORY cases
+# depend on which modules ran before on the session's engine: they pass alone.
+VIRTUOSO_UNSTABLE: set[str] = {key for key, why in VIRTUOSO_KNOWN.items() if why is _HISTORY}
 
 
 def pytest_collection_modifyitems(config, items):

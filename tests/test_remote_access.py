@@ -172,7 +172,7 @@ def test_thousands_of_graphs_need_no_list(virtuoso_engine, request, tmp_path):
         lines.append(f'<{EX}p{i}> <{EX}name> "person {i}" <{graph}> .')
     folder = virtuoso_engine.workdir
     (folder / "many.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    virtuoso_engine.isql(f"ld_dir('{folder}', 'many.nq', 'urn:justicegraph:unused');\nrdf_loader_run();\n")
+    virtuoso_engine.isql(f"ld_dir('{folder}', 'many.nq', 'urn:justicegraph:unused');\nrdf_loader_run();\ncheckpoint;\n")
     try:
         assert store.sync_access() == 8000  # the slow part: ~1 ms per grant, more on a busy machine
         graphs = store.graphs()
