@@ -42,12 +42,15 @@ test-remote: setup system-deps
 
 # What CI runs on both engines (tests that read or write a store; measured ~3 min per engine
 # on a busy 2-core machine): loaders, CLI, access rule, security, pages, search, Graph Store
-# and SPARQL protocols, clients. test_backends/test_remote*.py run both engines in `make test`.
+# and SPARQL protocols (incl. the endpoint's time limits on queries and updates), clients,
+# the remote sort fallback. test_backends and the engine-parametrised test_remote*.py run both
+# engines in `make test`.
 REMOTE_STORE_TESTS ?= tests/test_loaders.py tests/test_loaders_errors.py tests/test_loaders_rdf.py \
 	tests/test_dataset.py tests/test_savedqueries.py tests/test_foundation.py tests/test_cli_data.py \
 	tests/test_access_engine.py tests/test_access_loaded.py tests/test_access_http.py \
 	tests/test_security_pages.py tests/test_security_audit.py tests/test_pages.py tests/test_search.py \
-	tests/test_graphstore.py tests/test_protocol_w3c.py tests/test_clients.py
+	tests/test_graphstore.py tests/test_protocol_w3c.py tests/test_clients.py tests/test_endpoint.py \
+	tests/test_remote_order.py
 test-remote-stores: setup system-deps
 	JUSTICEGRAPH_TEST_STORE=oxigraph $(BIN)/python -m pytest -q $(REMOTE_STORE_TESTS); a=$$?; \
 	JUSTICEGRAPH_TEST_STORE=virtuoso $(BIN)/python -m pytest -q $(REMOTE_STORE_TESTS); b=$$?; exit $$((a | b))
