@@ -12,7 +12,6 @@ any data and ``("data", bytes)`` zero or more times (answers too large to hold);
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -70,19 +69,15 @@ def run_job(job: dict, store, emit: Emit) -> None:
     emit(("done", {}))
 
 
-_FETCHES = re.compile(r"(?i)\b(SERVICE|LOAD)\b")
-
-
 def _syntax_error(job: dict, store, exc: SyntaxError) -> str:
     """The message for a query the store refused as malformed. A remote engine's parse error
     has no position (Virtuoso names a line at most, in its own words): the text is parsed again
     by pyoxigraph, the embedded store's parser, so a malformed query is reported alike — with
-    line and column — on every backend. Only on this error path (no cost to good queries), and
-    never for a text naming SERVICE or LOAD: pyoxigraph evaluates what it parses (on an empty
-    store here), and the server never fetches on a caller's behalf."""
+    line and column — on every backend. Only on this error path (no cost to good queries);
+    remote_text.syntax_error never reads a text naming SERVICE or LOAD (pyoxigraph would call
+    it, and the server never fetches on a caller's behalf)."""
     message = str(exc)
-    if (isinstance(store, ox.Store) or job["kind"] != "query" or message.startswith(EVALUATION_REFUSED)
-            or _FETCHES.search(job["query"])):
+    if isinstance(store, ox.Store) or job["kind"] != "query" or message.startswith(EVALUATION_REFUSED):
         return message
     # parse only (remote_text.syntax_error): an ASK is not evaluated, pyoxigraph would at once
     located = syntax_error(job["query"], job.get("base"))
