@@ -1,6 +1,6 @@
 """The Graph Store HTTP Protocol at /graphs on the running server, and validated writes.
 
-The W3C Graph Store Protocol cases (shared/w3c/rdf-tests/sparql/sparql11/http-rdf-update/
+The W3C Graph Store Protocol cases (tests/w3c/sparql/sparql11/http-rdf-update/
 manifest.ttl) are restated in order as one scenario each (their $GRAPHSTORE$ is /graphs,
 direct identification /graphs/person/1.ttl). Then: an invalid write, through Update and
 through the Graph Store Protocol, is refused with a SHACL report and leaves the store with

@@ -1,4 +1,4 @@
-"""The W3C SPARQL 1.1 Protocol test cases (shared/w3c/rdf-tests/sparql/sparql11/protocol/
+"""The W3C SPARQL 1.1 Protocol test cases (tests/w3c/sparql/sparql11/protocol/
 manifest.ttl), each restated here as a request to the running server and the answer the
 protocol requires. The server runs with strict dataset semantics (the default graph is the
 store's own default graph) as the test suite assumes, and with a write token for the update
@@ -13,13 +13,13 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import SHARED
+from conftest import W3C
 from servers import running_server
 from stores import served
 
 pytestmark = pytest.mark.server
 
-PROTOCOL = SHARED / "w3c/rdf-tests/sparql/sparql11/protocol"
+PROTOCOL = W3C / "sparql/sparql11/protocol"
 KASEI = "http://kasei.us/2009/09/sparql/data/"
 TOKEN = "w3c-protocol-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
