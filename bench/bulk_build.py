@@ -23,9 +23,8 @@ BUILT_BY = ("the project's loader with SHACL off (record checks on), committed w
 
 
 def build(scale_dir: Path, people: int, seed: int) -> dict:
-    from justicegraph.loaders.pipeline import load
-
     from justicegraph.generate import generate
+    from justicegraph.loaders.pipeline import load
     from justicegraph.store import OxigraphStore
 
     class BulkStore(OxigraphStore):

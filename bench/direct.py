@@ -97,8 +97,8 @@ def run(store_path: Path, params: Params, repeats: int, log, api_timeout: float)
 def api_store(store_path: Path) -> Path:
     """Where the API runs an anonymous caller's saved query: the public view of the current
     snapshot (only public graphs; the dataset is then the engine's union), or the snapshot
-    itself when nothing is restricted (server/context.py)."""
-    from justicegraph.server.protocol_snapshot import SnapshotStore
+    itself when nothing is restricted (server/web/context.py)."""
+    from justicegraph.server.protocol.snapshot import SnapshotStore
 
     snapshots = SnapshotStore(store_path)
     return snapshots.public_view() or snapshots.current()

@@ -23,7 +23,6 @@ def main() -> None:
     parser.add_argument("--no-shacl", action="store_true", help="skip SHACL (to measure the rest of the pipeline)")
     args = parser.parse_args()
     from justicegraph.loaders.pipeline import load
-
     from justicegraph.resources import shapes_graph
     from justicegraph.store import OxigraphStore
     from justicegraph.validation import background

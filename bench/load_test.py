@@ -31,7 +31,7 @@ from pathlib import Path
 
 import requests
 
-from justicegraph.engines import free_port
+from justicegraph.store.remote.engines import free_port
 
 GRAPH_PREFIX = "https://w3id.org/justicegraph/graph/import/load-test-"
 PRED = "https://w3id.org/justicegraph/ontology#loadTestItem"

@@ -4,7 +4,7 @@
     .venv/bin/python bench/public_dataset.py --graphs 1000 --repeats 10   # quick
 
 Starts `oxigraph serve` with its public dataset (a second `oxigraph serve`,
-justicegraph/remote_public.py) on 127.0.0.1, writes a synthetic dataset through
+justicegraph/store/remote/public.py) on 127.0.0.1, writes a synthetic dataset through
 RemoteStore.apply (so the public dataset follows the write as in production), then runs the
 same anonymous lookups through the endpoint (Flask app in-process, the whole server path:
 dataset, engine request, serialisation) twice: without ``store_public_url`` (the dataset is
@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
-from justicegraph.server.app import create_app
 
-from justicegraph import engines
+from justicegraph.server.app import create_app
+from justicegraph.store.remote import engines
 
 HERE = Path(__file__).resolve().parent
 BASE = "https://w3id.org/justicegraph/"

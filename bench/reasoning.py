@@ -18,12 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from justicegraph.loaders.pipeline import load
-
 from justicegraph import reasoning
 from justicegraph.generate import generate
+from justicegraph.loaders.pipeline import load
 from justicegraph.namespaces import Minter
-from justicegraph.reasoning_store import asserted_graphs, read_quads
+from justicegraph.reasoning.store import asserted_graphs, read_quads
 from justicegraph.resources import dataset_dir
 from justicegraph.store import OxigraphStore
 

@@ -33,10 +33,10 @@ sys.path.insert(0, str(HERE))
 import pipeline  # noqa: E402
 from mixes import Params  # noqa: E402
 
-from justicegraph import engines  # noqa: E402
 from justicegraph.namespaces import Minter  # noqa: E402
 from justicegraph.savedqueries import load_saved_queries  # noqa: E402
 from justicegraph.store import OxigraphStore  # noqa: E402
+from justicegraph.store.remote import engines  # noqa: E402
 
 ENTITY_PARAM = {"person": "victim", "entity": "victim", "speaker": "victim", "prison": "prison",
                 "event": "massacre", "conference": None, "organization": None, "place": "prison"}
@@ -107,7 +107,7 @@ class EngineDefaultDataset:
     def query(self, text, *, substitutions=None, **_dataset):
         import pyoxigraph as ox
 
-        from justicegraph import remote_text
+        from justicegraph.store.remote import text as remote_text
 
         found = remote_text.shape(text)
         if substitutions:
@@ -160,7 +160,7 @@ def measure(store, saved, params, repeats: int, limit: float, embedded_path: Pat
 
 def embedded_public_store(public_nq: Path, work: Path) -> tuple[Path, float]:
     """The embedded store as the server serves an anonymous caller: a store holding only the
-    public graphs (its public view, server/protocol_snapshot.py), queried over the union."""
+    public graphs (its public view, server/protocol/snapshot.py), queried over the union."""
     import pyoxigraph as ox
 
     path = work / "embedded-public"
@@ -284,9 +284,9 @@ def main(argv=None) -> int:
         if name == "virtuoso-public":
             store = EngineDefaultDataset(store)
         elif name == "oxigraph-public":
-            # the public dataset (justicegraph/remote_public.py) as anonymous callers get it:
-            # its union default graph, no list, its graphs not listed first (server/context.py)
-            from justicegraph.remote_public import PublicStore
+            # the public dataset (justicegraph/store/remote/public.py) as anonymous callers get it:
+            # its union default graph, no list, its graphs not listed first (server/web/context.py)
+            from justicegraph.store.remote.public import PublicStore
 
             store = PublicStore(store.query_url, primary=None, engine="oxigraph", query_timeout=args.limit)
             store.graphs = list

@@ -3,7 +3,7 @@ start to first answer and the peak resident memory of the whole process tree.
 
 - ``justicegraph serve`` on the on-disk store (settings through JUSTICEGRAPH_* variables);
 - ``oxigraph serve --location DIR --union-default-graph`` on a copy loaded by ``oxigraph load``;
-- Virtuoso Open Source through ``justicegraph.engines.start_virtuoso`` (own ini, loopback
+- Virtuoso Open Source through ``justicegraph.store.remote.engines.start_virtuoso`` (own ini, loopback
   ports, dba password changed), bulk-loaded with ld_dir / rdf_loader_run / checkpoint.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from justicegraph.engines import free_port
+from justicegraph.store.remote.engines import free_port
 
 VENV_BIN = Path(sys.executable).parent
 PROBE = quote("ASK { ?s ?p ?o }")
@@ -45,7 +45,7 @@ class Server:
         if self.stop_fn:
             self.stop_fn()
         else:
-            from justicegraph.engines import stop_process
+            from justicegraph.store.remote.engines import stop_process
 
             stop_process(self.process, grace=30)
 
@@ -205,7 +205,7 @@ def oxigraph_load(nquads: Path, location: Path) -> float:
 
 def start_virtuoso(nquads: Path, workdir: Path) -> tuple[Server, float]:
     """A fresh Virtuoso database, bulk-loaded from ``nquads``; returns the server and load seconds."""
-    from justicegraph import engines
+    from justicegraph.store.remote import engines
 
     reason = engines.virtuoso_missing()
     if reason:
@@ -224,7 +224,7 @@ def start_virtuoso(nquads: Path, workdir: Path) -> tuple[Server, float]:
                 "rdf_loader_run();\ncheckpoint;\n", timeout=3600)
     loaded = time.perf_counter() - t0
     # Only public graphs were loaded: the anonymous endpoint may read all of them (a new
-    # database may hide every graph from `nobody` until granted — justicegraph/remote_access.py).
+    # database may hide every graph from `nobody` until granted — justicegraph/store/remote/access.py).
     engine.isql("DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 1, 0);\n", timeout=60)
     server = Server("virtuoso", endpoint, engine.process, first, stop_fn=engine.stop, sampler=sampler)
     server.notes.append("first answer measured on a new, empty database (before the bulk load); "

@@ -21,8 +21,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from .access import dataset as access_dataset
-from .namespaces import Minter
+from justicegraph.access import dataset as access_dataset
+from justicegraph.namespaces import Minter
 
 NAME = re.compile(r"^[a-z0-9-]+$")
 RECORD_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
@@ -144,7 +144,7 @@ class SavedQuery:
 
 
 def default_folder() -> Path:
-    from .resources import package_dir
+    from justicegraph.resources import package_dir
 
     return package_dir("queries")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .access import dataset as access_dataset
-from .access import visible_graphs
-from .namespaces import JG, Minter
+from justicegraph.access import dataset as access_dataset
+from justicegraph.access import visible_graphs
+from justicegraph.namespaces import JG, Minter
 
 _CLASSES = f"""
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{

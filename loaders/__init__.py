@@ -7,7 +7,7 @@
 The record format is docs/records.md; the RDF produced is described in the README.
 """
 
-from .errors import LoadError, RecordError
+from justicegraph.loaders.errors import LoadError, RecordError
 
 __all__ = ["LoadError", "LoadResult", "RecordError", "load"]
 
@@ -16,7 +16,7 @@ def __getattr__(name: str):
     # The pipeline (and with it pyshacl) is imported on first use, not by every importer of a
     # loader module: the server's serving path needs only the input checks (rdfimport).
     if name in ("load", "LoadResult"):
-        from . import pipeline
+        from justicegraph.loaders import pipeline
 
         return getattr(pipeline, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,11 +10,10 @@ from functools import cache
 from rdflib.namespace import SKOS
 
 from justicegraph import edtf
+from justicegraph.loaders.errors import RecordError
+from justicegraph.loaders.kinds import ID_PATTERN, KINDS, STATEMENT_FIELDS, STATEMENT_REQUIRED, Field
+from justicegraph.loaders.readers import Record
 from justicegraph.resources import vocabulary_graph
-
-from .errors import RecordError
-from .kinds import ID_PATTERN, KINDS, STATEMENT_FIELDS, STATEMENT_REQUIRED, Field
-from .readers import Record
 
 _ID = re.compile(ID_PATTERN)
 _LOCATOR = re.compile(r"^¶([1-9][0-9]*)(?:[–-]([1-9][0-9]*))?$")

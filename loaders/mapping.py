@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from justicegraph.loaders import terms as t
+from justicegraph.loaders.readers import Record
+from justicegraph.loaders.terms import ALT_LABEL, COMMENT, LABEL, PREF_LABEL, SCOPE_NOTE, A, jg, node
 from justicegraph.namespaces import Minter
-
-from . import terms as t
-from .readers import Record
-from .terms import ALT_LABEL, COMMENT, LABEL, PREF_LABEL, SCOPE_NOTE, A, jg, node
 
 ORGANIZATION_CLASS = {"court": "Court", "government": "GovernmentBody", "international": "InternationalBody",
                       "ngo": "NonGovernmentalOrganization", "political": "PoliticalOrganization",

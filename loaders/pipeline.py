@@ -23,17 +23,16 @@ import pyoxigraph as ox
 
 from justicegraph import __version__
 from justicegraph.access import is_restricted
+from justicegraph.loaders import rdfimport, system
+from justicegraph.loaders.checks import check_records
+from justicegraph.loaders.errors import LoadError, RecordError
+from justicegraph.loaders.kinds import ASSERTED_KINDS, KINDS
+from justicegraph.loaders.mapping import FIELD_OF, GraphInfo, Mapper, Resolved
+from justicegraph.loaders.provenance import Input, describe_graphs, describe_load
+from justicegraph.loaders.readers import Record, read_csv, read_json, read_yaml
+from justicegraph.loaders.state import DatasetState, find_state, graph_owners, lookup_ids
 from justicegraph.namespaces import Minter
 from justicegraph.validation import ValidationReport, validate_quads
-
-from . import rdfimport, system
-from .checks import check_records
-from .errors import LoadError, RecordError
-from .kinds import ASSERTED_KINDS, KINDS
-from .mapping import FIELD_OF, GraphInfo, Mapper, Resolved
-from .provenance import Input, describe_graphs, describe_load
-from .readers import Record, read_csv, read_json, read_yaml
-from .state import DatasetState, find_state, graph_owners, lookup_ids
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 RECORD_SUFFIXES = {".csv", ".json", ".yaml", ".yml"}

@@ -13,11 +13,10 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
+from justicegraph.loaders import terms as t
+from justicegraph.loaders.mapping import GraphInfo
+from justicegraph.loaders.terms import LABEL, A, jg, node
 from justicegraph.namespaces import Minter
-
-from . import terms as t
-from .mapping import GraphInfo
-from .terms import LABEL, A, jg, node
 
 GRAPH_CLASS = {"testimony": "Testimony", "narration": "SourceNarration", "curated": "CuratedGraph",
                "import": "AssertionGraph"}

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from justicegraph.loaders.errors import RecordError
 from justicegraph.namespaces import Minter
-
-from .errors import RecordError
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,

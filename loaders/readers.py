@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import RecordError
-from .kinds import KINDS, NESTED
+from justicegraph.loaders.errors import RecordError
+from justicegraph.loaders.kinds import KINDS, NESTED
 
 Value = str | list[str]
 

@@ -19,9 +19,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from justicegraph import savedqueries
-
-from . import context, entity
-from .search import SearchIndex, SearchIndexes, label_rows, store_fingerprint
+from justicegraph.server.content import entity
+from justicegraph.server.content.search import SearchIndex, SearchIndexes, label_rows, store_fingerprint
+from justicegraph.server.web import context
 
 bp = Blueprint("api", __name__)
 

@@ -27,12 +27,12 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     app.config["JUSTICEGRAPH"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["justicegraph.store"] = store
-    # Snapshots, executors, write sessions, metrics (server/protocol.py); one JSON error shape.
-    importlib.import_module("justicegraph.server.protocol").init_app(app, store)
-    importlib.import_module("justicegraph.server.errors").register(app)
+    # Snapshots, executors, write sessions, metrics (server/protocol/machinery.py); one JSON error shape.
+    importlib.import_module("justicegraph.server.protocol.machinery").init_app(app, store)
+    importlib.import_module("justicegraph.server.web.errors").register(app)
     for module_name, attr in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(getattr(module, attr))
-    # Headers, rate limits, size caps and log redaction for every route (server/security.py).
-    importlib.import_module("justicegraph.server.security").init_app(app)
+    # Headers, rate limits, size caps and log redaction for every route (server/web/security.py).
+    importlib.import_module("justicegraph.server.web.security").init_app(app)
     return app

@@ -14,13 +14,14 @@ import uuid
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
-from justicegraph.loaders.rdfimport import unsafe_input
 
-from . import conneg, context, protocol_write
-from .errors import ApiError, error_response
-from .protocol import endpoint
-from .protocol_write import Change
-from .results import write_rdf
+from justicegraph.loaders.rdfimport import unsafe_input
+from justicegraph.server.protocol import write as protocol_write
+from justicegraph.server.protocol.machinery import endpoint
+from justicegraph.server.protocol.results import write_rdf
+from justicegraph.server.protocol.write import Change
+from justicegraph.server.web import conneg, context
+from justicegraph.server.web.errors import ApiError, error_response
 
 bp = Blueprint("graphstore", __name__)
 

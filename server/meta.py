@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from . import conneg, context
-from .errors import ApiError
-from .protocol import endpoint
-from .protocol_sd import PREFIXES, stats, void_description
-from .results import write_rdf
+from justicegraph.server.protocol.machinery import endpoint
+from justicegraph.server.protocol.results import write_rdf
+from justicegraph.server.protocol.sd import PREFIXES, stats, void_description
+from justicegraph.server.web import conneg, context
+from justicegraph.server.web.errors import ApiError
 
 bp = Blueprint("meta", __name__)
 

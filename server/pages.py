@@ -27,9 +27,9 @@ from flask import (
 
 from justicegraph import access, resources
 from justicegraph.namespaces import JG, PREFIXES
-
-from . import context, entity, ontology_doc
-from .search import RDF_TYPE, norm, store_fingerprint, visible_quads
+from justicegraph.server.content import entity, ontology_doc
+from justicegraph.server.content.search import RDF_TYPE, norm, store_fingerprint, visible_quads
+from justicegraph.server.web import context
 
 bp = Blueprint("pages", __name__)
 
@@ -280,7 +280,7 @@ def _holdings_from_quads(store, dataset, base, typed) -> tuple[list, list]:
 
 
 def saved_query_list() -> list[dict]:
-    from .api import saved_queries  # the API owns the saved queries; pages only list them
+    from justicegraph.server.api import saved_queries  # the API owns the saved queries; pages only list them
 
     return [{"name": q.name, "title": q.title, "description": q.description,
              "href": f"/queries/{q.name}", "api": f"/api/queries/{q.name}"} for q in saved_queries().values()]
@@ -290,7 +290,7 @@ def saved_query_list() -> list[dict]:
 @bp.get("/search.json", endpoint="search_json", defaults={"forced": JSON})
 def search_page(forced: str | None = None):
     """The home page's search box without JavaScript: the same index as /api/search."""
-    from .api import run_search
+    from justicegraph.server.api import run_search
 
     q = request.args.get("q", "")
     hits = run_search(q, 50) if norm(q) else []
@@ -302,7 +302,7 @@ def search_page(forced: str | None = None):
 @bp.get("/query")
 @bp.get("/query.json", endpoint="query_json", defaults={"forced": JSON})
 def query_editor(forced: str | None = None):
-    from .api import editor_examples
+    from justicegraph.server.api import editor_examples
 
     config = {"endpoint": "/sparql", "prefixes": PREFIXES, "examples": editor_examples()}
     return page("query.html", {"config": config}, forced=forced)

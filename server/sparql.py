@@ -17,17 +17,17 @@ from flask import Blueprint, Response, redirect, request
 from werkzeug.sansio.utils import get_current_url
 
 from justicegraph.namespaces import PREFIXES
-from justicegraph.remote_dialect import EVALUATION_REFUSED
-
-from . import conneg, context, protocol_write
-from .errors import ApiError, error_response
-from .executor import Busy, QueryTimeout
-from .protocol import endpoint
-from .protocol_request import parse_request
-from .protocol_scan import allowed, scan_query, scan_update, with_using
-from .protocol_sd import service_description, stats
-from .query_bounded import is_bounded
-from .results import write_rdf
+from justicegraph.server.protocol import write as protocol_write
+from justicegraph.server.protocol.bounded import is_bounded
+from justicegraph.server.protocol.executor import Busy, QueryTimeout
+from justicegraph.server.protocol.machinery import endpoint
+from justicegraph.server.protocol.request import parse_request
+from justicegraph.server.protocol.results import write_rdf
+from justicegraph.server.protocol.scan import allowed, scan_query, scan_update, with_using
+from justicegraph.server.protocol.sd import service_description, stats
+from justicegraph.server.web import conneg, context
+from justicegraph.server.web.errors import ApiError, error_response
+from justicegraph.store.remote.dialect import EVALUATION_REFUSED
 
 bp = Blueprint("sparql", __name__)
 
@@ -157,7 +157,7 @@ def _run(job: dict, what: str, *, bounded: bool = False):
     try:
         answer = None
         if bounded and hasattr(executor, "run_bounded"):
-            # Work bounded by a small answer (server/query_bounded.py): no executor round trip.
+            # Work bounded by a small answer (server/protocol/bounded.py): no executor round trip.
             answer = executor.run_bounded(job, s.query_timeout)
             if answer is not None:
                 ep.metrics.inc("justicegraph_inline_queries_total")

@@ -18,7 +18,7 @@ def settings(tmp_path):
     return Settings.from_env({}, store="memory")
 
 
-# --- Remote SPARQL engines (issue 8; helpers in tests/stores.py, justicegraph/engines.py) ---
+# --- Remote SPARQL engines (issue 8; helpers in tests/stores.py, justicegraph/store/remote/engines.py) ---
 # Each engine starts once per session, only when a test asks for it, on 127.0.0.1 at a free
 # port, and is skipped (saying why) only where it cannot be installed.
 # JUSTICEGRAPH_TEST_STORE=oxigraph|virtuoso|disk runs the suite's stores on that backend

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from justicegraph.engines import free_port
+from justicegraph.store.remote.engines import free_port
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 ``JUSTICEGRAPH_TEST_STORE`` picks it: ``memory`` (default) or ``disk`` — pyoxigraph's
 embedded store — or ``oxigraph`` / ``virtuoso``: a running ``oxigraph serve`` or Virtuoso,
-started once per session on 127.0.0.1 (justicegraph/engines.py) and stopped at its end::
+started once per session on 127.0.0.1 (justicegraph/store/remote/engines.py) and stopped at its end::
 
     from stores import new_store, location, settings   # tests/ is on sys.path under pytest
 
@@ -44,7 +44,7 @@ def engine(kind: str = KIND, slot: str = "main"):
     """The session's running engine of ``kind`` (started on first use), skipping the test
     when it cannot be installed here. Another ``slot`` is a second engine of the same kind,
     for a test that compares two datasets side by side."""
-    from justicegraph import engines
+    from justicegraph.store.remote import engines
 
     if slot != "main":
         kind_slot = f"{kind}:{slot}"
@@ -88,7 +88,7 @@ def new_store(path: str | os.PathLike | None = None, *, kind: str = KIND, slot: 
     from justicegraph.store import OxigraphStore
 
     if kind in ("oxigraph", "virtuoso"):
-        from justicegraph.engines import clear_store
+        from justicegraph.store.remote.engines import clear_store
 
         store = engine(kind, slot).open()
         clear_store(store)
@@ -128,7 +128,7 @@ class _Refilled:
 
     def _current(self):
         if self._generation != _GENERATION[0]:
-            from justicegraph.engines import clear_store
+            from justicegraph.store.remote.engines import clear_store
 
             clear_store(self._store)
             self._fill(self._store)

@@ -8,11 +8,11 @@ import json
 import re
 
 import pytest
-from justicegraph.server.app import create_app
 from stores import REMOTE, environ, location, ready, settings, shared_store
 from test_pages_fixture import AUTH, BASE, app, client, store  # noqa: F401
 
 from justicegraph import savedqueries
+from justicegraph.server.app import create_app
 from justicegraph.settings import Settings
 
 QUERIES = sorted(savedqueries.load_saved_queries())
@@ -22,7 +22,6 @@ QUERIES = sorted(savedqueries.load_saved_queries())
 def store_1988(tmp_path_factory):
     """The packaged 1988 dataset, loaded once for this module, on disk (the CLI opens it too)."""
     from justicegraph.loaders import load
-
     from justicegraph.resources import dataset_dir
     from justicegraph.store import OxigraphStore
 
@@ -96,7 +95,7 @@ def test_every_saved_query_gives_the_same_answer_on_the_command_line(client_1988
     from justicegraph.cli import main
 
     if "query" not in main.commands:
-        pytest.skip("the `justicegraph query` command is not there yet (justicegraph/cli_data.py)")
+        pytest.skip("the `justicegraph query` command is not there yet (justicegraph/cli/data.py)")
     path, loaded = store_1988
     ready(loaded)
     result = CliRunner().invoke(main, ["--store", str(path), "query", "--name", name, "--format", "json"],
@@ -204,8 +203,8 @@ def test_a_bad_header_stops_the_app_at_start_up_naming_the_file(query_folder):
 def test_editor_examples_bind_defaults_without_changing_answers(query_folder):
     app = app_with(query_folder, ("statements-about", STATEMENTS_ABOUT), ("labels", LABELS))  # noqa: F811
     with app.test_request_context("/query"):
-        from justicegraph.server import context
         from justicegraph.server.api import editor_examples
+        from justicegraph.server.web import context
 
         examples = {e["name"]: e["query"] for e in editor_examples()}
         results = list(context.store().query(examples["statements-about"], **context.query_dataset()))
@@ -248,9 +247,8 @@ def test_openapi_describes_every_route(app, client):  # noqa: F811
 
 def test_editor_examples_answer_like_the_api(client_1988, store_1988):
     """The query editor's examples (defaults bound by VALUES) give the API's rows."""
-    from justicegraph.server.api import editor_examples
-
     from justicegraph import access
+    from justicegraph.server.api import editor_examples
 
     with client_1988.application.test_request_context("/query"):
         examples = editor_examples()

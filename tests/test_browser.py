@@ -25,10 +25,10 @@ CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from justicegraph.loaders import load
     from servers import running_server
     from stores import served
 
+    from justicegraph.loaders import load
     from justicegraph.resources import dataset_dir
 
     path, env = served(tmp_path_factory.mktemp("browser") / "store", lambda s: load(s, [dataset_dir("1988")]))

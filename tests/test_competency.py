@@ -10,9 +10,9 @@ data, so a dropped, duplicated or misattributed record fails a test.
 from __future__ import annotations
 
 import pytest
-from justicegraph.loaders.pipeline import load
 from stores import new_store
 
+from justicegraph.loaders.pipeline import load
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 from justicegraph.savedqueries import load_saved_queries

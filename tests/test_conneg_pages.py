@@ -138,6 +138,7 @@ def test_graph_iri_dereferences_to_its_provenance(client):  # noqa: F811
 def test_iris_resolve_under_any_base(store):  # noqa: F811
     """Served on localhost with a local base, the same path scheme resolves the IRIs."""
     import pyoxigraph as ox
+
     from justicegraph.server.app import create_app
 
 

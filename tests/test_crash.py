@@ -104,7 +104,7 @@ def kill_once(path, start: int, rng: random.Random, change_time: list[float], sw
 
 
 # Each change through one transaction, and each through a checkpoint + bulk_extend + directory
-# swap (the path big loads take: justicegraph/store_swap.py).
+# swap (the path big loads take: justicegraph/store/swap.py).
 @pytest.mark.parametrize("swap", ["none", "1"], ids=["transaction", "swap"])
 def test_sigkill_at_random_points_leaves_whole_changes_only(tmp_path, swap):
     path = tmp_path / "store"

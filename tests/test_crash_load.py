@@ -34,7 +34,7 @@ def cli(store, *args) -> list[str]:
 
 
 # The same load through the pipeline, its commit forced onto the swap path (checkpoint +
-# bulk_extend + directory exchange, justicegraph/store_swap.py) that loads of 20k quads or
+# bulk_extend + directory exchange, justicegraph/store/swap.py) that loads of 20k quads or
 # more take.
 SWAP_LOAD = textwrap.dedent("""
     import sys

@@ -16,11 +16,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from justicegraph.loaders.pipeline import load
 from stores import new_store
 
 from justicegraph.access import dataset
 from justicegraph.cli import main
+from justicegraph.loaders.pipeline import load
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from fixtures.restricted.harness import build_store
-from justicegraph.server.app import create_app
-from justicegraph.server.protocol import endpoint
 
+from justicegraph.server.app import create_app
+from justicegraph.server.protocol.machinery import endpoint
 from justicegraph.settings import Settings
 
 pytestmark = pytest.mark.embedded_only("executor processes serve an embedded on-disk store")

@@ -112,7 +112,7 @@ def test_cli_writes_the_dataset_and_refuses_a_bad_size(tmp_path):
 
 
 def test_a_batch_mints_only_prefixed_ids_and_refers_only_to_the_shared_world(tmp_path):
-    from justicegraph import generate_world
+    from justicegraph.generate import world as generate_world
 
     generate(tmp_path / "b", people=120, seed=3, id_prefix="b1-", world=False)
     world = {r["id"] for r in generate_world.places()} | {r["id"] for r in generate_world.organizations(8)}
@@ -135,8 +135,9 @@ def test_a_batch_mints_only_prefixed_ids_and_refers_only_to_the_shared_world(tmp
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """N=200 and N=400 through the real loader (records → RDF → SHACL → commit)."""
-    from justicegraph.loaders.pipeline import load
     from stores import new_store
+
+    from justicegraph.loaders.pipeline import load
 
     stores = {}
     for n in (200, 400):

@@ -234,7 +234,6 @@ def test_removing_a_required_label_is_refused(server):
 
 def test_writes_are_off_without_a_write_token():
     from justicegraph.server.app import create_app
-
     from justicegraph.settings import Settings
     from justicegraph.store import OxigraphStore
 
@@ -259,9 +258,8 @@ def test_entity_bomb_upload_is_refused_before_parsing(server):
 
 def test_writes_are_validated_by_the_configured_validator(monkeypatch):
     """The server passes its own `validator` setting on (not the environment's)."""
-    from justicegraph.server.app import create_app
-
     from justicegraph import validation
+    from justicegraph.server.app import create_app
     from justicegraph.settings import Settings
     from justicegraph.store import OxigraphStore
 

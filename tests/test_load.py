@@ -29,7 +29,7 @@ def load_test_module():
 @pytest.mark.slow
 def test_concurrent_readers_and_writers_lose_nothing(tmp_path):
     if "serve" not in cli_main.commands:
-        pytest.skip("`justicegraph serve` is not implemented yet (justicegraph/cli_serve.py)")
+        pytest.skip("`justicegraph serve` is not implemented yet (justicegraph/cli/serve.py)")
     lt = load_test_module()
     process, url = lt.start_server(tmp_path / "store", write_token="w-load", read_token="r-load",
                                    workers=2, threads=4, log=tmp_path / "server.log")

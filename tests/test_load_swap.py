@@ -1,5 +1,5 @@
 """Big loads commit by building the new state in a checkpoint of the store and swapping the
-directories (justicegraph/store_swap.py). Forced onto that path (``swap_min_quads=1``), a
+directories (justicegraph/store/swap.py). Forced onto that path (``swap_min_quads=1``), a
 load writes exactly what the one-transaction path writes, re-loads stay idempotent, a refused
 load changes nothing and leaves no staging copy, and a system that cannot swap falls back to
 the transaction. (SIGKILL during the swap path: tests/test_crash.py, test_crash_load.py.)"""
@@ -10,12 +10,12 @@ import os
 
 import pyoxigraph as ox
 import pytest
-from justicegraph.loaders import LoadError, load, system
 from loader_helpers import copy_fixture, data_quads, edit_csv, snapshot
 
-from justicegraph import store_swap
+from justicegraph.loaders import LoadError, load, system
 from justicegraph.namespaces import Minter
 from justicegraph.store import OxigraphStore
+from justicegraph.store import swap as store_swap
 
 
 def leftovers(path) -> list[str]:

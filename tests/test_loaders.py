@@ -3,10 +3,10 @@ provenance; re-loading is idempotent; restricted records stay in restricted grap
 
 import pyoxigraph as ox
 import pytest
-from justicegraph.loaders import load
 from loader_helpers import FIXTURES, copy_fixture, data_quads, edit_csv
 from stores import new_store
 
+from justicegraph.loaders import load
 from justicegraph.namespaces import Minter
 
 M = Minter()

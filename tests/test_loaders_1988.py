@@ -3,10 +3,10 @@
 import time
 
 from click.testing import CliRunner
-from justicegraph.loaders import load
 from stores import new_store
 
 from justicegraph.cli import main
+from justicegraph.loaders import load
 from justicegraph.resources import dataset_dir
 
 

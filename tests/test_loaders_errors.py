@@ -4,9 +4,10 @@ once — and the store stays exactly as it was."""
 import json
 
 import pytest
-from justicegraph.loaders import LoadError, load
 from loader_helpers import copy_fixture, edit_csv, snapshot
 from stores import new_store
+
+from justicegraph.loaders import LoadError, load
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from justicegraph.loaders import LoadError, load
 from loader_helpers import FIXTURES, snapshot
 from stores import new_store
+
+from justicegraph.loaders import LoadError, load
 
 FUZZ = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -5,11 +5,11 @@ RDF/XML external entities are refused)."""
 import shutil
 
 import pytest
-from justicegraph.loaders import LoadError, load
 from loader_helpers import FIXTURES, snapshot
 from servers import Listener
 from stores import new_store
 
+from justicegraph.loaders import LoadError, load
 from justicegraph.namespaces import Minter
 
 M = Minter()

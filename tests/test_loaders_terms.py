@@ -6,6 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from justicegraph.loaders import terms as t
 
 S, G = ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/g")

@@ -12,8 +12,13 @@ import pytest
 from rdflib import Graph
 
 from justicegraph.namespaces import Minter
-from justicegraph.ontology_checks import check_dataset, check_queries, profile_violations, run_checks
-from justicegraph.reasoning_store import asserted_graphs, read_quads
+from justicegraph.reasoning.ontology_checks import (
+    check_dataset,
+    check_queries,
+    profile_violations,
+    run_checks,
+)
+from justicegraph.reasoning.store import asserted_graphs, read_quads
 from justicegraph.resources import dataset_dir, ontology_graph, shapes_graph, vocabulary_graph
 from justicegraph.validation import triple_to_rdflib
 
@@ -29,8 +34,9 @@ KNOWN: set[tuple[str, str]] = set()
 @pytest.fixture(scope="module")
 def sample_data() -> list[ox.Quad]:
     """What the loaders produce: the packaged 1988 dataset, plus the reasoning fixture."""
-    from justicegraph.loaders.pipeline import load
     from stores import new_store
+
+    from justicegraph.loaders.pipeline import load
 
     store = new_store()
     load(store, [dataset_dir("1988")], shacl=False)

@@ -193,9 +193,9 @@ class WithoutEngine:
 
 @pytest.mark.embedded_only("compares the embedded engine's index path with the SPARQL path remote stores take")
 def test_sparql_path_and_engine_path_give_the_same_pages(store):  # noqa: F811
-    from justicegraph.server.app import create_app
     from test_pages_fixture import READ_TOKEN
 
+    from justicegraph.server.app import create_app
     from justicegraph.settings import Settings
 
     settings = Settings.from_env({}, store="memory", read_token=READ_TOKEN)

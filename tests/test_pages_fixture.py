@@ -134,8 +134,9 @@ def store():
 
 @pytest.fixture
 def app(store):
-    from justicegraph.server.app import create_app
     from stores import settings
+
+    from justicegraph.server.app import create_app
 
 
     return create_app(settings(read_token=READ_TOKEN), store=store)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from justicegraph.server import conneg
-from justicegraph.server.protocol_scan import allowed, scan_query, scan_update, with_using
+
+from justicegraph.server.protocol.scan import allowed, scan_query, scan_update, with_using
+from justicegraph.server.web import conneg
 
 
 @pytest.mark.parametrize("text, services", [

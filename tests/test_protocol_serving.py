@@ -12,7 +12,7 @@ import requests
 from servers import Listener, running_server
 from stores import served
 
-from justicegraph.cli_serve import gunicorn_options
+from justicegraph.cli.serve import gunicorn_options
 from justicegraph.settings import Settings
 
 pytestmark = pytest.mark.server

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from fixtures.restricted.harness import build_backend
-from justicegraph.server.protocol import endpoint
+
+from justicegraph.server.protocol.machinery import endpoint
 
 pytestmark = pytest.mark.embedded_only("the public view is a twin of an embedded snapshot (RocksDB checkpoint)")
 
@@ -60,7 +61,7 @@ def test_token_holder_and_explicit_datasets_use_the_full_snapshot(app):
 
 
 def test_pages_and_api_read_the_view_for_anonymous_callers(app):
-    from justicegraph.server import context
+    from justicegraph.server.web import context
 
     with app.test_request_context("/"):
         anonymous = context.store()

@@ -1,4 +1,4 @@
-"""The public view follows each write by the write's own change (server/protocol_public.py):
+"""The public view follows each write by the write's own change (server/protocol/public.py):
 after every kind of change it holds exactly the public graphs of the new snapshot, it is
 rebuilt in full when the change is not known or the primary was changed offline, and an
 interrupted build leaves the previous snapshot in service. The server starts on the current
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from justicegraph.server import protocol_write
-from justicegraph.server.protocol_public import SUFFIX, copy_store
-from justicegraph.server.protocol_snapshot import SnapshotStore, fingerprint
 
+from justicegraph.server.protocol import write as protocol_write
+from justicegraph.server.protocol.public import SUFFIX, copy_store
+from justicegraph.server.protocol.snapshot import SnapshotStore, fingerprint
 from justicegraph.store import OxigraphStore
 
 pytestmark = pytest.mark.embedded_only("the public view is a twin of an embedded snapshot (RocksDB checkpoint)")
@@ -146,7 +146,7 @@ def test_an_offline_change_of_the_primary_is_noticed(snapshots):
 
 def test_an_interrupted_view_build_leaves_the_previous_snapshot_and_is_cleaned_up(snapshots, monkeypatch):
     before = snapshots.current()
-    from justicegraph.server import protocol_public
+    from justicegraph.server.protocol import public as protocol_public
 
     def killed(previous, deltas, target):
         copy_store(previous, target.with_name(target.name + ".tmp"))

@@ -1,4 +1,4 @@
-"""Entity lookups answered in the web worker (server/query_bounded.py, inline_lookups): which
+"""Entity lookups answered in the web worker (server/protocol/bounded.py, inline_lookups): which
 queries qualify (one triple pattern, nothing that makes the work outgrow the answer), that
 they keep the access rules (public view for anonymous callers, the full snapshot for the
 token holder, explicit datasets narrowed), and that a large answer goes to an executor."""
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from justicegraph.server.app import create_app
-from justicegraph.server.protocol import endpoint
-from justicegraph.server.query_bounded import is_bounded
 
+from justicegraph.server.app import create_app
+from justicegraph.server.protocol.bounded import is_bounded
+from justicegraph.server.protocol.machinery import endpoint
 from justicegraph.settings import Settings
 
 pytestmark = pytest.mark.embedded_only("the lane runs on the snapshots of an embedded store")

@@ -185,8 +185,7 @@ def test_without_java_reason_says_what_is_missing_in_one_line(monkeypatch):
 
 def test_the_1988_dataset_is_consistent_and_its_victims_are_victims_of_the_massacre():
     from justicegraph.loaders.pipeline import load
-
-    from justicegraph.reasoning_store import asserted_graphs, read_quads
+    from justicegraph.reasoning.store import asserted_graphs, read_quads
     from justicegraph.resources import dataset_dir
 
     store = new_store()
@@ -202,7 +201,7 @@ def test_the_1988_dataset_is_consistent_and_its_victims_are_victims_of_the_massa
 def test_rules_give_the_victim_memberships_hermit_gives_with_the_full_definition():
     """reasoning.RULES_ONLY keeps jg:VictimParticipation's definition from HermiT for speed;
     with it, HermiT classifies exactly the participations the rules classify."""
-    from justicegraph import reasoning_hermit as hermit
+    from justicegraph.reasoning import hermit
 
     quads = fixture_quads()
     world = hermit.load_world(reasoning.schema().serialize(format="nt", encoding="utf-8")

@@ -13,11 +13,13 @@ import pyoxigraph as ox
 import pytest
 from conftest import open_backend
 
-from justicegraph import remote_dialect
-from justicegraph.engines import free_port
-from justicegraph.remote import STAGING_PREFIX, QueryTimeout, RemoteStore, RemoteStoreError, split_location
 from justicegraph.settings import Settings
 from justicegraph.store import open_store
+from justicegraph.store.remote import dialect as remote_dialect
+from justicegraph.store.remote import open_remote
+from justicegraph.store.remote.base import STAGING_PREFIX, QueryTimeout, RemoteStoreError
+from justicegraph.store.remote.client import RemoteStore, split_location
+from justicegraph.store.remote.engines import free_port
 
 G = "http://example.org/graph/testimony/t1"
 # Queries that run far past the test engines' time limits (conftest.ENGINE_QUERY_LIMIT_S): Oxigraph checks its limit while it
@@ -36,7 +38,7 @@ def test_location_names_query_update_and_graph_store_endpoints():
     url, parts = split_location("sparql+https://db.example:8443/ds/query?update=/ds/update&store=gsp&engine=generic")
     assert url == "https://db.example:8443/ds/query"
     assert parts == {"update": "/ds/update", "store": "gsp", "engine": "generic"}
-    store = RemoteStore.from_settings(Settings.from_env({
+    store = open_remote(Settings.from_env({
         "JUSTICEGRAPH_STORE": "sparql+https://db.example:8443/ds/query?update=/ds/update&store=gsp",
         "JUSTICEGRAPH_STORE_USER": "writer", "JUSTICEGRAPH_STORE_PASSWORD": "s3cret"}))
     assert (store.query_url, store.update_url, store.graph_store_url) == (
@@ -47,7 +49,7 @@ def test_settings_override_the_location_and_hide_the_password():
     settings = Settings.from_env({"JUSTICEGRAPH_STORE": "sparql+http://h:1/sparql",
                                   "JUSTICEGRAPH_STORE_UPDATE_URL": "http://h:1/sparql-auth",
                                   "JUSTICEGRAPH_STORE_PASSWORD": "s3cret"})
-    store = RemoteStore.from_settings(settings)
+    store = open_remote(settings)
     assert store.update_url == "http://h:1/sparql-auth" and store.graph_store_url is None
     assert "s3cret" not in repr(settings)
 
@@ -63,7 +65,7 @@ def test_an_apps_own_settings_reach_the_remote_store(monkeypatch):
     """create_app(settings) and the CLI open the engine with their Settings (credentials,
     endpoints), not with whatever the process environment holds."""
     from justicegraph.server.app import create_app
-    from justicegraph.server.context import store as request_store
+    from justicegraph.server.web.context import store as request_store
 
     monkeypatch.delenv("JUSTICEGRAPH_STORE_USER", raising=False)
     monkeypatch.delenv("JUSTICEGRAPH_STORE_UPDATE_URL", raising=False)
@@ -261,7 +263,7 @@ def test_a_refused_query_is_located_by_parsing_never_by_running_it():
     reads the query: such texts are not read; an ASK, evaluated at once, is read as a SELECT)."""
     from servers import Listener
 
-    from justicegraph.remote_text import syntax_error
+    from justicegraph.store.remote.text import syntax_error
 
     listener = Listener()
     try:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from conftest import open_backend
-from justicegraph.loaders import load
 
 from justicegraph import access
+from justicegraph.loaders import load
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 from justicegraph.savedqueries import load_saved_queries

@@ -1,4 +1,4 @@
-"""Access control on Virtuoso without graph lists (justicegraph/remote_access.py): the
+"""Access control on Virtuoso without graph lists (justicegraph/store/remote/access.py): the
 anonymous endpoint reads only the graphs our writes made public, a reader account reads
 ours, staging and Virtuoso's own graphs are private. Adversarial: every query below is run
 as an anonymous caller must be answered (the dataset access.dataset gives) and straight
@@ -14,7 +14,7 @@ import requests
 from conftest import open_backend
 
 from justicegraph import access
-from justicegraph.remote import QueryTimeout, RemoteStoreError
+from justicegraph.store.remote.base import QueryTimeout, RemoteStoreError
 
 pytestmark = pytest.mark.server  # starts Virtuoso on 127.0.0.1
 

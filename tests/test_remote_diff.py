@@ -1,13 +1,14 @@
 """The change an INSERT DATA update makes to a remote store is found by asking the engine
-which of its quads it already holds — without copying the store (server/protocol_jobs.py
-``_absent``); other updates still run on a copy, in a killable process (server/remote_diff.py)."""
+which of its quads it already holds — without copying the store (server/protocol/jobs.py
+``_absent``); other updates still run on a copy, in a killable process (server/protocol/remote_diff.py)."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 from conftest import open_backend
-from justicegraph.server.protocol_jobs import run_job
+
+from justicegraph.server.protocol.jobs import run_job
 
 pytestmark = pytest.mark.server  # starts oxigraph serve and Virtuoso on 127.0.0.1
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import pytest
 from fixtures.restricted.harness import quads_of_fixture
-from justicegraph.loaders.pipeline import load
 from stores import new_store
 
-from justicegraph.engines import clear_store
+from justicegraph.loaders.pipeline import load
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 from justicegraph.savedqueries import load_saved_queries
 from justicegraph.store import OxigraphStore
+from justicegraph.store.remote.engines import clear_store
 
 pytestmark = pytest.mark.server  # starts oxigraph serve and Virtuoso on 127.0.0.1
 

@@ -1,7 +1,7 @@
 """An answer the engine cannot sort is sorted by the store: Virtuoso refuses an ORDER BY over
 rows holding a value longer than ~4 KB (SR319, saved query cq15 at 1M triples); the remote
 store asks for the answer unsorted and applies the query's ORDER BY with pyoxigraph
-(justicegraph/remote_order.py). Runs on every backend (the answer must equal the embedded
+(justicegraph/store/remote/order.py). Runs on every backend (the answer must equal the embedded
 engine's, in order); on Virtuoso the fallback must have been used."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 from stores import KIND, new_store
 
-from justicegraph import remote_order
+from justicegraph.store.remote import order as remote_order
 
 EX = "http://example.org/"
 GRAPH = ox.NamedNode(EX + "g")

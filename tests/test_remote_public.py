@@ -1,4 +1,4 @@
-"""The public dataset of a remote store (justicegraph/remote_public.py): a second
+"""The public dataset of a remote store (justicegraph/store/remote/public.py): a second
 `oxigraph serve` that holds exactly the public graphs, kept in step by our writes (removals
 before the primary is written, additions after), rebuilt by `justicegraph public-sync`, and
 answering anonymous callers with no graph list. Runs its own pair of engines on 127.0.0.1."""
@@ -8,12 +8,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from justicegraph.server.app import create_app
 
-from justicegraph import engines
 from justicegraph.cli import main
-from justicegraph.remote import DEFAULT_GRAPH, RemoteStoreError
-from justicegraph.remote_public import PublicBehind, is_public, sync
+from justicegraph.server.app import create_app
+from justicegraph.store.remote import engines
+from justicegraph.store.remote.base import DEFAULT_GRAPH, RemoteStoreError
+from justicegraph.store.remote.public import PublicBehind, is_public, sync
 
 pytestmark = pytest.mark.server  # starts two oxigraph serve on 127.0.0.1
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from conftest import open_backend
-from justicegraph.loaders import load
-from justicegraph.server.app import create_app
 
+from justicegraph.loaders import load
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
+from justicegraph.server.app import create_app
 
 pytestmark = pytest.mark.server  # starts oxigraph serve and Virtuoso on 127.0.0.1
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from justicegraph import remote_text
-from justicegraph.remote import split_location
+from justicegraph.store.remote import text as remote_text
+from justicegraph.store.remote.client import split_location
 
 EX = "http://example.org/"
 

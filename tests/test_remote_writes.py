@@ -9,12 +9,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from conftest import open_backend
-from justicegraph.loaders import load, system
 from loader_helpers import copy_fixture, edit_csv, snapshot
 from stores import new_store
 
+from justicegraph.loaders import load, system
 from justicegraph.namespaces import Minter
-from justicegraph.remote import QueryTimeout
+from justicegraph.store.remote.base import QueryTimeout
 
 M = Minter()
 

@@ -1,4 +1,4 @@
-"""SELECT answers written by pyoxigraph's serialisers (server/results_fast.py): the row cap
+"""SELECT answers written by pyoxigraph's serialisers (server/protocol/results_fast.py): the row cap
 cuts them exactly where the Python writer does, whatever the values hold (quotes, braces,
 newlines, tags), and an answer over the memory budget is handed back to the streaming path."""
 
@@ -8,7 +8,8 @@ import io
 
 import pyoxigraph as ox
 import pytest
-from justicegraph.server import results, results_fast
+
+from justicegraph.server.protocol import results, results_fast
 
 QUERY = """SELECT ?x ?y WHERE { VALUES (?x ?y) {
   ("a\\nb\\tc<result>\\"},{\\"" 1) (<http://example.org/x> "x"@en) (UNDEF UNDEF) (<http://example.org/b> "\\"}") ("</results>" 2.5)
@@ -56,7 +57,7 @@ def test_no_rows_and_no_variables(fmt):
 
 
 def test_a_large_answer_leaves_the_executor_in_pieces():
-    from justicegraph.server import protocol_jobs
+    from justicegraph.server.protocol import jobs as protocol_jobs
 
     store = ox.Store()
     p = ox.NamedNode("http://example.org/p")

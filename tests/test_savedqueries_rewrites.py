@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from justicegraph.loaders.pipeline import load
 
 from justicegraph.generate import generate
+from justicegraph.loaders.pipeline import load
 from justicegraph.namespaces import Minter
 from justicegraph.resources import dataset_dir
 from justicegraph.savedqueries import load_saved_queries, parse_saved_query

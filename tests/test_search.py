@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from justicegraph.server.search import SearchIndex, compact, fold, norm
 from test_pages_fixture import AUTH, BASE, SECRETS, app, client, store  # noqa: F401
+
+from justicegraph.server.content.search import SearchIndex, compact, fold, norm
 
 
 def key(text: str) -> str:
@@ -97,7 +98,7 @@ def test_restricted_labels_only_with_the_read_token(client):  # noqa: F811
 
 def test_index_is_built_once_and_rebuilt_after_a_change(app, client, store):  # noqa: F811
     calls = []
-    import justicegraph.server.search as search
+    import justicegraph.server.content.search as search
 
     original = search.SearchIndex.build.__func__  # (the home page's counts are cached alongside)
 

@@ -1,4 +1,4 @@
-"""Protection on every response (server/security.py): headers, rate limits, size caps, and
+"""Protection on every response (server/web/security.py): headers, rate limits, size caps, and
 tokens kept out of logs. Driven through the Flask test client; the real-server checks
 (log capture under gunicorn) are in test_security_server.py."""
 
@@ -8,9 +8,9 @@ import logging
 
 import pytest
 from fixtures.restricted.harness import route_exists
-from justicegraph.server.app import create_app
-from justicegraph.server.security import REDACTOR, Redactor
 
+from justicegraph.server.app import create_app
+from justicegraph.server.web.security import REDACTOR, Redactor
 from justicegraph.settings import Settings
 
 READ = "read-tok-3f9a1c"

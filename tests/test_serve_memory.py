@@ -7,10 +7,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from fixtures.restricted.harness import build_store, leaks
-from justicegraph.server import protocol_memory
-from justicegraph.server.app import create_app
-from justicegraph.server.protocol import endpoint
 
+from justicegraph.server.app import create_app
+from justicegraph.server.protocol import memory as protocol_memory
+from justicegraph.server.protocol.machinery import endpoint
 from justicegraph.settings import Settings
 
 pytestmark = pytest.mark.embedded_only("memory mode loads embedded snapshots into memory")
@@ -91,8 +91,7 @@ def test_load_in_memory_copies_every_quad_and_empty_graph(tmp_path):
 
 
 def test_an_in_memory_copy_advances_by_the_write_instead_of_reloading(tmp_path):
-    from justicegraph.server.protocol_snapshot import SnapshotStore
-
+    from justicegraph.server.protocol.snapshot import SnapshotStore
     from justicegraph.store import OxigraphStore
 
     def q(s, o, g):

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from justicegraph.server.protocol_snapshot import SnapshotStore
 
 from justicegraph.cli import main
-from justicegraph.cli_serve import _prepare
+from justicegraph.cli.serve import _prepare
+from justicegraph.server.protocol.snapshot import SnapshotStore
 from justicegraph.settings import Settings
 from justicegraph.store import OxigraphStore
 

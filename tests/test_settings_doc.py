@@ -3,14 +3,14 @@
 from pathlib import Path
 
 from justicegraph.settings import Settings
-from justicegraph.settings_doc import render
+from justicegraph.settings.doc import render
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 
 
 def test_settings_doc_is_current():
     assert DOC.read_text(encoding="utf-8") == render(), \
-        "docs/settings.md is stale: python -m justicegraph.settings_doc > docs/settings.md"
+        "docs/settings.md is stale: python -m justicegraph.settings.doc > docs/settings.md"
 
 
 def test_every_setting_has_help_and_an_environment_name():

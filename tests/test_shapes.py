@@ -2,12 +2,12 @@
 loaders produce is the target of a shape."""
 
 import pyshacl
-from justicegraph.loaders import load
 from loader_helpers import copy_fixture
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SH
 from stores import new_store
 
+from justicegraph.loaders import load
 from justicegraph.resources import ontology_graph, shapes_graph
 
 JG = "https://w3id.org/justicegraph/ontology#"

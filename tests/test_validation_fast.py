@@ -9,17 +9,18 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from justicegraph.loaders.pipeline import load
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from justicegraph import shacl_values, validation
+from justicegraph import validation
 from justicegraph.generate import generate
+from justicegraph.loaders.pipeline import load
 from justicegraph.namespaces import SH, Minter
 from justicegraph.resources import dataset_dir
-from justicegraph.shacl_compile import Unsupported, compile_shapes
 from justicegraph.store import OxigraphStore
 from justicegraph.validation import validate, validate_quads, validation_shapes
+from justicegraph.validation import values as shacl_values
+from justicegraph.validation.compile import Unsupported, compile_shapes
 
 JG = "https://w3id.org/justicegraph/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -270,7 +271,7 @@ def test_the_differential_catches_a_broken_compiled_constraint(monkeypatch, stor
     def broken(name, param, instance):  # sh:class never fails
         return ("false", None) if name == "class" else real(name, param, instance)
 
-    monkeypatch.setattr("justicegraph.shacl_eval.condition", broken)
+    monkeypatch.setattr("justicegraph.validation.evaluate.condition", broken)
     change = mutated(quads_1988, "agent is an event")
     with pytest.raises(AssertionError):
         same(lambda v: validate(change, validator=v))
@@ -310,7 +311,7 @@ def test_a_fault_in_the_fast_path_falls_back_to_pyshacl(monkeypatch, quads_1988)
     def fault(self, body):
         raise OSError("store fault")
 
-    monkeypatch.setattr("justicegraph.shacl_eval.Evaluator.select", fault)
+    monkeypatch.setattr("justicegraph.validation.evaluate.Evaluator.select", fault)
     report = validate(mutated(quads_1988, "agent is an event"), validator="fast")
     assert not report.conforms and any(r["component"] == "ClassConstraintComponent" for r in report.results)
 

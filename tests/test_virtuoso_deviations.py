@@ -16,8 +16,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import open_backend
 
-from justicegraph.remote_dialect import EVALUATION_REFUSED, QueryRefused
 from justicegraph.store import OxigraphStore
+from justicegraph.store.remote.dialect import EVALUATION_REFUSED, QueryRefused
 
 EX = "http://example.org/"
 G = ox.NamedNode(EX + "g")

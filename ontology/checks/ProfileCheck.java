@@ -2,7 +2,7 @@
 // Run (needs a JDK for the single-file source launcher):
 //   java -cp <owlready2>/hermit/HermiT.jar ontology/checks/ProfileCheck.java FILE.owl
 // Prints one line per violation and exits 1 if there is any, 0 if the ontology is in OWL 2 DL.
-// justicegraph/ontology_checks.py runs it on the merged ontology, vocabulary and sample data.
+// justicegraph/reasoning/ontology_checks.py runs it on the merged ontology, vocabulary and sample data.
 
 import java.io.File;
 import org.semanticweb.owlapi.apibinding.OWLManager;

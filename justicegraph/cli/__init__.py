@@ -1,0 +1,68 @@
+"""The `justicegraph` command line. Each concern adds its commands from its own module;
+this module only builds the group and the shared options (store, base)."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from justicegraph.settings import Settings
+
+# Modules that each expose `commands: list[click.Command]`.
+COMMAND_MODULES = (
+    "justicegraph.cli.data",      # load, validate, query, export, stats
+    "justicegraph.cli.serve",     # serve
+    "justicegraph.cli.reason",    # reason
+    "justicegraph.cli.generate",  # generate
+    "justicegraph.cli.public",    # public-sync
+)
+
+
+class Context:
+    """What every command receives: the settings, and the store opened on first use."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._store = None
+
+    def store(self, *, read_only: bool = False):
+        if self._store is None:
+            from justicegraph.store import open_store
+
+            try:
+                self._store = open_store(self.settings.store, read_only=read_only, settings=self.settings)
+            except OSError as exc:
+                raise click.ClickException(f"cannot open the store at {self.settings.store!r}: {exc}") from None
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", envvar="JUSTICEGRAPH_STORE", help="Store location: a directory, 'memory', or sparql+http://…")
+@click.option("--base", envvar="JUSTICEGRAPH_BASE", help="Base IRI for minted IRIs.")
+@click.version_option(package_name="justicegraph")
+@click.pass_context
+def main(ctx: click.Context, store: str | None, base: str | None) -> None:
+    """justicegraph: a knowledge graph of the 1988 mass execution of political prisoners in
+    Iran and the testimony about it, every statement attributed to who made it."""
+    try:
+        settings = Settings.from_env(store=store, base=base)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.obj = Context(settings)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        for command in module.commands:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,142 @@
+"""`justicegraph serve`: the production server (gunicorn, threads per worker) or, with
+``--dev``, Flask's development server."""
+
+from __future__ import annotations
+
+import click
+
+from justicegraph.settings import Settings
+
+
+def _publish(location: str) -> None:
+    from justicegraph.server.protocol.snapshot import SnapshotStore
+
+    SnapshotStore(location).publish()
+
+
+def _prepare(settings: Settings) -> None:
+    """Publish a snapshot of the on-disk store as it is now, so every worker (and every
+    query executor) reads the data committed before the server started.
+
+    Done in a separate, spawned process: RocksDB must never be opened in the gunicorn master,
+    because its background threads do not survive the fork and a worker that then writes
+    waits forever for a flush."""
+    import multiprocessing
+
+    from justicegraph.server.protocol.machinery import is_disk_store
+    from justicegraph.server.protocol.snapshot import SnapshotStore
+
+    if not is_disk_store(settings.store):
+        return
+    if SnapshotStore(settings.store).up_to_date():
+        # The current snapshot (and its public view) holds what the primary holds: start on
+        # it at once (reading the primary's file list opens no store).
+        return
+    process = multiprocessing.get_context("spawn").Process(target=_publish, args=(settings.store,))
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise click.ClickException(
+            f"cannot open the store at {settings.store!r}; is another process writing it? (see above)")
+
+
+def gunicorn_options(settings: Settings) -> dict:
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "worker_class": "gthread",
+        # Built once in the master: the metrics counters are shared by every worker.
+        "preload_app": True,
+        "timeout": settings.worker_timeout or int(settings.query_timeout) + 30,
+        "graceful_timeout": 10,
+        "accesslog": "-" if settings.access_log else None,
+        # The same combined-format line, written without the logging machinery (server/web/accesslog.py).
+        "logger_class": "justicegraph.server.web.accesslog.AccessLogger",
+        "errorlog": "-",
+        "loglevel": "info",
+        # gunicorn 27's control socket is one fixed path per user: two servers would collide.
+        "control_socket_disable": True,
+        "post_worker_init": _post_worker_init,
+    }
+
+
+def _post_worker_init(worker) -> None:
+    from justicegraph.server.protocol.machinery import warm_up
+
+    warm_up(worker.wsgi)
+    if worker.wsgi.config["JUSTICEGRAPH"].writes_enabled:
+        # Import the validator and parse shapes and ontology in the background, so neither the
+        # first answer (start-up) nor the first write waits for it.
+        import threading
+
+        threading.Thread(target=_warm_validation, name="jg-validation-warmup", daemon=True).start()
+
+
+def _warm_validation() -> None:
+    from justicegraph import validation
+
+    validation.background()
+
+
+def run_gunicorn(settings: Settings) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from justicegraph.server.app import create_app
+
+    class Application(BaseApplication):
+        def load_config(self):
+            for key, value in gunicorn_options(settings).items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app(settings)
+
+    Application().run()
+
+
+@click.command("serve")
+@click.option("--host", help="Address to listen on (default: the `host` setting, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: the `port` setting, 5000).")
+@click.option("--workers", type=int, help="gunicorn worker processes (the `workers` setting).")
+@click.option("--threads", type=int, help="Threads per worker (the `threads` setting).")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn (not for production).")
+@click.pass_obj
+def serve(ctx, host, port, workers, threads, dev):
+    """Serve the SPARQL endpoint, Graph Store, pages and API over HTTP."""
+    settings = ctx.settings.replace(**{k: v for k, v in
+                                       {"host": host, "port": port, "workers": workers, "threads": threads}.items()
+                                       if v is not None})
+    ctx.close()  # the server opens the store itself; the CLI must not hold it
+    if settings.serve_mode not in ("disk", "memory"):
+        raise click.ClickException(f"serve_mode must be 'disk' or 'memory', not {settings.serve_mode!r}")
+    _prepare(settings)
+    if dev:
+        from justicegraph.server.app import create_app
+
+        create_app(settings).run(host=settings.host, port=settings.port, threaded=True)
+    else:
+        run_gunicorn(settings)
+
+
+@click.command("publish")
+@click.pass_obj
+def publish(ctx):
+    """Make the on-disk store's current content visible to a running server (after changing
+    the store offline, e.g. with `justicegraph load`, while `justicegraph serve` runs)."""
+    from justicegraph.server.protocol.machinery import is_disk_store
+
+    settings = ctx.settings
+    ctx.close()
+    if not is_disk_store(settings.store):
+        raise click.ClickException("publish applies to an on-disk store only")
+    from justicegraph.server.protocol.snapshot import SnapshotStore
+
+    if SnapshotStore(settings.store).up_to_date():
+        click.echo(f"the current snapshot of {settings.store} already holds its content")
+        return
+    _prepare(settings)
+    click.echo(f"published a snapshot of {settings.store}")
+
+
+commands = [serve, publish]

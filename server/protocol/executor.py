@@ -1,0 +1,269 @@
+"""Query execution with a time limit that really stops the work.
+
+pyoxigraph has no timeout and a running query cannot be interrupted from Python, so on an
+on-disk store every query runs in an **executor process** (a small pool per web worker,
+each a fresh interpreter). Each executor opens the current read-only snapshot
+(protocol_snapshot) and streams results back through a pipe; the web thread relays them to
+the client. When the deadline passes the executor is SIGKILLed and replaced: the work stops,
+the web worker stays healthy, the next query gets a fresh executor.
+
+An in-memory store cannot be shared with another process; it is queried inline (the limit is
+then only checked between messages — documented; production uses the on-disk store).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import pyoxigraph as ox
+
+from justicegraph.server.protocol.jobs import run_job
+from justicegraph.server.protocol.process import STARTUP_SECONDS, QueryTimeout, _Handle, _open
+from justicegraph.server.protocol.remote_diff import KillableDiff
+
+
+class Busy(Exception):
+    """Every executor stayed busy until the deadline."""
+
+
+EXECUTOR_START_GRACE = 5.0
+DATASETS_KEPT = 16  # graph-list datasets an executor keeps by key
+INLINE_BUDGET = 1024 * 1024  # bytes of answer a bounded query may produce in the web worker
+BOUNDED_GRAPHS = 16  # most graphs a dataset may list for a query to run in the web worker  # seconds a waiting request allows for a replacement to start
+
+
+class ProcessExecutor:
+    """A pool of executor processes for one web worker."""
+
+    def __init__(self, snapshots, size: int):
+        self.snapshots = snapshots
+        self.size = max(1, size)
+        self._idle: queue.LifoQueue[_Handle] = queue.LifoQueue()
+        self._count = 0
+        self._lock = threading.Lock()
+        self._stores: dict[str, ox.Store] = {}  # for run_bounded
+        self.memory = False  # serve_mode = memory: executors load snapshots into memory
+        self.max_rss_mb = 0  # executor_max_rss_mb: replace an executor grown past it (0: never)
+        self.recycled = 0
+        self.killed = 0
+
+    def _acquire(self, deadline: float) -> _Handle:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._count < self.size:
+                self._count += 1
+                spawn = True
+            else:
+                spawn = False
+        if spawn:
+            try:
+                return _Handle()
+            except Exception:
+                with self._lock:
+                    self._count -= 1
+                raise
+        try:
+            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise Busy() from None
+
+    def _release(self, handle: _Handle) -> None:
+        """Back to the pool after a job — unless the executor has grown past ``max_rss_mb``
+        (a big query's working memory stays with the process): then it is replaced, in the
+        background, so the server's memory stays bounded by executors × the limit."""
+        if self.max_rss_mb and handle.rss_mb() > self.max_rss_mb:
+            self.recycled += 1
+            handle.kill()
+            with self._lock:
+                self._count -= 1
+            self.warm()
+        else:
+            self._idle.put(handle)
+
+    def _discard(self, handle: _Handle) -> None:
+        handle.kill()
+        with self._lock:
+            self._count -= 1
+        self.killed += 1
+        # Start a replacement at once: a request already waiting in _idle.get() is woken by
+        # it, instead of waiting out its time limit and being answered Busy.
+        self.warm()
+
+    def warm(self) -> None:
+        """Start every executor now (in the background), so no request pays for a start."""
+        def start():
+            while True:
+                with self._lock:
+                    if self._count >= self.size:
+                        return
+                    self._count += 1
+                try:
+                    handle = _Handle()
+                    self._open_snapshots(handle)
+                    self._idle.put(handle)
+                except Exception:  # noqa: BLE001 - warming is best effort
+                    with self._lock:
+                        self._count -= 1
+                    return
+
+        threading.Thread(target=start, name="jg-executor-warmup", daemon=True).start()
+
+    def run_bounded(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]] | None:
+        """Run a query whose work is bounded by its answer (server/protocol/bounded.py) in this
+        thread, on stores this worker keeps open; None when the answer passes INLINE_BUDGET
+        bytes (then it goes to an executor like any other)."""
+        dataset = job.get("dataset", {})
+        if len(dataset.get("default") or ()) + len(dataset.get("named") or ()) > BOUNDED_GRAPHS:
+            return None  # pyoxigraph visits each listed graph: work no longer bounded by the answer
+        if dataset.get("snapshot"):  # the public view
+            with self._lock:
+                store = _open(self._stores, dataset["snapshot"])
+        else:
+            store = self.snapshots.reader().engine  # the worker's own reader of the snapshot
+        messages: list[tuple] = []
+        run_job(dict(job, budget=INLINE_BUDGET), store, messages.append)
+        first = messages[0]
+        if first[0] == "overflow":
+            return None
+        if first[0] == "result":
+            return first[1], iter((first[2],))
+        if first[0] == "error":
+            return {"error": (first[1], first[2])}, iter(())
+        return None  # not a SELECT/ASK answer held whole: the executor's general path
+
+    def _open_snapshots(self, handle: _Handle) -> None:
+        """Have a new executor open the current snapshot and its public view now, so the first
+        query it runs does not pay for opening them."""
+        paths = [str(p) for p in (self.snapshots.public_view(), self.snapshots.current()) if p is not None]
+        if self.memory:
+            paths = paths[:1]  # one copy in memory at start (the view); the other on first use
+        try:
+            handle.conn.send({"kind": "open", "snapshots": paths, "memory": self.memory})
+            # Loading into memory (serve_mode = memory) takes seconds per million quads.
+            if handle.recv(time.monotonic() + STARTUP_SECONDS * (10 if self.memory else 1)) != ("opened",):
+                raise RuntimeError("a query executor could not open the snapshot")
+        except BaseException:
+            handle.kill()
+            raise
+
+    def run(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]]:
+        """Start a job; return its meta message and an iterator over its data. Raises
+        QueryTimeout / Busy, or returns ("error", …) information inside meta. The time limit
+        counts from when the job reaches an executor (waiting for a free one is bounded by
+        the same limit plus EXECUTOR_START_GRACE, answered as Busy)."""
+        # Waiting for a free executor is bounded apart from the run itself: when heavy
+        # queries hold every executor, one is killed at its limit and replaced (a fresh
+        # interpreter takes a moment to start), and a waiting light query should then run.
+        handle = self._acquire(time.monotonic() + timeout + EXECUTOR_START_GRACE)
+        deadline = time.monotonic() + timeout
+        # A job may name an immutable view of the snapshot (the public view); else the current one.
+        dataset = job.get("dataset", {})
+        job = dict(job, snapshot=dataset.get("snapshot") or str(self.snapshots.current()), memory=self.memory)
+        key = dataset.get("key")
+        if key is not None:
+            # Long graph lists cross the pipe once per executor; later jobs name them by key.
+            job["dataset_key"] = key
+            if key in handle.datasets:
+                del job["dataset"]
+            elif len(handle.datasets) >= DATASETS_KEPT:
+                handle.datasets.clear()  # the executor forgets them too
+                job["dataset_reset"] = True
+        try:
+            handle.conn.send(job)
+            if key is not None:
+                handle.datasets.add(key)
+            first = handle.recv(deadline)
+        except BaseException:
+            self._discard(handle)
+            raise
+        if first[0] == "result":
+            self._release(handle)
+            return first[1], iter((first[2],))
+        if first[0] == "error":
+            self._release(handle)
+            return {"error": (first[1], first[2])}, iter(())
+        return first[1], self._stream(handle, deadline)
+
+    def _finish(self, handle: _Handle, deadline: float) -> None:
+        try:
+            while handle.recv(deadline)[0] != "done":
+                pass
+            self._release(handle)
+        except BaseException:
+            self._discard(handle)
+
+    def _stream(self, handle: _Handle, deadline: float) -> Iterator[bytes]:
+        done = False
+        try:
+            while True:
+                message = handle.recv(deadline)
+                if message[0] == "data":
+                    yield message[1]
+                elif message[0] == "done":
+                    done = True
+                    return
+                else:
+                    raise RuntimeError(f"executor failed while streaming: {message}")
+        finally:
+            if done:
+                self._release(handle)
+            else:
+                # Cut off (deadline, client gone, body not read): reuse the executor if it
+                # finishes at once, otherwise kill it (it may still be working).
+                self._finish(handle, min(deadline, time.monotonic() + 0.25))
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+
+class InlineExecutor:
+    """Runs jobs in the request thread (in-memory or remote stores). The time limit is only
+    checked between result chunks: it cannot interrupt the engine."""
+
+    def __init__(self, store_getter):
+        self.store_getter = store_getter
+        self._diffs = None  # server/protocol/remote_diff.py, on the first update of a remote store
+        self._killed = 0
+
+    @property
+    def killed(self) -> int:
+        return self._killed + (self._diffs.killed if self._diffs is not None else 0)
+
+    def warm(self) -> None:
+        pass
+
+    def run(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]]:
+        deadline = time.monotonic() + timeout
+        messages: list[tuple] = []
+        view = job.get("dataset", {}).get("snapshot")
+        store: Any = ox.Store.read_only(view) if view else self.store_getter()
+        spec = getattr(store, "spec", None)
+        if job["kind"] == "diff" and spec is not None:
+            # A remote store's update runs on a copy in a process killed at the time limit.
+            if self._diffs is None:
+                self._diffs = KillableDiff()
+                weakref.finalize(self, self._diffs.close)  # its process ends with this executor
+            messages = self._diffs.run(spec(), job, timeout)
+        else:
+            # pyoxigraph's own Store when there is one (base IRI, fast paths); else the GraphStore.
+            run_job(job, getattr(store, "engine", store), messages.append)
+        if time.monotonic() > deadline:
+            raise QueryTimeout()
+        first = messages[0]
+        if first[0] == "result":
+            return first[1], iter((first[2],))
+        if first[0] == "error":
+            return {"error": (first[1], first[2])}, iter(())
+        return first[1], (m[1] for m in messages if m[0] == "data")

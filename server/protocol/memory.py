@@ -1,0 +1,64 @@
+"""``serve_mode = memory``: executor processes load the snapshot (or public view) a job
+names into an in-memory pyoxigraph store instead of reading it in place (server/protocol/executor.py
+keeps the last two it opened: the current snapshot and its public view).
+
+Snapshots are immutable, so a loaded copy stays exact for as long as the snapshot is the
+one jobs name; a write publishes a new snapshot, the next job names it, and the executor
+applies that write's change (recorded beside the new snapshot) to its copy of the previous
+one — the public part only to a copy of the public view — or, when it holds no such copy or
+the change is not recorded, loads the new one (the first query after a write waits for it,
+within its time limit).
+When an executor starts it loads only the view anonymous callers read (or the snapshot
+when there is no view); the other is loaded by the first job that needs it (a token
+holder's query, or the first update's diff, which then pays for that load once).
+Every store an executor keeps is then an in-memory copy, which ``advance`` may change.
+
+Memory mode trades memory and start time for speed: pyoxigraph's in-memory store answers
+scans and joins several times faster than RocksDB, but each executor holds its own copy
+(about 400 MB per million quads) and loading one takes seconds per million quads (see
+docs/performance.md). It suits stores of up to a few million quads with few executors.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from justicegraph.server.protocol.public import SUFFIX, apply_deltas
+
+
+def load_in_memory(path: str) -> ox.Store:
+    """An in-memory copy of the on-disk store at ``path`` (every quad and every named graph,
+    empty ones too)."""
+    source = ox.Store.read_only(path)
+    copy = ox.Store()
+    copy.bulk_extend(source)
+    for graph in source.named_graphs():
+        copy.add_graph(graph)
+    return copy
+
+
+def advance(stores: dict, path: str) -> ox.Store | None:
+    """The in-memory copy of snapshot (or public view) ``path`` made from the copy of the
+    previous one in ``stores`` (taken out of it) and the change recorded beside ``path``
+    (``<name>.delta``, written by the writer: server/protocol/snapshot.py); a view gets only
+    the public part. None when there is no such copy or record (then load afresh)."""
+    target = Path(path)
+    view = target.name.endswith(SUFFIX)
+    name = target.name[: -len(SUFFIX)] if view else target.name
+    try:
+        with open(target.parent / (name + ".delta"), "rb") as handle:
+            record = pickle.load(handle)  # written by our own writer, beside the snapshot
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return None
+    base = str(target.parent / (record["base"] + (SUFFIX if view else "")))
+    store = stores.pop(base, None)
+    if store is None:
+        return None
+    try:
+        apply_deltas(store, record["deltas"], public_only=view)
+    except RuntimeError:  # not an in-memory copy after all (read-only): drop it, load afresh
+        return None
+    return store

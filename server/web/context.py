@@ -1,0 +1,68 @@
+"""Per-request access to the settings, the store and the caller's rights, shared by every
+blueprint. The store is opened once per process, on first use."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from justicegraph import access
+from justicegraph.settings import Settings
+from justicegraph.store import GraphStore, open_store
+
+
+def settings() -> Settings:
+    return current_app.config["JUSTICEGRAPH"]
+
+
+def store() -> GraphStore:
+    """The store to read, chosen once per request. With an on-disk store this is the current
+    read-only snapshot (server/protocol/snapshot.py) — or, for a caller who may not see
+    restricted graphs, its public view, which holds none of them (faster, and nothing to
+    leak). Write through ``protocol.endpoint().write_session()``."""
+    if "jg_store" not in g:
+        g.jg_store = _choose_store()
+    return g.jg_store
+
+
+def _choose_store() -> GraphStore:
+    ext = current_app.extensions
+    endpoint = ext.get("justicegraph.endpoint")
+    if endpoint is not None:
+        s = settings()
+        if not can_read_restricted() and not s.excluded_graphs and s.union_default_graph:
+            view = endpoint.public_store()
+            if view is not None:
+                return view
+        return endpoint.store()
+    if ext.get("justicegraph.store") is None:
+        ext["justicegraph.store"] = open_store(settings().store, settings=settings())
+    return ext["justicegraph.store"]
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def can_read_restricted() -> bool:
+    return access.token_matches(bearer_token(), settings().read_token)
+
+
+def can_write() -> bool:
+    return access.token_matches(bearer_token(), settings().write_token)
+
+
+def query_dataset(**kwargs) -> dict:
+    """Dataset keyword arguments for ``store().query`` limited to what this caller may see."""
+    s = settings()
+    exclude = s.excluded_graphs
+    if not kwargs and not exclude and s.union_default_graph and getattr(store(), "only_public", False):
+        return {"union": True}  # a remote store's public dataset holds public graphs only: no listing
+    return access.dataset(
+        store().graphs(),  # the graphs of this request's store (listed once per snapshot)
+        restricted_ok=can_read_restricted(),
+        union=s.union_default_graph,
+        exclude=exclude,
+        **kwargs,
+    )
