@@ -27,7 +27,7 @@ from justicegraph.server.protocol.scan import allowed, scan_query, scan_update, 
 from justicegraph.server.protocol.sd import service_description, stats
 from justicegraph.server.web import conneg, context
 from justicegraph.server.web.errors import ApiError, error_response
-from justicegraph.store.remote.dialect import EVALUATION_REFUSED
+from justicegraph.store.remote.base import EVALUATION_REFUSED
 
 bp = Blueprint("sparql", __name__)
 

@@ -1,5 +1,10 @@
 """The `justicegraph` command line. Each concern adds its commands from its own module;
-this module only builds the group and the shared options (store, base)."""
+this module only builds the group and the shared options (store, base).
+
+One module per concern: ``data`` (load, validate, query, export, stats), ``serve``,
+``reason``, ``generate``, ``public`` (public-sync); ``output`` prints results.
+The top layer: may import every part of ``justicegraph``; nothing imports it.
+"""
 
 from __future__ import annotations
 

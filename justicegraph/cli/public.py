@@ -16,7 +16,7 @@ def public_sync(obj):
     if getattr(store, "public", None) is None:
         raise click.ClickException("no public dataset is configured: set store_public_url "
                                    "(JUSTICEGRAPH_STORE_PUBLIC_URL) on a remote store")
-    from justicegraph.store.remote.public import sync
+    from justicegraph.store.remote import sync_public as sync
 
     try:
         counts = sync(store)

@@ -8,7 +8,12 @@ with positions, trials, conferences, and statements (characterisations, claimed 
 calls to action, accusations) attributed to their speakers. About 20 triples per person.
 
 Rows are streamed to the files as they are made (memory stays flat at any size) and the
-output is byte-for-byte the same for the same (people, seed)."""
+output is byte-for-byte the same for the same (people, seed).
+
+Layout: this module (``generate``), ``world`` (the fixed part: places, prisons, institutions),
+``people`` (one unit per victim), ``names`` (transliterated names).
+May import: the core of ``justicegraph`` only.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,11 @@ graphs but the inferred ones and the store's copies of the ontology and vocabula
 Output: an ``Outcome`` — consistent or not, unsatisfiable classes, findings in plain words,
 and (when asked) the inferred triples: class memberships from HermiT's realisation, property
 values from SPARQL rules for the ontology's property axioms (see reasoning_rules).
+
+Layout: this module (``reason``), ``hermit`` (running HermiT), ``rules`` (SPARQL rules for
+property axioms), ``explain`` (why the data is inconsistent), ``store`` (which graphs are read
+and how inferences are written back), ``ontology_checks`` (quality checks of the ontology).
+May import: the core of ``justicegraph`` and owlready2; never loaders, server or cli.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ the environment (``JUSTICEGRAPH_<NAME>``), the command line and docs/settings.md
 
 Secrets (tokens) may also come from a file: ``JUSTICEGRAPH_<NAME>_FILE``.
 Nothing is read at import time; call ``Settings.from_env()``.
+
+``doc`` writes docs/settings.md from the same list.
+May import: ``justicegraph.namespaces`` only (settings are read by every layer).
 """
 
 from __future__ import annotations

@@ -12,6 +12,12 @@ provenance graph). So we always validate ONE union graph, to which we add:
   which graphs existed).
 
 The marker class lives in the validation namespace, never in the store.
+
+Layout: this module (``validate``, ``validate_quads``: the entry points), ``compile`` (the shapes
+graph read into plain objects), ``evaluate`` and ``values`` (compiled shapes run as SPARQL),
+``fast`` (the fast validator), ``context`` (what validating a change needs from the store).
+May import: the core of ``justicegraph`` (namespaces, resources, settings), pyshacl, rdflib and
+pyoxigraph; never the store's engines, loaders, server or cli.
 """
 
 from __future__ import annotations

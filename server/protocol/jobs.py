@@ -17,7 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from justicegraph.server.protocol import results, results_fast
-from justicegraph.store.remote.dialect import EVALUATION_REFUSED
+from justicegraph.store.remote.base import EVALUATION_REFUSED
 from justicegraph.store.remote.text import has_relative_iri, syntax_error
 
 Emit = Callable[[tuple], None]

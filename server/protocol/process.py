@@ -152,7 +152,7 @@ def open_remote(stores: dict, spec: dict):
     key = repr(sorted(spec.items()))
     store = stores.get(key)
     if store is None:
-        from justicegraph.store.remote.client import RemoteStore
+        from justicegraph.store.remote import RemoteStore
 
         store = stores[key] = RemoteStore(**spec)
     return store

@@ -73,7 +73,7 @@ def register(app: Flask) -> None:
         # a remote engine failed outside a query job (e.g. listing graphs): as protocol_jobs does
         return error_response(*engine_failure(exc))
 
-    from justicegraph.store.remote.public import PublicBehind
+    from justicegraph.store.remote.base import PublicBehind
 
     @app.errorhandler(PublicBehind)
     def _public_behind(exc: PublicBehind):

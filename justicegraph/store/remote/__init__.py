@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from justicegraph.store.remote.base import QueryTimeout, RemoteStoreError
+from justicegraph.store.remote.base import PublicBehind, QueryTimeout, RemoteStoreError
 from justicegraph.store.remote.client import RemoteStore, split_location
 from justicegraph.store.remote.public import PublicStore
+from justicegraph.store.remote.public import sync as sync_public
 
-__all__ = ["PublicStore", "QueryTimeout", "RemoteStore", "RemoteStoreError", "open_remote", "open_url"]
+__all__ = ["PublicBehind", "PublicStore", "QueryTimeout", "RemoteStore", "RemoteStoreError", "open_remote", "open_url",
+           "sync_public"]
 
 
 def open_url(location: str, settings=None, *, read_only: bool = False) -> RemoteStore:

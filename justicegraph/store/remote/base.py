@@ -13,8 +13,17 @@ STAGING_PREFIX = "urn:justicegraph:staging:"
 INTERNAL = (DEFAULT_GRAPH, EMPTY_GRAPH, STAGING_PREFIX)
 
 
+# The start of the message of a query the engine stopped at an evaluation error (a 400).
+EVALUATION_REFUSED = "The SPARQL engine stopped the query at an evaluation error:"
+
+
 class RemoteStoreError(OSError):
     """The engine could not be reached or refused the request for a reason not the caller's."""
+
+
+class PublicBehind(RemoteStoreError):
+    """The primary was written but the public dataset could not follow: it misses the
+    change's additions (it shows less, never more) until ``justicegraph public-sync``."""
 
 
 class QueryTimeout(TimeoutError):

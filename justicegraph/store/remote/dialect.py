@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import requests
 
+from justicegraph.store.remote.base import EVALUATION_REFUSED
+
 _TIMEOUT_TEXT = re.compile(rb"(?i)time ?out|timed out|S1T00|S1TAT|deadline|cancelled")
 _VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*"|<bnode>)nodeID://')
 _PER_OP = 2000  # Virtuoso's SPARQL parser gives up ("memory exhausted") near 5,000 triples in one operation
@@ -98,7 +100,6 @@ class QueryRefused(SyntaxError):
 # (GROUP_CONCAT without a separator). (Not 42, access rules: a set-up fault.)
 _VIRTUOSO_REFUSAL = re.compile(r"Virtuoso (\w{5}) Error (\w+): (.*)", re.S)
 _QUERY_STATES = ("07", "22", "37")
-EVALUATION_REFUSED = "The SPARQL engine stopped the query at an evaluation error:"
 _ECHO = re.compile(r"\n\s*\n?SPARQL query:\n.*", re.S)
 
 

@@ -28,15 +28,15 @@ import pyoxigraph as ox
 from justicegraph.access import is_restricted
 from justicegraph.store.interface import change_as_update
 from justicegraph.store.remote import text as remote_text
-from justicegraph.store.remote.base import DEFAULT_GRAPH, EMPTY_GRAPH, INTERNAL, RemoteStoreError
+from justicegraph.store.remote.base import (
+    DEFAULT_GRAPH,
+    EMPTY_GRAPH,
+    INTERNAL,
+    PublicBehind,
+)
 from justicegraph.store.remote.client import _JSON, _NT, RemoteStore, split_location
 
 CHUNK_QUADS = 20_000  # quads per INSERT DATA request when rebuilding
-
-
-class PublicBehind(RemoteStoreError):
-    """The primary was written but the public dataset could not follow: it misses the
-    change's additions (it shows less, never more) until ``justicegraph public-sync``."""
 
 
 def is_public(graph: str) -> bool:
