@@ -107,11 +107,11 @@ class EngineDefaultDataset:
     def query(self, text, *, substitutions=None, **_dataset):
         import pyoxigraph as ox
 
-        from justicegraph.store.remote import text as remote_text
+        from justicegraph import sparqltext
 
-        found = remote_text.shape(text)
+        found = sparqltext.shape(text)
         if substitutions:
-            text = remote_text.bind(text, substitutions, found)
+            text = sparqltext.bind(text, substitutions, found)
         tabular = found.form in ("SELECT", "ASK")
         body, _ = self.store._post(self.store.query_url, [("query", text)],
                                    "application/sparql-results+json" if tabular else "application/n-triples",

@@ -23,6 +23,7 @@ import yaml
 
 from justicegraph.access import dataset as access_dataset
 from justicegraph.namespaces import Minter
+from justicegraph.sparqltext import variables
 
 NAME = re.compile(r"^[a-z0-9-]+$")
 RECORD_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
@@ -206,7 +207,7 @@ def _header(text: str) -> str:
 def _params(raw, text: str, where: str) -> dict[str, Param]:
     if not isinstance(raw, dict):
         raise SavedQueryError(f"{where}: params must be a mapping of name to spec")
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    named = variables(text)  # (the '#+ ' header is a comment: not read)
     params = {}
     for name, spec in raw.items():
         name = str(name)
@@ -220,7 +221,7 @@ def _params(raw, text: str, where: str) -> dict[str, Param]:
         kind = spec.get("type")
         if kind not in TYPES:
             raise SavedQueryError(f"{where}: parameter {name!r} has unknown type {kind!r} (types: {', '.join(TYPES)})")
-        if not re.search(rf"[?$]{re.escape(name)}\b", body):
+        if name not in named:
             raise SavedQueryError(f"{where}: parameter {name!r} has no variable ?{name} in the query")
         enum = spec.get("enum")
         if enum is not None and (not isinstance(enum, list) or not enum):

@@ -22,6 +22,7 @@ from justicegraph import savedqueries
 from justicegraph.server.content import entity
 from justicegraph.server.content.search import SearchIndex, SearchIndexes, label_rows, store_fingerprint
 from justicegraph.server.web import context
+from justicegraph.sparqltext import with_values
 
 bp = Blueprint("api", __name__)
 
@@ -208,22 +209,6 @@ def editor_examples() -> list[dict]:
             text = with_values(text, block)
         examples.append({"name": q.name, "title": q.title, "description": q.description, "query": text})
     return examples
-
-
-WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
-def with_values(text: str, block: str) -> str:
-    """``block`` inserted after the first ``WHERE {`` outside comments; unchanged if none."""
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        if not line.lstrip().startswith("#"):
-            found = WHERE_OPEN.search(line)
-            if found:
-                at = offset + found.end()
-                return text[:at] + block + text[at:]
-        offset += len(line)
-    return text
 
 
 # -- search ------------------------------------------------------------------------------------------

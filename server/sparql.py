@@ -1,7 +1,7 @@
 """/sparql: the SPARQL 1.1 Protocol (query and update), the Service Description, CORS.
 
 The request path is lean: read the request (protocol_request), scan the text once
-(protocol_scan: form, FROM, SERVICE/LOAD), narrow the dataset to what the caller may see,
+(sparqltext: form, FROM, SERVICE/LOAD), narrow the dataset to what the caller may see,
 negotiate the format, and hand the job to the executor, whose output is streamed back.
 """
 
@@ -18,15 +18,14 @@ from werkzeug.sansio.utils import get_current_url
 
 from justicegraph.namespaces import PREFIXES
 from justicegraph.server.protocol import write as protocol_write
-from justicegraph.server.protocol.bounded import is_bounded
 from justicegraph.server.protocol.executor import Busy, QueryTimeout
 from justicegraph.server.protocol.machinery import endpoint
 from justicegraph.server.protocol.request import parse_request
 from justicegraph.server.protocol.results import write_rdf
-from justicegraph.server.protocol.scan import allowed, scan_query, scan_update, with_using
 from justicegraph.server.protocol.sd import service_description, stats
 from justicegraph.server.web import conneg, context
 from justicegraph.server.web.errors import ApiError, error_response
+from justicegraph.sparqltext import allowed, scan_query, scan_update, with_using
 from justicegraph.store.remote.base import EVALUATION_REFUSED
 
 bp = Blueprint("sparql", __name__)
@@ -35,7 +34,6 @@ ALLOW = "GET, HEAD, POST, OPTIONS"
 EXPOSED = "X-JusticeGraph-Truncated, X-JusticeGraph-Row-Cap, Content-Type, Content-Length"
 GRAPH_NICKNAMES = {"json": "jsonld", "xml": "rdfxml"}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
-SCAN_CACHE_MAX_CHARS = 4096
 
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -93,7 +91,8 @@ def _current_url(scheme: str, host: str, root_path: str, path: str) -> str:
 def _query(req) -> Response:
     s, ep = context.settings(), endpoint()
     base = _current_url(request.scheme, request.host, request.root_path, request.path)  # = request.base_url
-    scan = _scan(req.text, base)
+    # read once (cached for repeated texts), with what later steps need: the bounded decision
+    scan = scan_query(req.text, base)
     _refuse_network(scan.services, [])
     restricted_ok = context.can_read_restricted()
     if req.default_graphs is not None or req.named_graphs is not None:
@@ -113,7 +112,7 @@ def _query(req) -> Response:
     job = {"kind": "query", "query": req.text, "base": base, "dataset": dataset,
            "results_format": rf and rf.name, "graph_format": gf and gf.name,
            "row_cap": s.row_cap, "prefixes": PREFIXES}
-    meta, body = _run(job, "query", bounded=s.inline_lookups and _bounded(req.text))
+    meta, body = _run(job, "query", bounded=s.inline_lookups and scan.bounded)
     ep.metrics.inc("justicegraph_queries_total", form=meta["form"])
     family = conneg.RESULTS if meta["form"] in ("SELECT", "ASK") else conneg.GRAPHS
     fmt = next(f for f in family if f.name == meta["format"])
@@ -130,26 +129,6 @@ def _query(req) -> Response:
     return response
 
 
-@functools.lru_cache(maxsize=2048)
-def _scan_cached(text: str, base: str):
-    return scan_query(text, base)
-
-
-@functools.lru_cache(maxsize=2048)
-def _bounded_cached(text: str) -> bool:
-    return is_bounded(text)
-
-
-def _bounded(text: str) -> bool:
-    return _bounded_cached(text) if len(text) <= SCAN_CACHE_MAX_CHARS else is_bounded(text)
-
-
-def _scan(text: str, base: str):
-    """The scan of a query text; repeated texts (pages, clients, dashboards) are scanned once.
-    Callers only read the result."""
-    return _scan_cached(text, base) if len(text) <= SCAN_CACHE_MAX_CHARS else scan_query(text, base)
-
-
 def _run(job: dict, what: str, *, bounded: bool = False):
     s, ep = context.settings(), endpoint()
     started = time.monotonic()
@@ -157,7 +136,7 @@ def _run(job: dict, what: str, *, bounded: bool = False):
     try:
         answer = None
         if bounded and hasattr(executor, "run_bounded"):
-            # Work bounded by a small answer (server/protocol/bounded.py): no executor round trip.
+            # Work bounded by a small answer (justicegraph/sparqltext/bounded.py): no executor round trip.
             answer = executor.run_bounded(job, s.query_timeout)
             if answer is not None:
                 ep.metrics.inc("justicegraph_inline_queries_total")

@@ -1,7 +1,8 @@
-"""Entity lookups answered in the web worker (server/protocol/bounded.py, inline_lookups): which
-queries qualify (one triple pattern, nothing that makes the work outgrow the answer), that
-they keep the access rules (public view for anonymous callers, the full snapshot for the
-token holder, explicit datasets narrowed), and that a large answer goes to an executor."""
+"""Entity lookups answered in the web worker (inline_lookups): that they keep the access rules
+(public view for anonymous callers, the full snapshot for the token holder, explicit datasets
+narrowed), and that a large answer goes to an executor. Which queries qualify (one triple
+pattern, nothing that makes the work outgrow the answer) is decided by
+justicegraph/sparqltext/bounded.py, tested in test_sparqltext.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pyoxigraph as ox
 import pytest
 
 from justicegraph.server.app import create_app
-from justicegraph.server.protocol.bounded import is_bounded
 from justicegraph.server.protocol.machinery import endpoint
 from justicegraph.settings import Settings
 
@@ -21,34 +21,6 @@ SECRET = PUBLIC + "/restricted"
 READ = "lookup-read-token-000000001"
 JSON = {"Accept": "application/sparql-results+json"}
 BIG_ROWS = 12_000  # ~100 bytes a row: over the 1 MB an inline answer may hold
-
-BOUNDED = [
-    "SELECT ?p ?o WHERE { <http://example.org/s> ?p ?o }",
-    "PREFIX ex: <http://example.org/> SELECT * { ex:s ?p ?o . } LIMIT 10",
-    "BASE <http://example.org/> SELECT ?s WHERE { ?s a <T> }",
-    "SELECT ?s { ?s <http://example.org/p> 'x'@en }",
-    'SELECT ?s { ?s <http://example.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> }',
-]
-NOT_BOUNDED = [
-    "SELECT DISTINCT ?s { ?s ?p ?o }", "SELECT ?s { ?s ?p ?o } ORDER BY ?s", "SELECT ?s { ?s ?p ?o } OFFSET 5",
-    "SELECT ?s { ?s ?p ?o . ?o ?q ?r }", "SELECT ?s { ?s ?p ?o ; ?q ?r }", "SELECT ?s { ?s ?p ?o , ?r }",
-    "SELECT ?s { ?s <p>/<q> ?o }", "SELECT ?s { ?s <p>+ ?o }", "SELECT ?s { ?s ^<p> ?o }", "SELECT ?s { ?s ?p [] }",
-    "SELECT ?s { GRAPH ?g { ?s ?p ?o } }", "SELECT ?s FROM <http://g> { ?s ?p ?o }",
-    "SELECT ?s { ?s ?p ?o FILTER(?o) }", "SELECT ?s { OPTIONAL { ?s ?p ?o } }", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
-    "SELECT ?s { SERVICE <http://x/> { ?s ?p ?o } }", "ASK { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }",
-    "SELECT ?s { ?s ?p ?o } VALUES ?s { <a> }", "SELECT ?s { ?s ?p ?o } LIMIT 5 OFFSET 1000000", "SELECT",
-]
-
-
-@pytest.mark.parametrize("text", BOUNDED)
-def test_one_triple_pattern_qualifies(text):
-    assert is_bounded(text)
-
-
-@pytest.mark.parametrize("text", NOT_BOUNDED)
-def test_anything_more_takes_an_executor(text):
-    assert not is_bounded(text)
-
 
 def fill(path) -> None:
     store = ox.Store(str(path))

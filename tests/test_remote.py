@@ -257,24 +257,6 @@ def test_engine_failure_is_a_502_that_does_not_echo_the_engine(scripted, caplog)
     assert "SQ070" in caplog.text
 
 
-def test_a_refused_query_is_located_by_parsing_never_by_running_it():
-    """remote_text.syntax_error reads a query an engine refused again with pyoxigraph, to say
-    where it is malformed: it must not run it, nor reach a SERVICE (pyoxigraph calls one as it
-    reads the query: such texts are not read; an ASK, evaluated at once, is read as a SELECT)."""
-    from servers import Listener
-
-    from justicegraph.store.remote.text import syntax_error
-
-    listener = Listener()
-    try:
-        for text in (f"ASK {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
-                     f"SELECT * {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
-                     f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"):
-            assert syntax_error(text) is None, text
-        assert listener.requests == []
-    finally:
-        listener.close()
-    assert str(syntax_error("ASK {")).startswith("error at 1:6:")  # the caller's own column
-    assert str(syntax_error("SELECT * WHERE {\n  ?s ?p \n}")).startswith("error at 3:")
-    assert syntax_error("SELECT * { <s> ?p ?o }", "http://example.org/sparql") is None  # relative, with a base
-    assert str(syntax_error("ASK { ?s ?p ?o } LIMIT -1")).startswith("error at 1:")  # malformed ASK: located
+def test_store_location_keeps_other_query_parameters():
+    url, ours = split_location("sparql+http://h:1/sparql?timeout=5&update=/u")
+    assert url == "http://h:1/sparql?timeout=5" and ours == {"update": "/u"}

@@ -244,7 +244,7 @@ def test_graph_store_uploads_fetch_nothing(client, listener, tmp_path, kind):
     (None, False),
 ])
 def test_allow_list_compares_origins(target, ok):
-    from justicegraph.server.protocol.scan import allowed
+    from justicegraph.sparqltext import allowed
 
     assert allowed(target, ["http://allowed.example"]) is ok
     assert allowed(target, []) is False

@@ -224,7 +224,7 @@ def _store_for_checking(obj):
 
 
 def _dataset_for(sparql: str, store, settings, restricted: bool, exclude) -> dict:
-    from justicegraph.server.protocol.scan import allowed, scan_query
+    from justicegraph.sparqltext import allowed, scan_query
 
     scan = scan_query(sparql)
     allowlist = [x.strip() for x in settings.service_allowlist.split(",") if x.strip()]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import re
 from typing import NamedTuple
-from urllib.parse import urljoin
 
 CACHE_MAX_CHARS = 4096  # longer texts are rarely repeated: not worth holding
 CACHE_ENTRIES = 1024
@@ -101,6 +100,7 @@ def _tokenize(text: str) -> tuple[Token, ...]:
 _UCHAR_RE = re.compile(_UCHAR)
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_PARTS = re.compile(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.DOTALL)  # RFC 3986 B
 
 
 def _uchar(match: re.Match) -> str:
@@ -117,6 +117,70 @@ def is_relative(iri: str) -> bool:
     return _SCHEME.match(iri) is None
 
 
+def resolve(base: str, ref: str) -> str:
+    """``ref`` resolved against ``base`` as RFC 3986 §5.2 says (and pyoxigraph does): for
+    any scheme, keeping an empty query or fragment (urllib's urljoin does neither)."""
+    scheme, authority, path, query, fragment = _PARTS.fullmatch(ref).groups()
+    if scheme is None:
+        b_scheme, b_authority, b_path, b_query, _ = _PARTS.fullmatch(base).groups()
+        scheme = b_scheme
+        if authority is None:
+            authority = b_authority
+            if path == "":
+                path = b_path
+                query = b_query if query is None else query
+            else:
+                if not path.startswith("/"):
+                    if b_authority is not None and b_path == "":
+                        path = "/" + path
+                    else:
+                        path = b_path[: b_path.rfind("/") + 1] + path
+    rootless = not path.startswith("/")
+    path = _remove_dot_segments(path)
+    if authority is None and rootless and path.startswith("/"):
+        path = path[1:]  # (as pyoxigraph: "tag:x/y" and "../g" give "tag:g", not "tag:/g")
+    out = f"{scheme}:" if scheme is not None else ""
+    if authority is not None:
+        out += "//" + authority
+    out += path
+    if query is not None:
+        out += "?" + query
+    if fragment is not None:
+        out += "#" + fragment
+    return out
+
+
+def _remove_dot_segments(path: str) -> str:
+    if "." not in path:
+        return path
+    out: list[str] = []
+    while path:
+        if path.startswith("../"):
+            path = path[3:]
+        elif path.startswith("./"):
+            path = path[2:]
+        elif path.startswith("/./"):
+            path = path[2:]
+        elif path == "/.":
+            path = "/"
+        elif path.startswith("/../"):
+            path = path[3:]
+            if out:
+                out.pop()
+        elif path == "/..":
+            path = "/"
+            if out:
+                out.pop()
+        elif path in (".", ".."):
+            path = ""
+        else:
+            at = path.find("/", 1)
+            at = len(path) if at < 0 else at
+            out.append(path[:at])
+            path = path[at:]
+    return "".join(out)
+
+
 class Names:
     """Turns IRIREF / prefixed-name tokens into IRIs as the prologue declares them."""
 
@@ -128,7 +192,7 @@ class Names:
         """The IRI the token names; None for anything else or an undeclared prefix."""
         if token.kind == "iri":
             value = iri_value(token)
-            return urljoin(self.base, value) if self.base and is_relative(value) else value
+            return resolve(self.base, value) if self.base and is_relative(value) else value
         if token.kind == "pname":
             prefix, _, local = token.text.partition(":")
             namespace = self.prefixes.get(prefix)

@@ -117,7 +117,7 @@ class ProcessExecutor:
         threading.Thread(target=start, name="jg-executor-warmup", daemon=True).start()
 
     def run_bounded(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]] | None:
-        """Run a query whose work is bounded by its answer (server/protocol/bounded.py) in this
+        """Run a query whose work is bounded by its answer (justicegraph/sparqltext/bounded.py) in this
         thread, on stores this worker keeps open; None when the answer passes INLINE_BUDGET
         bytes (then it goes to an executor like any other)."""
         dataset = job.get("dataset", {})

@@ -17,8 +17,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from justicegraph.server.protocol import results, results_fast
+from justicegraph.sparqltext import has_relative_iri, syntax_error
 from justicegraph.store.remote.base import EVALUATION_REFUSED
-from justicegraph.store.remote.text import has_relative_iri, syntax_error
 
 Emit = Callable[[tuple], None]
 WHOLE_ANSWER_BYTES = 4 * 1024 * 1024  # larger answers are sent in CHUNK_BYTES pieces
@@ -72,12 +72,12 @@ def _syntax_error(job: dict, store, exc: SyntaxError) -> str:
     has no position (Virtuoso names a line at most, in its own words): the text is parsed again
     by pyoxigraph, the embedded store's parser, so a malformed query is reported alike — with
     line and column — on every backend. Only on this error path (no cost to good queries);
-    remote_text.syntax_error never reads a text naming SERVICE or LOAD (pyoxigraph would call
+    sparqltext.syntax_error never reads a text naming SERVICE or LOAD (pyoxigraph would call
     it, and the server never fetches on a caller's behalf)."""
     message = str(exc)
     if isinstance(store, ox.Store) or job["kind"] != "query" or message.startswith(EVALUATION_REFUSED):
         return message
-    # parse only (remote_text.syntax_error): an ASK is not evaluated, pyoxigraph would at once
+    # parse only (sparqltext.syntax_error): an ASK is not evaluated, pyoxigraph would at once
     located = syntax_error(job["query"], job.get("base"))
     return message if located is None else str(located)
 

@@ -26,7 +26,6 @@ were the other candidate: Virtuoso accepts them only as default graphs, never in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from justicegraph.access import is_restricted
@@ -34,9 +33,6 @@ from justicegraph.access import is_restricted
 PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
 READER = "justicegraph_reader"
 _BATCH = 500
-# Graph IRIs an update may write to: `GRAPH <g>` (not after DROP/CLEAR), `WITH <g>`, `INTO <g>`.
-_TARGET = re.compile(r"(?i)\b(\w+)\s+(?:SILENT\s+)?(?:GRAPH\s+)?<([^<>\s]+)>")
-_NOT_WRITTEN = {"DROP", "CLEAR", "USING", "FROM", "NAMED", "LOAD"}
 
 
 def virtuoso_setup_sql(writer: str, reader: str, reader_password: str, default_graph: str,
@@ -103,13 +99,6 @@ def _service_grants(accounts: Iterable[str]) -> str:
     checked before a query reaches the engine); the engine itself must not be exposed."""
     return "".join(f'grant select on "DB"."DBA"."SPARQL_SINV_2" to "{a}";\n'
                    f'grant execute on "DB"."DBA"."SPARQL_SINV_IMP" to "{a}";\n' for a in accounts)
-
-
-def written_graphs(update: str) -> set[str]:
-    """Graph IRIs named as targets in SPARQL Update text (to grant the public ones)."""
-    # may name a few IRIs that are no graph: granting read on a public name that holds
-    # nothing exposes nothing
-    return {g for word, g in _TARGET.findall(update) if word.upper() not in _NOT_WRITTEN}
 
 
 def publish(store, graphs: Iterable[str]) -> None:

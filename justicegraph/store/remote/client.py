@@ -35,12 +35,12 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import pyoxigraph as ox
 import requests
 
+from justicegraph import sparqltext
 from justicegraph.access import is_restricted
 from justicegraph.store.interface import change_as_update
 from justicegraph.store.remote import access as remote_access
 from justicegraph.store.remote import dialect as dialects
 from justicegraph.store.remote import order as remote_order
-from justicegraph.store.remote import text as remote_text
 from justicegraph.store.remote.base import (
     DEFAULT_GRAPH,
     EMPTY_GRAPH,
@@ -52,6 +52,13 @@ from justicegraph.store.remote.base import (
 
 _JSON = "application/sparql-results+json"
 _NT = "application/n-triples"
+
+
+def _dataset_pragmas(default: list[str], named: list[str]) -> str:
+    """Virtuoso's statement of a query dataset, from IRIs serialised by pyoxigraph."""
+    parts = [f"define input:default-graph-uri {ox.NamedNode(g)}" for g in default]
+    parts += [f"define input:named-graph-uri {ox.NamedNode(g)}" for g in named]
+    return "\n".join(parts) + "\n"
 
 
 class RemoteStore:
@@ -121,16 +128,16 @@ class RemoteStore:
             return ordered
 
     def _query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
-        found = remote_text.shape(query)
+        found = sparqltext.shape(query)
         if found.pragmas and self.dialect.dataset_pragmas:
             raise SyntaxError("engine pragmas ('define …') are not accepted: they could change the dataset")
-        text = remote_text.without_dataset_clauses(query, found) if found.dataset_spans else query
+        text = sparqltext.without_dataset_clauses(query, found) if found.dataset_spans else query
         if default_graph is None and named_graphs is None and not union and found.dataset_spans:
             # No dataset from the caller: the query's own FROM clauses define it (SPARQL 1.1 §13.2).
             default_graph = [ox.NamedNode(g) for g in found.from_default]
             named_graphs = [ox.NamedNode(g) for g in found.from_named]
         if substitutions:
-            text = remote_text.bind(text, substitutions, remote_text.shape(text))
+            text = sparqltext.bind(text, substitutions, sparqltext.shape(text))
         if found.form == "DESCRIBE":  # the embedded store's description (remote_dialect.py)
             text = self.dialect.describe_preamble + text
         listed: list[list[str]] = []
@@ -141,7 +148,7 @@ class RemoteStore:
             return listed[0]
 
         tabular = found.form in ("SELECT", "ASK")
-        accept, limit = self.dialect.results_media if tabular else _NT, remote_text.limit(query, found)
+        accept, limit = self.dialect.results_media if tabular else _NT, sparqltext.limit(query, found)
         route = self._engine_route(default_graph, named_graphs, union, text) if self.read_url else None
         if route is not None:  # the endpoint's account sees exactly this dataset: no list
             url, session, preamble = route
@@ -153,13 +160,13 @@ class RemoteStore:
             # Virtuoso answers `VALUES ?g {<a> <b>} GRAPH ?g {…}` wrongly (no rows at all) when <b>
             # is not in named-graph-uri; IRIs that are not graphs hold nothing, naming them is safe.
             # Never a restricted or staging IRI: such a graph may be created while the query runs.
-            absent = {iri for iri in remote_text.iris(text, found) - set(every_graph()) - set(named)
+            absent = {iri for iri in sparqltext.iris(text, found) - set(every_graph()) - set(named)
                       if not is_restricted(iri) and not iri.startswith(INTERNAL)}
             named = [g for g in named if g != EMPTY_GRAPH] + sorted(absent) or named
         if self.dialect.dataset_pragmas:
             # Virtuoso echoes every dataset parameter as a response header (thousands of graphs
             # overflow HTTP clients); its own pragmas state the same dataset without that.
-            text = remote_text.dataset_pragmas(default, named) + text
+            text = _dataset_pragmas(default, named) + text
             data = [("query", text)]
         else:
             data = [("query", text), *(("default-graph-uri", g) for g in default),
@@ -174,7 +181,7 @@ class RemoteStore:
         except dialects.QueryRefused as refused:
             # the engine's compiler refused the caller's text: say where, in the caller's lines
             # (its own position counts our pragma lines), as the embedded store does
-            raise remote_text.syntax_error(query) or refused from None
+            raise sparqltext.syntax_error(query) or refused from None
 
     def _answer(self, body: bytes, media: str, tabular: bool):
         self.dialect.complete(body, tabular)
@@ -193,7 +200,7 @@ class RemoteStore:
         anonymous one, so a restricted graph created meanwhile cannot reach a caller who was
         given the union because nothing was hidden from them."""
         listed = self._listed if self._listed is not None else self.graphs()
-        constant = remote_text.constant_graph(text)
+        constant = sparqltext.constant_graph(text)
         preamble = "" if constant else self.dialect.secured_preamble
         union_preamble = "" if constant else preamble + self.dialect.secured_union
         anonymous = (self.query_url, self._anonymous, union_preamble)
@@ -273,7 +280,7 @@ class RemoteStore:
             update = f"define input:default-graph-uri {ox.NamedNode(DEFAULT_GRAPH)}\n{update}"
         self._post(self.update_url, [("update", update)], "*/*", self.update_timeout)
         if self.read_url and grant:  # graphs this text may have created: public ones become readable
-            remote_access.publish(self, remote_access.written_graphs(update))
+            remote_access.publish(self, sparqltext.written_graphs(update))
 
     def sync_access(self) -> int:
         """Make every public graph readable by the anonymous user (engine-side graph security),

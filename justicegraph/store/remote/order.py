@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from justicegraph.store.remote import text as remote_text
+from justicegraph import sparqltext
 
 # Virtuoso: a row of its sort's temporary table would pass ~4 KB (SR319), or a value in it is
 # too long for its ANY-typed column (SR478, seen with a 10 KB GROUP_CONCAT)
@@ -38,20 +38,11 @@ class Split:
 def split(query: str) -> Split | None:
     """The query without its final ORDER BY, or None when the order cannot be applied to
     its answer alone."""
-    found = remote_text.shape(query)
-    if found.form != "SELECT" or found.where_close is None:
+    found = sparqltext.shape(query)
+    final = sparqltext.final_order_by(query, found)
+    if final is None:
         return None
-    toks = list(remote_text._tokens(query))
-    tail = [t for t in toks if t[2] > found.where_close]
-    words = [t[1].upper() for t in tail]
-    if "ORDER" not in words:
-        return None
-    at = words.index("ORDER")
-    if any(w in ("LIMIT", "OFFSET", "VALUES", "ORDER") for w in words[at + 1:]):
-        return None
-    start = tail[at][2]
-    form = next(t[2] for t in toks if t[0] == "word" and t[1].upper() == "SELECT")
-    keys = frozenset(t[1][1:] for t in tail[at:] if t[0] == "var")
+    form, start, keys = final
     return Split(query[:form], query[:start], query[start:], keys)
 
 

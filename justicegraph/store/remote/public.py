@@ -25,9 +25,9 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from justicegraph import sparqltext
 from justicegraph.access import is_restricted
 from justicegraph.store.interface import change_as_update
-from justicegraph.store.remote import text as remote_text
 from justicegraph.store.remote.base import (
     DEFAULT_GRAPH,
     EMPTY_GRAPH,
@@ -81,7 +81,7 @@ class PublicStore(RemoteStore):
 
     # -- reading --------------------------------------------------------------------------
     def query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
-        found = remote_text.shape(query)
+        found = sparqltext.shape(query)
         if default_graph is None and named_graphs is None:
             own = union or not found.dataset_spans  # FROM in the text (no union): its own dataset
         elif not union and _only_default(default_graph):
@@ -91,13 +91,13 @@ class PublicStore(RemoteStore):
             own = False
         if not own:
             return self._on_primary(query, found, default_graph, named_graphs, substitutions)
-        text = remote_text.without_dataset_clauses(query, found) if found.dataset_spans else query
+        text = sparqltext.without_dataset_clauses(query, found) if found.dataset_spans else query
         if substitutions:
-            text = remote_text.bind(text, substitutions, remote_text.shape(text))
+            text = sparqltext.bind(text, substitutions, sparqltext.shape(text))
         tabular = found.form in ("SELECT", "ASK")
         data = [("query", text), *([("union-default-graph", "")] if union else [])]
         body, media = self._post(self.query_url, data, _JSON if tabular else _NT, self.query_timeout,
-                                 limit=remote_text.limit(query, found), session=self._anonymous)
+                                 limit=sparqltext.limit(query, found), session=self._anonymous)
         return self._answer(body, media, tabular)
 
     def _on_primary(self, query: str, found, default_graph, named_graphs, substitutions):
