@@ -194,7 +194,6 @@ def detect(session: requests.Session, query_url: str) -> str:
 # Measured on Virtuoso 7.2: a request of ~20,000 graph operations is refused ("generated SQL
 # text has exceeded 10000 lines"); 200 operations per request stay far below.
 _OPS_PER_REQUEST = 200
-_STAGED = re.compile(r"<(urn:justicegraph:staging:[^>]+)>")  # remote.STAGING_PREFIX
 _STAGE_OPS_PER_REQUEST = 10  # INSERT DATA operations (≤ _PER_OP triples each) per staging request
 
 
@@ -225,9 +224,10 @@ def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.
         _stage(store, by_graph, staging)
         if secured:
             remote_access.publish(store, by_graph)
+        named = {str(ox.NamedNode(g)): g for g in staging.values()}  # as _swap_requests writes them
         for request in _swap_requests(drop, delete, staging):
             text = " ;\n".join(request)
-            sent.update(_STAGED.findall(text))
+            sent.update(named[word] for word in set(text.split()) & named.keys())
             store.update(text, grant=False)
     except BaseException:
         # A swap request that failed on our side (timeout, lost connection) may still run in
