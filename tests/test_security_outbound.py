@@ -108,6 +108,11 @@ def hostile_queries(url: str) -> list[str]:
         f'SELECT * {{ SERVICE <http://127.0.0.1:\\u0030{host.rsplit(":", 1)[1]}/> {{ ?s ?p ?o }} }}',
         f"SELECT * {{ SERVICE <{host}/\\u0073parql> {{ ?s ?p ?o }} }}",
         f'SELECT * {{ ?s ?p "SERVICE <x>" . SERVICE <{url}> {{ ?s ?p ?o }} }}',
+        # keywords glued to the next token, which pyoxigraph's PEG parser reads as keywords
+        f"PREFIX : <{url}> SELECT * {{ SERVICE:sparql {{ ?s ?p ?o }} }}",
+        f"PREFIX ep: <{url}> SELECT * {{ SERVICESILENT ep:sparql {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ ?s ?p trueSERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ ?s ?p 1SERVICE <{url}> {{ ?s ?p ?o }} }}",
     ]
 
 
@@ -123,6 +128,8 @@ def hostile_updates(url: str) -> list[str]:
         f"INSERT {{ GRAPH <urn:jg:g> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
         f"DELETE {{ ?s ?p ?o }} WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
         f"CLEAR SILENT GRAPH <urn:jg:none> ; BASE <{url}> LOAD SILENT <y.ttl>",
+        f"PREFIX : <{url}> LOAD:x.ttl",
+        f"LOADSILENT <{url}x.ttl>",
     ]
 
 
