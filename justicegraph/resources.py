@@ -37,6 +37,26 @@ def ontology_graph() -> Graph:
 
 
 @cache
+def ontology_documents() -> dict[str, Path]:
+    """Which shipped file each ontology IRI and version IRI names: the ontology IRI and the
+    current ``owl:versionIRI`` of ``justicegraph.ttl`` and ``alignment.ttl``, and the version
+    IRI of every archived version in ``versions/`` (read from the files, never listed here)."""
+    from rdflib.namespace import OWL, RDF
+
+    folder = package_dir("ontology")
+    documents: dict[str, Path] = {}
+    archived = sorted((folder / "versions").glob("*.ttl")) if (folder / "versions").is_dir() else []
+    for path in [*archived, *ontology_files()]:  # current files last: they win a shared IRI
+        graph = Graph().parse(path, format="turtle")
+        for ontology in graph.subjects(RDF.type, OWL.Ontology):
+            if path not in archived:
+                documents[str(ontology)] = path
+            for version in graph.objects(ontology, OWL.versionIRI):
+                documents[str(version)] = path
+    return documents
+
+
+@cache
 def vocabulary_graph() -> Graph:
     """The SKOS concept schemes: roles, event types, characterisations, access levels."""
     return Graph().parse(package_dir("ontology") / VOCABULARY_FILE, format="turtle")

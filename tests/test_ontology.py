@@ -127,3 +127,33 @@ def test_diagram_shows_every_class_and_property_and_the_committed_svg_is_current
                 name = str(term)[len(str(JG)):]
                 assert name in text, name
                 assert name in svg, f"{name} is not in docs/ontology.svg: run make diagram"
+
+
+def test_every_version_iri_has_its_document_and_the_catalog_agrees():
+    """Each version IRI the ontology files name (their own, the prior ones) is served from a
+    shipped file that declares it (resources.ontology_documents: archived versions live in
+    ontology/versions/), and Protégé's catalog maps each IRI it lists to a file with the
+    same content: an IRI never resolves to another version."""
+    import xml.etree.ElementTree as ET
+
+    from justicegraph.resources import ontology_documents, ontology_files
+
+    documents = ontology_documents()
+    named = set()
+    for path in ontology_files():
+        graph = Graph().parse(path, format="turtle")
+        for ontology in graph.subjects(RDF.type, OWL.Ontology):
+            named.add(str(ontology))
+            named.update(str(v) for p in (OWL.versionIRI, OWL.priorVersion) for v in graph.objects(ontology, p))
+    assert named <= set(documents), named - set(documents)
+    for iri, path in documents.items():
+        graph = Graph().parse(path, format="turtle")
+        declared = {str(o) for o in graph.subjects(RDF.type, OWL.Ontology)} | \
+            {str(v) for v in graph.objects(None, OWL.versionIRI)}
+        assert iri in declared, (iri, path.name)
+    entries = {e.get("name"): e.get("uri") for e in ET.parse(ONTOLOGY / "catalog-v001.xml").getroot()}
+    assert entries
+    for iri, uri in entries.items():
+        assert iri in documents, iri
+        assert isomorphic(Graph().parse(ONTOLOGY / uri, format="turtle"),
+                          Graph().parse(documents[iri], format="turtle")), iri

@@ -31,7 +31,8 @@ def test_one_namespace(wheel_names):
 
 @pytest.mark.parametrize("needed", [
     "justicegraph/ontology/justicegraph.ttl", "justicegraph/ontology/vocabulary.ttl",
-    "justicegraph/ontology/alignment.ttl", "justicegraph/shapes/entities.ttl",
+    "justicegraph/ontology/alignment.ttl", "justicegraph/ontology/versions/justicegraph-0.1.0.ttl",
+    "justicegraph/shapes/entities.ttl",
     "justicegraph/queries/cq01-prisons-of-person.rq", "justicegraph/data/1988/people.csv",
     "justicegraph/loaders/pipeline.py", "justicegraph/server/app.py",
 ])
