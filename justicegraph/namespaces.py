@@ -124,3 +124,21 @@ class Minter:
 
     def load_activity(self, token: str) -> str:
         return f"{self.base}load/{token}"
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """Prefixes of the IRIs minted under the base (serialisers, the JSON-LD context)."""
+        return {"id": f"{self.base}id/", "graph": f"{self.base}graph/", "load": f"{self.base}load/"}
+
+    @property
+    def system_graph_labels(self) -> dict[str, str]:
+        """What each system graph holds, in words: its description when its IRI is
+        dereferenced (no provenance graph describes these)."""
+        return {
+            self.provenance_graph: "Provenance (PROV-O) of every other graph and of every load",
+            self.restricted_provenance_graph: "Provenance of the restricted graphs",
+            self.ontology_graph: "The justicegraph ontology and its alignments, as data",
+            self.vocabulary_graph: "The controlled vocabularies (SKOS concept schemes), as data",
+            self.inferred_graph: "Facts derived by the reasoner from the public graphs",
+            self.restricted_twin(self.inferred_graph): "Facts derived by the reasoner from restricted graphs",
+        }

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from justicegraph import savedqueries
 from justicegraph.server.content import entity
 from justicegraph.server.content.search import SearchIndex, SearchIndexes, label_rows, store_fingerprint
-from justicegraph.server.web import context
+from justicegraph.server.web import conneg, context
 from justicegraph.sparqltext import with_values
 
 bp = Blueprint("api", __name__)
@@ -98,8 +98,7 @@ def answer_saved_query(name: str, offers: list[str], forced: str | None = None) 
     query = saved_queries().get(name)
     if query is None:
         return error(404, f"No saved query {name!r}.", {"queries": sorted(saved_queries())})
-    chosen = forced or (request.accept_mimetypes.best_match(offers) if request.headers.get("Accept", "").strip()
-                        else offers[0])
+    chosen = forced or conneg.best_match(request.headers.get("Accept"), tuple(offers))  # RFC 9110
     if chosen is None:
         return error(406, "None of the media types in the Accept header is offered here.", {"offered": offers})
     values = {k: v for k, v in request.args.items()}
@@ -314,6 +313,7 @@ def _or_empty(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
 
 
+ONTOLOGY_TYPES = ("application/rdf+xml", "text/turtle", "application/n-triples", "application/ld+json")
 RDF_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml",
              "application/trig", "application/n-quads")
 
@@ -326,6 +326,16 @@ def openapi_document(queries, server: str) -> dict:
                         "Record id, optionally with a suffix choosing the representation")
     graph = _path_param("path", r"^[a-z0-9][a-z0-9-]*(\.(html|json|ttl|jsonld|nt|rdf|trig|nq))?$",
                         "Graph path under {base}graph/ (one segment here; nested paths work too)")
+    activity = _path_param("id", r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}(\.(html|json|ttl|jsonld|nt|rdf|trig|nq))?$",
+                           "Activity id (nested paths such as {token}/input/{n} work too)")
+    version = _path_param("id", r"^(alignment|[0-9]+\.[0-9]+\.[0-9]+)(\.(ttl|rdf|owl|nt|jsonld|html|json))?$",
+                          "A version (0.2.0) or alignment (nested: alignment/0.2.0)")
+    scheme = _path_param("id", r"^[a-z][a-z-]{0,63}(\.(ttl|rdf|nt|jsonld))?$",
+                         "A scheme (role); nested paths name a concept (role/detainee)")
+    vocabulary_answers = {
+        "200": {"description": "SKOS in RDF; RDF/XML when no Accept", "content": _content(*ONTOLOGY_TYPES)},
+        "303": {"description": "A browser: to the concept's entry in the ontology documentation"},
+        **_errors(404, 406, html=True)}
     paths = {
         "/": _op("Home: what the graph holds, search, saved queries", page),
         "/index.json": _op("Home page as JSON", json_twin),
@@ -339,12 +349,22 @@ def openapi_document(queries, server: str) -> dict:
             **_errors(404, 406, html=True)}, [graph]),
         "/query": _op("The query editor (YASGUI)", page),
         "/query.json": _op("The query editor's configuration: endpoint, prefixes, examples", json_twin),
-        "/ontology": _op("The ontology: HTML documentation, Turtle, RDF/XML, N-Triples, JSON-LD", {
-            "200": {"description": "The ontology", "content": _content(HTML, JSON, "text/turtle",
-                                                                       "application/rdf+xml",
-                                                                       "application/n-triples",
-                                                                       "application/ld+json")},
+        "/ontology": _op("The core ontology: RDF/XML (no Accept, */*), Turtle, N-Triples, JSON-LD; HTML "
+                         "documentation for a browser", {
+            "200": {"description": "The ontology", "content": _content(*ONTOLOGY_TYPES, HTML, JSON)},
             **_errors(406)}),
+        **{f"/{kind}/{{id}}": _op(f"Dereference a {kind} activity IRI ({{base}}{kind}/…): its PROV-O description", {
+            "200": {"description": "The activity: HTML, page JSON or RDF by Accept or suffix",
+                    "content": _content(HTML, JSON, *RDF_TYPES)}, **_errors(404, 406, html=True)}, [activity])
+           for kind in ("load", "reasoning", "write")},
+        "/ontology/{id}": _op("An ontology version or the alignments (…/ontology/{version}, …/ontology/alignment)", {
+            "200": {"description": "The ontology document; RDF/XML when no Accept",
+                    "content": _content(HTML, JSON, *ONTOLOGY_TYPES)}, **_errors(404, 406, html=True)}, [version]),
+        "/vocab": _op("Every controlled vocabulary (SKOS)", vocabulary_answers),
+        "/vocab/": _op("Every controlled vocabulary (SKOS)", vocabulary_answers),
+        "/vocab/{id}": _op("A concept scheme (with its concepts) or a concept", vocabulary_answers, [scheme]),
+        "/context.jsonld": _op("The JSON-LD context of every JSON-LD answer", {
+            "200": {"description": "A JSON-LD context", "content": _content("application/ld+json")}}),
         "/dump": _op("Every visible graph as gzipped N-Quads (streamed)", {
             "200": {"description": "gzip of N-Quads", "content": {"application/gzip": {"schema": TEXT}}}}),
         "/api/search": _op("Search names and spellings", {

@@ -35,4 +35,6 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
         app.register_blueprint(getattr(module, attr))
     # Headers, rate limits, size caps and log redaction for every route (server/web/security.py).
     importlib.import_module("justicegraph.server.web.security").init_app(app)
+    # CORS on every read route (server/web/cors.py).
+    importlib.import_module("justicegraph.server.web.cors").init_app(app)
     return app

@@ -1,15 +1,21 @@
-"""Pages for people and for linked-data clients: the home page, entity and graph IRIs
-(dereferenceable, by content negotiation), search results, the query editor, the ontology
-and the dump.
+"""Pages for people and for linked-data clients: the home page, every IRI the data mints
+(dereferenceable, by content negotiation), search results, the query editor, the ontology,
+the vocabularies, the JSON-LD context and the dump.
 
-URL scheme (stable): an IRI ``{base}id/{id}`` is served at ``/id/{id}`` and ``{base}graph/…``
-at ``/graph/…`` whatever host the server runs on; a suffix (``.html .json .ttl .jsonld .nt
-.rdf .trig .nq``) picks a representation, otherwise ``Accept`` does (``Vary: Accept``).
-Every HTML page has a JSON twin (``.json`` or ``Accept: application/json``).
+URL scheme (stable): an IRI ``{base}{path}`` is served at ``/{path}`` whatever host the
+server runs on — ``id/…`` entities, ``graph/…`` graphs, ``load/…``, ``reasoning/…`` and
+``write/…`` activities; the fixed IRIs ``https://w3id.org/justicegraph/ontology[/…]`` and
+``…/vocab/…`` at ``/ontology[/…]`` and ``/vocab/…``. A suffix (``.html .json .ttl .jsonld
+.nt .rdf .trig .nq``) picks a representation, otherwise ``Accept`` does (RFC 9110, parsed by
+server/web/conneg.py; ``Vary: Accept``). Data IRIs default to HTML, ontology and
+vocabulary IRIs to RDF/XML (what OWL tools read; a browser asks for HTML). Every HTML page
+of the data has a JSON twin (``.json`` or ``Accept: application/json``). JSON-LD is
+compacted against the context published at ``/context.jsonld`` (server/protocol/jsonld.py).
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
 
 import pyoxigraph as ox
@@ -19,17 +25,21 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    redirect,
     render_template,
     request,
     stream_with_context,
     url_for,
 )
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
 
 from justicegraph import access, resources
-from justicegraph.namespaces import JG, PREFIXES
+from justicegraph.namespaces import DEFAULT_BASE, JG, ONTOLOGY_IRI, PREFIXES, VOCAB
 from justicegraph.server.content import entity, ontology_doc
 from justicegraph.server.content.search import RDF_TYPE, norm, store_fingerprint, visible_quads
-from justicegraph.server.web import context
+from justicegraph.server.protocol import jsonld
+from justicegraph.server.web import conneg, context
 
 bp = Blueprint("pages", __name__)
 
@@ -61,15 +71,13 @@ def split_suffix(path: str) -> tuple[str, str | None]:
 
 
 def choose(offers: list[str], forced: str | None) -> str:
-    """The representation to answer with: the suffix's, else the best by Accept (q-values;
-    ties go to the order of ``offers``), else 406."""
+    """The representation to answer with: the suffix's, else the best by Accept (q-values,
+    wildcards, parameters; ties and a missing Accept go to the order of ``offers``), else 406."""
     if forced:
         if forced not in offers:
             abort(404)
         return forced
-    if not request.headers.get("Accept", "").strip():
-        return offers[0]
-    best = request.accept_mimetypes.best_match(offers)
+    best = conneg.best_match(request.headers.get("Accept"), tuple(offers))
     if best is None:
         raise NotAcceptable(offers)
     return best
@@ -105,9 +113,14 @@ def page(template: str, data: dict, offers=None, forced: str | None = None, stat
 
 
 def rdf_response(quads: list[ox.Quad], media_type: str, extra_triples: list[ox.Quad] = ()) -> Response:
+    """The quads in an RDF syntax. Triple syntaxes carry their RDF merge; JSON-LD carries the
+    merge in its default graph (what a tool that reads a graph sees: the same triples as the
+    Turtle) and the quads in named graphs (which graph asserts what); TriG and N-Quads the quads."""
     fmt, quad_format = RDF[media_type]
     everything = list(dict.fromkeys([*quads, *extra_triples]))
-    if quad_format:
+    if fmt == ox.RdfFormat.JSON_LD:
+        data = jsonld.from_quads(everything, all_prefixes(), merge=True)
+    elif quad_format:
         data = ox.serialize(everything, format=fmt, **_prefixes(fmt))
     else:
         triples = list(dict.fromkeys(q.triple for q in everything))
@@ -117,11 +130,37 @@ def rdf_response(quads: list[ox.Quad], media_type: str, extra_triples: list[ox.Q
     return response
 
 
+def all_prefixes() -> dict[str, str]:
+    """The project's prefixes and those of the IRIs minted under this server's base."""
+    return {**PREFIXES, **context.settings().minter.prefixes}
+
+
 def _prefixes(fmt) -> dict:
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
-        s = context.settings()
-        return {"prefixes": {**PREFIXES, "id": s.base + "id/", "graph": s.base + "graph/"}}
+        return {"prefixes": all_prefixes()}
     return {}
+
+
+KNOWN_LICENCES = {"https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+                  "https://creativecommons.org/licenses/by-sa/4.0/": "CC BY-SA 4.0",
+                  "https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0"}
+
+
+@bp.app_context_processor
+def _licence_in_templates() -> dict:
+    """Every page's footer names the data's licence (base.html)."""
+    licence = context.settings().data_license
+    return {"data_license": {"iri": licence, "label": KNOWN_LICENCES.get(licence, licence)} if licence else None}
+
+
+def data_licence(response: Response) -> Response:
+    """Name the data's licence on a response that carries data (RFC 8288 ``rel="license"``)."""
+    licence = context.settings().data_license
+    if licence:
+        link = response.headers.get("Link")
+        mine = f'<{licence}>; rel="license"'
+        response.headers["Link"] = f"{link}, {mine}" if link else mine
+    return response
 
 
 def alternates(path: str, media_types) -> str:
@@ -142,12 +181,9 @@ def entity_iri(rest: str):
     dataset = context.query_dataset()
     store = context.store()
     if chosen in RDF:
-        got = entity.gather(store, iri, dataset)
-        if not got.own and not got.incoming:
+        response = _description(store, iri, dataset, chosen)
+        if response is None:
             return not_found(f"No visible statement mentions {iri}.", chosen)
-        quads = got.quads()
-        prov = entity.graph_provenance(store, {q.graph_name for q in quads}, dataset)
-        response = rdf_response(quads, chosen, entity.provenance_quads(prov, settings.minter.provenance_graph))
     else:
         data = entity.entity_page(store, iri, dataset, settings)
         if data is None:
@@ -155,7 +191,52 @@ def entity_iri(rest: str):
         data["alternates"] = _alternate_links(f"/id/{record_id}")
         response = page("entity.html", data, ENTITY_OFFERS, chosen)
     response.headers["Link"] = alternates(f"/id/{record_id}", ENTITY_OFFERS)
-    return response
+    return data_licence(response)
+
+
+def _description(store, iri: str, dataset: dict, media_type: str) -> Response | None:
+    """The RDF description of a resource: what the visible graphs say about it, with the
+    provenance of those graphs (entity.gather); None when no visible statement mentions it."""
+    got = entity.gather(store, iri, dataset)
+    if not got.own and not got.incoming:
+        return None
+    quads = got.quads()
+    prov = entity.graph_provenance(store, {q.graph_name for q in quads}, dataset)
+    return rdf_response(quads, media_type, entity.provenance_quads(prov, context.settings().minter.provenance_graph))
+
+
+# Activities the system records in the provenance graph: loads (the loaders), reasoner runs
+# (justicegraph reason) and writes over HTTP (server/protocol/write.py), with their inputs.
+@bp.get("/load/<path:rest>", defaults={"kind": "load"})
+@bp.get("/reasoning/<path:rest>", defaults={"kind": "reasoning"}, endpoint="reasoning_iri")
+@bp.get("/write/<path:rest>", defaults={"kind": "write"}, endpoint="write_iri")
+def activity_iri(kind: str, rest: str):
+    """A load, reasoner run or write: its PROV-O description and the graphs it generated,
+    from the graphs the caller may see (a restricted load's inputs stay restricted)."""
+    path, forced = split_suffix(rest)
+    iri = f"{context.settings().base}{kind}/{path}"
+    chosen = choose(ENTITY_OFFERS, forced)
+    if not is_iri(iri):
+        return not_found(f"{iri!r} is not an IRI.", chosen)
+    store, dataset = context.store(), context.query_dataset()
+    if chosen in RDF:
+        response = _description(store, iri, dataset, chosen)
+        if response is None:
+            return not_found(f"No visible statement mentions {iri}.", chosen)
+    else:
+        got = entity.gather(store, iri, dataset)
+        if not got.own and not got.incoming:
+            return not_found(f"No visible statement mentions {iri}.", chosen)
+        names = entity.Labels(store, dataset, context.settings().base)
+        data = {"iri": iri, "label": f"{kind}/{path}",
+                "statements": [{"relation": entity.relation(q.predicate.value), "value": names.term(q.object)}
+                               for q in got.own],
+                "linked_from": [{"subject": names.term(q.subject), "relation": entity.relation(q.predicate.value)}
+                                for q in got.incoming],
+                "alternates": _alternate_links(f"/{kind}/{path}")}
+        response = page("resource.html", data, ENTITY_OFFERS, chosen)
+    response.headers["Link"] = alternates(f"/{kind}/{path}", ENTITY_OFFERS)
+    return data_licence(response)
 
 
 GRAPH_SIZE = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -174,6 +255,9 @@ def graph_iri(rest: str):
     store, dataset = context.store(), context.query_dataset()
     prov = entity.graph_provenance(store, [ox.NamedNode(iri)], dataset)
     quads = entity.provenance_quads(prov, settings.minter.provenance_graph)
+    if not quads and iri in settings.minter.system_graph_labels:  # no provenance describes these
+        quads = [ox.Quad(ox.NamedNode(iri), RDFS_LABEL, ox.Literal(settings.minter.system_graph_labels[iri],
+                                                                   language="en"))]
     if chosen in RDF:
         response = rdf_response(quads, chosen)
     else:
@@ -187,7 +271,10 @@ def graph_iri(rest: str):
                 "alternates": _alternate_links(f"/graph/{path}")}
         response = page("graph.html", data, ENTITY_OFFERS, chosen)
     response.headers["Link"] = alternates(f"/graph/{path}", ENTITY_OFFERS)
-    return response
+    return data_licence(response)
+
+
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
 
 def is_iri(text: str) -> bool:
@@ -310,24 +397,101 @@ def query_editor(forced: str | None = None):
 
 # -- ontology ------------------------------------------------------------------------------------
 
-ONTOLOGY_RDF = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/n-triples": "nt",
+# RDF/XML first: what a client that sends no Accept (owlready2, urllib, wget) or */* gets,
+# as W3C vocabularies answer; OWL tools (owlready2, the OWL API) all read it. Browsers name
+# text/html and get the documentation.
+ONTOLOGY_RDF = {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/n-triples": "nt",
                 "application/ld+json": "json-ld"}
+FIXED_BASE = DEFAULT_BASE  # the ontology's and vocabularies' IRIs do not follow the `base` setting
 
 
-@bp.get("/ontology")
-@bp.get("/ontology.<ext>", endpoint="ontology_file")
-def ontology(ext: str | None = None):
-    if ext is not None and "." + ext not in SUFFIXES:
+@bp.get("/ontology", defaults={"rest": ""})
+@bp.get("/ontology.<ext>", endpoint="ontology_file", defaults={"rest": ""})
+@bp.get("/ontology/<path:rest>", endpoint="ontology_part")
+def ontology(rest: str, ext: str | None = None):
+    """An ontology document by its ontology IRI or version IRI (resources.ontology_documents):
+    the core ``/ontology`` (``/ontology/{version}``), the alignments ``/ontology/alignment``
+    (which import the core), archived versions. Each IRI serves its own file, so an import
+    is a request to this server and nothing else."""
+    if ext is not None:
+        rest, forced = "", SUFFIXES.get("." + ext) or abort(404)
+    else:
+        rest, forced = split_suffix(rest)
+    iri = ONTOLOGY_IRI + ("/" + rest if rest else "")
+    path = resources.ontology_documents().get(iri)
+    if path is None:
         abort(404)
-    forced = SUFFIXES["." + ext] if ext else None
-    chosen = choose([HTML, *ONTOLOGY_RDF, JSON], forced)
+    current = path in resources.ontology_files()  # the documentation describes the current files only
+    offers = [*ONTOLOGY_RDF, *((HTML, JSON) if current else ())]
+    chosen = choose(offers, forced)
     if chosen in ONTOLOGY_RDF:
-        data = resources.ontology_graph().serialize(format=ONTOLOGY_RDF[chosen])
-        response = Response(data, mimetype=chosen)
+        response = Response(_ontology_bytes(str(path), chosen), mimetype=chosen)
         response.vary.add("Accept")
     else:
-        response = page("ontology.html", ontology_doc.document(), [HTML, *ONTOLOGY_RDF, JSON], chosen)
-    response.headers["Link"] = alternates("/ontology", ONTOLOGY_RDF)
+        response = page("ontology.html", ontology_doc.document(), offers, chosen)
+    response.headers["Link"] = alternates("/" + iri[len(FIXED_BASE):], ONTOLOGY_RDF)
+    return response
+
+
+@functools.cache  # shipped files: serialised once per process and format
+def _ontology_bytes(path: str, media_type: str) -> bytes:
+    graph = Graph().parse(path, format="turtle")
+    if media_type == "application/ld+json":
+        return _graph_jsonld(graph)
+    return graph.serialize(format=ONTOLOGY_RDF[media_type], encoding="utf-8")
+
+
+def _graph_jsonld(graph: Graph) -> bytes:
+    triples = ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return jsonld.dumps(jsonld.document(triples, None, PREFIXES))
+
+
+# -- controlled vocabularies ---------------------------------------------------------------------
+
+VOCAB_RDF = [*ONTOLOGY_RDF]
+
+
+@bp.get("/vocab", defaults={"rest": ""})
+@bp.get("/vocab/", defaults={"rest": ""}, endpoint="vocabulary_root")
+@bp.get("/vocab/<path:rest>", endpoint="vocabulary_term")
+def vocabulary(rest: str):
+    """A concept scheme (its concepts included) or a concept, from the packaged vocabulary;
+    ``/vocab/`` the whole vocabulary. HTML: 303 to its entry in the ontology documentation."""
+    rest, forced = split_suffix(rest)
+    iri = str(VOCAB) + rest.strip("/")
+    graph = resources.vocabulary_graph()
+    term = URIRef(iri)
+    if rest.strip("/"):
+        members = [term, *graph.subjects(SKOS.inScheme, term)]
+        description = Graph()
+        for node in members:
+            for triple in graph.triples((node, None, None)):
+                description.add(triple)
+    else:
+        description = graph
+    if not len(description):
+        abort(404)
+    chosen = choose([*VOCAB_RDF, HTML], forced)
+    if chosen == HTML:
+        anchor = ontology_doc.anchor(iri) if rest.strip("/") else "vocabularies"
+        response = redirect(f"/ontology#{anchor}", code=303)
+    elif chosen == "application/ld+json":
+        response = Response(_graph_jsonld(description), mimetype=chosen)
+    else:
+        response = Response(description.serialize(format=ONTOLOGY_RDF[chosen], encoding="utf-8"), mimetype=chosen)
+    response.vary.add("Accept")
+    response.headers["Link"] = alternates("/vocab/" + rest, VOCAB_RDF)
+    return response
+
+
+# -- JSON-LD context -----------------------------------------------------------------------------
+
+@bp.get("/context.jsonld")
+def jsonld_context():
+    """The context every JSON-LD answer of this server is compacted with (prefixes only), for
+    clients that write or compact data against it."""
+    response = jsonify({"@context": jsonld.context(all_prefixes())})
+    response.mimetype = "application/ld+json"
     return response
 
 
@@ -344,7 +508,7 @@ def dump():
     response = Response(stream_with_context(_gzip(_nquads(store, graphs))), mimetype="application/gzip")
     response.headers["Content-Disposition"] = 'attachment; filename="justicegraph.nq.gz"'
     response.headers["X-Content-Media-Type"] = "application/n-quads"
-    return response
+    return data_licence(response)
 
 
 def _nquads(store, graphs):

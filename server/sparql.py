@@ -1,4 +1,5 @@
-"""/sparql: the SPARQL 1.1 Protocol (query and update), the Service Description, CORS.
+"""/sparql: the SPARQL 1.1 Protocol (query and update), the Service Description (CORS for
+every read route, /sparql included: server/web/cors.py).
 
 The request path is lean: read the request (protocol_request), scan the text once
 (sparqltext: form, FROM, SERVICE/LOAD), narrow the dataset to what the caller may see,
@@ -31,7 +32,6 @@ from justicegraph.store.remote.base import EVALUATION_REFUSED
 bp = Blueprint("sparql", __name__)
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
-EXPOSED = "X-JusticeGraph-Truncated, X-JusticeGraph-Row-Cap, Content-Type, Content-Length"
 GRAPH_NICKNAMES = {"json": "jsonld", "xml": "rdfxml"}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 
@@ -111,7 +111,7 @@ def _query(req) -> Response:
         raise _not_acceptable(scan.form, conneg.GRAPHS)
     job = {"kind": "query", "query": req.text, "base": base, "dataset": dataset,
            "results_format": rf and rf.name, "graph_format": gf and gf.name,
-           "row_cap": s.row_cap, "prefixes": PREFIXES}
+           "row_cap": s.row_cap, "prefixes": {**PREFIXES, **s.minter.prefixes}}
     meta, body = _run(job, "query", bounded=s.inline_lookups and scan.bounded)
     ep.metrics.inc("justicegraph_queries_total", form=meta["form"])
     family = conneg.RESULTS if meta["form"] in ("SELECT", "ASK") else conneg.GRAPHS
@@ -231,27 +231,4 @@ def _service_description(fmt_param: str | None) -> Response:
                                                  "formats": "http://www.w3.org/ns/formats/"})
     response = Response(b"".join(chunks), content_type=fmt.content_type)
     response.vary.add("Accept")
-    return response
-
-
-# --- CORS (reading /sparql from a browser page on another origin) -------------------------
-@bp.after_request
-def _cors(response: Response) -> Response:
-    origins = [o.strip() for o in context.settings().cors_origins.split(",") if o.strip()]
-    origin = request.headers.get("Origin")
-    if not origins or not origin:
-        return response
-    if "*" in origins:
-        response.headers["Access-Control-Allow-Origin"] = "*"  # never with credentials
-    elif origin in origins:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Credentials"] = "true"
-        response.vary.add("Origin")
-    else:
-        return response
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization"
-        response.headers["Access-Control-Max-Age"] = "600"
     return response

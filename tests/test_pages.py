@@ -165,7 +165,7 @@ def test_query_editor_is_served_from_this_server(client):  # noqa: F811
 def test_ontology_documentation_covers_every_term(client):  # noqa: F811
     from rdflib import OWL, RDF, URIRef
 
-    html = client.get("/ontology").get_data(as_text=True)
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
     onto = resources.ontology_graph()
     jg = "https://w3id.org/justicegraph/ontology#"
     terms = {s for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)

@@ -51,6 +51,11 @@ class Settings:
     store_max_response_mb: int = _setting(512, "Remote store only: largest answer read from the engine, in MB "
                                           "(larger answers are refused, never cut).")
     base: str = _setting(DEFAULT_BASE, "Base IRI under which entity and graph IRIs are minted.")
+    data_license: str = _setting("https://creativecommons.org/licenses/by/4.0/", "Licence of the data (an IRI): "
+                                 "named in VoID (dcterms:license), on every page and in a Link rel=\"license\" "
+                                 "header of every data answer (entities, graphs, dump). Empty: none declared.")
+    data_creator: str = _setting("justicegraph contributors", "Who made the dataset (VoID dcterms:creator): a name, "
+                                 "or an IRI of the person or organisation.")
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(5000, "Port the server listens on.")
     workers: int = _setting(2, "gunicorn worker processes.")
@@ -68,7 +73,8 @@ class Settings:
     write_token: str = _setting("", "Bearer token that allows writes (Update, Graph Store, loads over HTTP). "
                                 "Empty: writes are off.", secret=True)
     read_token: str = _setting("", "Bearer token that opens restricted graphs to its holder.", secret=True)
-    cors_origins: str = _setting("*", "Origins allowed to read /sparql from a browser (comma-separated; "
+    cors_origins: str = _setting("*", "Origins allowed to read from a browser script on another origin: /sparql "
+                                 "and every read route (comma-separated; '*': any, never with credentials; "
                                  "empty turns CORS off).")
     service_allowlist: str = _setting("", "Endpoints that SERVICE and LOAD may reach (comma-separated IRI "
                                       "prefixes). Empty: no outbound requests at all.")

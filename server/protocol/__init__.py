@@ -7,7 +7,8 @@
 - ``executor`` (the pools), ``process`` (one executor process, killed at the time limit),
   ``remote_diff`` (an update's change on a remote store, in such a process), ``jobs`` (the
   work one request does inside it);
-- ``results``, ``results_fast``: serialisers (SPARQL results JSON/XML/CSV/TSV, RDF);
+- ``results``, ``results_fast``, ``jsonld``: serialisers (SPARQL results JSON/XML/CSV/TSV, RDF;
+  JSON-LD compacted with a context, also for the pages);
 - ``write``: every write (Update, Graph Store) — access rule, validation, one commit, audit;
 - ``sd``: Service Description and VoID; ``metrics``: counters for /metrics.
 

@@ -14,6 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from justicegraph.server.protocol import jsonld
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 BATCH = 500  # rows per chunk
 
@@ -161,7 +163,11 @@ class ChunkWriter:
 
 
 def write_rdf(fmt: str, items: Iterable, emit: Callable[[bytes], None], prefixes: dict | None = None) -> None:
-    """Serialise triples (or quads, for N-Quads/TriG) with pyoxigraph, streaming to ``emit``."""
+    """Serialise triples (or quads, for N-Quads/TriG) with pyoxigraph, streaming to ``emit``;
+    JSON-LD compacted with a context of ``prefixes`` (server/protocol/jsonld.py)."""
+    if fmt == "jsonld":
+        jsonld.write(items, emit, prefixes)
+        return
     rdf_format = RDF_FORMATS[fmt]
     kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "trig") else {}
     if fmt in ("nquads", "trig"):

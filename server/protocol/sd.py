@@ -10,6 +10,7 @@ import time
 import pyoxigraph as ox
 
 from justicegraph import access
+from justicegraph.namespaces import ONTOLOGY_IRI
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -64,8 +65,11 @@ def stats(endpoint, restricted_ok: bool) -> dict:
         f"SELECT DISTINCT ?s WHERE {{ ?s a ?c FILTER(STRSTARTS(STR(?s), {ox.Literal(s.base + 'id/')})) }} "
         "ORDER BY ?s LIMIT 5",
         **dataset)]
+    # The data's date: when the last load, write or reasoner run the caller may see ended.
+    modified = next(iter(store.query(
+        "SELECT (MAX(?t) AS ?m) WHERE { ?a <http://www.w3.org/ns/prov#endedAtTime> ?t }", **dataset)))["m"]
     value = {"graphs": per_graph, "default": default_count, "classes": classes, "examples": examples,
-             "entities": entities}
+             "entities": entities, "modified": modified}
     with _cache_lock:
         if len(_cache) > 32:
             _cache.clear()
@@ -113,8 +117,17 @@ def void_description(root: str, settings, st: dict) -> list[ox.Triple]:
          ox.Triple(ds, _n(VOID + "sparqlEndpoint"), _n(root + "sparql")),
          ox.Triple(ds, _n(VOID + "dataDump"), _n(root + "dump")),
          ox.Triple(ds, _n(VOID + "uriSpace"), ox.Literal(settings.base + "id/")),
+         ox.Triple(ds, _n(VOID + "vocabulary"), _n(ONTOLOGY_IRI)),
          ox.Triple(ds, _n(VOID + "triples"), _int(st["default"] + sum(st["graphs"].values()))),
          ox.Triple(ds, _n(VOID + "entities"), _int(st["entities"]))]
+    if settings.data_license:
+        t.append(ox.Triple(ds, _n(DCT + "license"), _n(settings.data_license)))
+    if settings.data_creator:
+        creator = settings.data_creator
+        t.append(ox.Triple(ds, _n(DCT + "creator"), _n(creator) if creator.startswith(("http://", "https://"))
+                           else ox.Literal(creator)))
+    if st.get("modified") is not None:
+        t.append(ox.Triple(ds, _n(DCT + "modified"), st["modified"]))
     t += [ox.Triple(ds, _n(VOID + "exampleResource"), _n(e)) for e in st["examples"]]
     for i, (cls, count) in enumerate(st["classes"].items()):
         part = ox.BlankNode(f"class{i}")
