@@ -263,3 +263,19 @@ def test_relative_iris_resolve_as_pyoxigraph_resolves_them(base):
             continue  # RFC 3986 gives tag:/g, pyoxigraph tag:g (no authority): left as the RFC says
         expected = next(iter(ox.Store().query(f"SELECT (<{ref}> AS ?x) {{}}", base_iri=base)))["x"].value
         assert resolve(base, ref) == expected, ref
+
+
+PIECES = list("aSE:.-_?$<>\"'#\\{}()@^ \n\r\t09eu%é·\u00a0") + ["'''", '"""', "\\u0041", "ex:", "_:", "^^"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_tokens_cover_the_text_but_whitespace_and_comments(text):
+    """Nothing is skipped silently: between tokens there is only SPARQL whitespace or a comment."""
+    import re
+
+    at = 0
+    for tok in tokenize(text):
+        assert tok.start >= at and text[tok.start:tok.end] == tok.text and tok.text
+        assert re.fullmatch(r"(?:[ \t\r\n]|#[^\r\n]*)*", text[at:tok.start])
+        at = tok.end
+    assert re.fullmatch(r"(?:[ \t\r\n]|#[^\r\n]*)*", text[at:])

@@ -32,24 +32,27 @@ _ECHAR = rf"""\\[tbnrf\\"']|{_UCHAR}"""
 PN_PREFIX = rf"[{_BASE}](?:[{_C}.]*[{_C}])?"
 PN_LOCAL = rf"(?:[{_U}:0-9]|{_PLX})(?:(?:[{_C}.:]|{_PLX})*(?:[{_C}:]|{_PLX}))?"
 
-_TOKEN = re.compile("|".join([
-    r"(?P<ws>[ \t\r\n]+)",
-    r"(?P<comment>#[^\r\n]*)",
-    rf"""(?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)""",
+# One match per token, the whitespace and comments before it included (half the matches of
+# a pattern that matches them apart); alternatives in the order of their frequency, each
+# written so it cannot backtrack (possessive quantifiers). A word is a keyword unless a
+# prefixed name goes on from it (`ex:`, `a.b:`): then the pname alternative reads it.
+_TOKEN = re.compile(r"(?:[ \t\r\n]++|#[^\r\n]*+)*+(?:" + "|".join([
+    rf"(?P<var>[?$][{_U}0-9][{_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*+)",
+    rf"(?P<word>[A-Za-z][A-Za-z0-9_]*+(?!(?:[{_C}.]*[{_C}])?:))",
+    rf"""(?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>)""",
     "(?P<string>"
-    rf"'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*'''"
-    rf'|"""(?:(?:"|"")?(?:[^"\\]|{_ECHAR}))*"""'
-    rf"|'(?:[^'\\\n\r]|{_ECHAR})*'"
-    rf'|"(?:[^"\\\n\r]|{_ECHAR})*"'
+    rf"'''(?:(?:'|'')?(?:[^'\\]++|{_ECHAR}))*+'''"
+    rf'|"""(?:(?:"|"")?(?:[^"\\]++|{_ECHAR}))*+"""'
+    rf"|'(?:[^'\\\n\r]++|{_ECHAR})*+'"
+    rf'|"(?:[^"\\\n\r]++|{_ECHAR})*+"'
     ")",
-    rf"(?P<var>[?$][{_U}0-9][{_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)",
-    r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
-    rf"(?P<bnode>_:[{_U}0-9](?:[{_C}.]*[{_C}])?)",
     rf"(?P<pname>(?:{PN_PREFIX})?:(?:{PN_LOCAL})?)",
     r"(?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.?[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)",
-    r"(?P<word>[A-Za-z][A-Za-z0-9_]*)",
+    r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+    rf"(?P<bnode>_:[{_U}0-9](?:[{_C}.]*[{_C}])?)",
     r"(?P<punct>\^\^|.)",
-]), re.DOTALL)
+    r"(?P<end>\Z)",  # trailing whitespace and comments: one last match, no token
+]) + ")", re.DOTALL)
 
 
 class Token(NamedTuple):
@@ -76,23 +79,22 @@ def _cached(text: str) -> tuple[Token, ...]:
 
 
 def _tokenize(text: str) -> tuple[Token, ...]:
-    tokens, depth = [], 0
-    append = tokens.append
+    tokens: list[Token] = []
+    append, new, depth = tokens.append, tuple.__new__, 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
-        if kind == "ws" or kind == "comment":
-            continue
-        value = match.group()
+        if kind == "end":
+            break
+        start, end = match.start(kind), match.end()
+        value = text[start:end]
         if kind == "punct":
-            if value == "}":
-                depth -= 1
-                append(Token(kind, value, match.start(), match.end(), depth))
-                continue
             if value == "{":
-                append(Token(kind, value, match.start(), match.end(), depth))
+                append(new(Token, (kind, value, start, end, depth)))
                 depth += 1
                 continue
-        append(Token(kind, value, match.start(), match.end(), depth))
+            if value == "}":
+                depth -= 1
+        append(new(Token, (kind, value, start, end, depth)))
     return tuple(tokens)
 
 
