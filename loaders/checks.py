@@ -13,6 +13,7 @@ from justicegraph import edtf
 from justicegraph.loaders.errors import RecordError
 from justicegraph.loaders.kinds import ID_PATTERN, KINDS, STATEMENT_FIELDS, STATEMENT_REQUIRED, Field
 from justicegraph.loaders.readers import Record
+from justicegraph.loaders.speech import DURATION_MESSAGE, check_duration, check_modes, is_duration
 from justicegraph.resources import vocabulary_graph
 
 _ID = re.compile(ID_PATTERN)
@@ -40,6 +41,7 @@ def check_records(records: list[Record], errors: list[RecordError]) -> None:
     """Type every field of every record; add default ids; find duplicate ids."""
     for record in records:
         _check_record(record, errors)
+    check_modes(records, errors)
     seen: dict[str, Record] = {}
     for record in records:
         rid = record.values.get("id")
@@ -78,7 +80,7 @@ def _check_record(record: Record, errors: list[RecordError]) -> None:
         _check_statement(record, errors)
     if ok and record.kind == "relations" and values["person"] == values["other"]:
         errors.append(record.error("other", "relation", "a person is not their own relative"))
-    if ok and record.kind in ("participations", "positions") and "id" not in values:
+    if ok and record.kind in ("participations", "positions", "relations") and "id" not in values:
         values["id"] = default_id(record)
     values.setdefault("access", "public")
 
@@ -119,6 +121,8 @@ def _one(record: Record, name: str, field: Field, raw: str, errors: list[RecordE
         if not _INT.match(raw):
             return fail("integer", f"{raw!r} is not an integer (digits only)")
         return int(raw)
+    if kind == "duration":
+        return raw if is_duration(raw) else fail("duration", f"{raw!r} {DURATION_MESSAGE}")
     if kind == "locator":
         match = _LOCATOR.match(raw)
         if not match:
@@ -157,6 +161,8 @@ def _check_statement(record: Record, errors: list[RecordError]) -> None:
             errors.append(record.error("minimum", "required", "a claimed count needs a minimum or a maximum"))
         elif low is not None and high is not None and low > high:
             errors.append(record.error("maximum", "count-order", f"maximum {high} is below minimum {low}"))
+    if kind == "claimed-duration":
+        check_duration(record, errors)
 
 
 def default_id(record: Record) -> str:
@@ -164,6 +170,8 @@ def default_id(record: Record) -> str:
     if record.kind == "participations":
         role = v["role"].rsplit("/", 1)[-1]
         return f"{v['event']}--{v['agent']}--{role}"
+    if record.kind == "relations":
+        return f"{v['person']}--{v['relation']}--{v['other']}"
     middle = v.get("organization") or slug(v["title"])
     time = slug(v["time"][0]) if "time" in v else ""
     return "--".join(p for p in (v["person"], middle, time) if p)

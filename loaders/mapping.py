@@ -23,10 +23,13 @@ ORGANIZATION_CLASS = {"court": "Court", "government": "GovernmentBody", "interna
                       "commission": "Commission", "collective": "Collective"}
 PLACE_CLASS = {"prison": "Prison", "settlement": "Settlement", "country": "Country", "place": "Place"}
 STATEMENT_CLASS = {"characterisation": "Characterisation", "claimed-count": "ClaimedCount",
-                   "call-to-action": "CallToAction", "accusation": "Accusation",
+                   "claimed-duration": "ClaimedDuration", "call-to-action": "CallToAction", "accusation": "Accusation",
                    "observation": "Observation", "claim": "Claim"}
 RELATION_PROPERTY = {"sibling": "siblingOf", "parent": "parentOf", "child": "childOf",
-                     "spouse": "spouseOf", "relative": "relativeOf"}
+                     "spouse": "spouseOf", "relative": "relativeOf", "nationality": "nationality"}
+VOCAB = "https://w3id.org/justicegraph/vocab/"
+CAPTION = node(VOCAB + "mode/caption")
+REPORTED = {VOCAB + "mode/quotation", VOCAB + "mode/paraphrase"}  # reported speech: two voices
 
 # For reporting SHACL results: which record field a property comes from.
 FIELD_OF = {
@@ -42,6 +45,9 @@ FIELD_OF = {
     "wasAttributedTo": "speaker", "wasDerivedFrom": "source", "recordId": "id", "accessLevel": "access",
     "siblingOf": "other", "parentOf": "other", "childOf": "other", "spouseOf": "other", "relativeOf": "other",
     "date": "date", "page": "url", "language": "language",
+    "mode": "mode", "reportedBy": "according_to", "unit": "unit", "minimumDuration": "minimum_duration",
+    "maximumDuration": "maximum_duration", "durationOf": "duration_of", "elapsedSince": "since",
+    "document": "document", "documentType": "kind", "person": "person", "other": "other", "relationType": "relation",
 }
 
 
@@ -112,6 +118,21 @@ class Mapper:
             iri = self.minter.restricted_twin(iri)
             self._ensure_twin(iri)
         return node(iri), node(speaker), restricted
+
+    def _speech(self, record: Record, s: ox.NamedNode, graph: ox.NamedNode) -> None:
+        """How the record was said (jg:mode) and, for reported speech (a quotation or a
+        paraphrase, given according to a testimony), the source that reports the speaker's
+        words (jg:reportedBy: the testimony's source). A source's own record is a caption
+        unless it says otherwise."""
+        v = record.values
+        mode = v.get("mode")
+        if mode is not None:
+            self._add(s, jg("mode"), node(mode), graph)
+        elif self.index[v["according_to"]].kind == "sources":
+            self._add(s, jg("mode"), CAPTION, graph)
+        if mode in REPORTED:
+            source = self._testimony_records[v["according_to"]].values["source"]
+            self._add(s, jg("reportedBy"), self._ref(source), graph)
 
     def testimony_graph(self, testimony: Record) -> str:
         tid = testimony.values["id"]
@@ -206,6 +227,10 @@ class Mapper:
         if "based_in" in v:
             self._add(s, jg("basedIn"), self._ref(v["based_in"]), g)
 
+    def _documents(self, record: Record) -> None:
+        s, g = self._entity(record, "Document")
+        self._add(s, jg("documentType"), node(record.values["kind"]), g)
+
     def _places(self, record: Record) -> None:
         v = record.values
         s, g = self._entity(record, PLACE_CLASS[v["kind"]])
@@ -223,6 +248,9 @@ class Mapper:
         for name, prop in (("place", "place"), ("from_place", "fromPlace"), ("part_of", "partOf")):
             if name in v:
                 self._add(s, jg(prop), self._ref(v[name]), graph)
+        for document in v.get("document", ()):
+            self._add(s, jg("document"), self._ref(document), graph)
+        self._speech(record, s, graph)
 
     def _time(self, s: ox.NamedNode, v: dict, graph: ox.NamedNode) -> None:
         if "time" in v:
@@ -245,6 +273,7 @@ class Mapper:
         self._add(s, A, jg(cls), graph)
         self._add(s, jg("recordId"), t.text(v["id"]), graph)
         self._add(s, jg("locator"), t.text(v["locator"]), graph)
+        self._speech(record, s, graph)
         return s, graph, speaker
 
     def _participations(self, record: Record) -> None:
@@ -268,11 +297,16 @@ class Mapper:
         self._time(s, v, g)
 
     def _relations(self, record: Record) -> None:
+        """The plain triple (what queries and the reasoner read) and, in the same graph, a
+        jg:Relationship node that carries the record's locator and mode."""
         v = record.values
-        graph, _, _ = self.asserted(record)
-        s, p = self._ref(v["person"]), jg(RELATION_PROPERTY[v["relation"]])
+        r, graph, _ = self._asserted_node(record, "Relationship")
+        s, p, o = self._ref(v["person"]), jg(RELATION_PROPERTY[v["relation"]]), self._ref(v["other"])
         self.triple_origins[(s.value, p.value)] = record
-        self._add(s, p, self._ref(v["other"]), graph)
+        self._add(s, p, o, graph)
+        self._add(r, jg("person"), s, graph)
+        self._add(r, jg("other"), o, graph)
+        self._add(r, jg("relationType"), node(f"{VOCAB}relation/{v['relation']}"), graph)
 
     def _statements(self, record: Record) -> None:
         v = record.values
@@ -286,9 +320,18 @@ class Mapper:
         for name in ("minimum", "maximum"):
             if name in v:
                 self._add(s, jg(name), t.integer(v[name]), g)
+        for name, prop in (("minimum_duration", "minimumDuration"), ("maximum_duration", "maximumDuration")):
+            if name in v:
+                self._add(s, jg(prop), t.typed(v[name], t.T_DURATION), g)
         for name, prop in (("count_of", "countOf"), ("wording", "wording"), ("action", "action")):
             if name in v:
                 self._add(s, jg(prop), t.text(v[name]), g)
-        for name, prop in (("addressees", "addressee"), ("accused", "accused")):
-            for agent in v.get(name, ()):
-                self._add(s, jg(prop), self._ref(agent), g)
+        if "unit" in v:
+            self._add(s, jg("unit"), node(v["unit"]), g)
+        if "since" in v:
+            self._add(s, jg("elapsedSince"), self._ref(v["since"]), g)
+        for name, prop in (("addressees", "addressee"), ("accused", "accused"), ("duration_of", "durationOf")):
+            for ref in v.get(name, ()):
+                self._add(s, jg(prop), self._ref(ref), g)
+        for ref in v.get("derived_from", ()):
+            self._add(s, node(t.PROV + "wasDerivedFrom"), self._ref(ref), g)

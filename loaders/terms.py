@@ -30,6 +30,7 @@ PREF_LABEL, ALT_LABEL, SCOPE_NOTE = node(SKOS + "prefLabel"), node(SKOS + "altLa
 LABEL, COMMENT = node(RDFS + "label"), node(RDFS + "comment")
 T_STRING, T_DATE, T_DATETIME = node(XSD + "string"), node(XSD + "date"), node(XSD + "dateTime")
 T_INTEGER, T_BOOLEAN, T_EDTF = node(XSD + "integer"), node(XSD + "boolean"), node(str(EDTF_DATATYPE))
+T_DURATION = node(XSD + "duration")
 PUBLIC, RESTRICTED = node(ACCESS + "public"), node(ACCESS + "restricted")
 
 

@@ -151,9 +151,11 @@ def loaded(tmp_path_factory):
     return stores
 
 
-def test_loads_and_validates_with_the_real_loader_at_about_twenty_triples_a_person(loaded):
+def test_loads_and_validates_with_the_real_loader_at_about_thirty_triples_a_person(loaded):
+    # ~20 before issue #16; each family relation now also has its jg:Relationship node
+    # (locator, mode) and each record of a source its mode: ~28
     per_person = (len(loaded[400]) - len(loaded[200])) / 200
-    assert 15 <= per_person <= 25, per_person
+    assert 20 <= per_person <= 32, per_person
 
 
 def test_restricted_testimonies_land_in_restricted_graphs_only(loaded):

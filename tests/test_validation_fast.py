@@ -194,12 +194,51 @@ MUTATIONS = {  # name: (class of the node mutated, mutation)
 }
 
 
+MODE = "https://w3id.org/justicegraph/vocab/mode/"
+
+
+def with_mode(mode: str, cls: str | None = None):
+    """The first node of ``cls`` (any class when None) that has ``mode``."""
+    def pick(quads):
+        typed = {q.subject for q in quads if cls is None or (q.predicate == TYPE and q.object == nn(JG + cls))}
+        return sorted({q.subject for q in quads if q.predicate == nn(JG + "mode") and q.object == nn(MODE + mode)
+                       and q.subject in typed}, key=str)[0]
+    return pick
+
+
+# issue #16: how a record was said (mode, reporting source), relationships. (name: (pick the
+# node, mutation))
+SPEECH_MUTATIONS = {
+    "mode off the scheme": (with_mode("caption"), put(JG + "mode", lambda _q: nn(ID + "hearsay"))),
+    "two modes": (with_mode("caption"), add(JG + "mode", lambda _q: nn(MODE + "derived"))),
+    "caption with a reporting source": (with_mode("caption"), add(JG + "reportedBy", node_of("Source"))),
+    "paraphrase without a reporting source": (with_mode("caption", "Participation"),
+                                              put(JG + "mode", lambda _q: nn(MODE + "paraphrase"))),
+    "reported by a person": (with_mode("caption", "Participation"), lambda q, n: put(JG + "reportedBy", node_of("Person"))(
+        put(JG + "mode", lambda _q: nn(MODE + "quotation"))(q, n), n)),
+    "caption stated by a speaker": (with_mode("caption", "Claim"), put(JG + "statedBy", node_of("Person"))),
+    "quotation stated by the source": (with_mode("caption", "Claim"), lambda q, n: add(JG + "reportedBy", node_of("Source"))(
+        put(JG + "mode", lambda _q: nn(MODE + "quotation"))(q, n), n)),
+    "derived from nothing": (with_mode("caption", "Claim"), put(JG + "mode", lambda _q: nn(MODE + "derived"))),
+    "derived from a person": (with_mode("caption", "Claim"), lambda q, n: add(
+        "http://www.w3.org/ns/prov#wasDerivedFrom", node_of("Person"))(put(JG + "mode", lambda _q: nn(MODE + "derived"))(q, n), n)),
+    "relationship without relation type": (node_of("Relationship"), drop(JG + "relationType")),
+    "relationship with a prison": (node_of("Relationship"), put(JG + "other", node_of("Prison"))),
+    "relationship of two people": (node_of("Relationship"), add(JG + "person", node_of("Prison"))),
+    "relation type off the scheme": (node_of("Relationship"), put(JG + "relationType", lambda _q: nn(
+        "https://w3id.org/justicegraph/vocab/role/victim"))),
+}
+
+
 def mutated(quads, name):
+    if name in SPEECH_MUTATIONS:
+        pick, mutate = SPEECH_MUTATIONS[name]
+        return mutate(list(quads), pick(quads))
     cls, mutate = MUTATIONS[name]
     return mutate(list(quads), first_of(quads, cls))
 
 
-@pytest.mark.parametrize("name", sorted(MUTATIONS))
+@pytest.mark.parametrize("name", sorted(MUTATIONS) + sorted(SPEECH_MUTATIONS))
 def test_a_change_breaking_one_rule(store_1988, quads_1988, name):
     # as a write to the loaded store: the change plus what validate_quads fetches as context
     after = mutated(quads_1988, name)

@@ -5,7 +5,7 @@ The data imitates a memorial database: victims of the 1988 executions with relat
 fellow prisoners who testify, arrests and detentions with uncertain dates, transfers,
 death-commission hearings and mass executions (part of the 1988 mass atrocity), officials
 with positions, trials, conferences, and statements (characterisations, claimed counts,
-calls to action, accusations) attributed to their speakers. About 20 triples per person.
+calls to action, accusations) attributed to their speakers. About 28 triples per person.
 
 Rows are streamed to the files as they are made (memory stays flat at any size) and the
 output is byte-for-byte the same for the same (people, seed).
