@@ -2,7 +2,10 @@
 directories (justicegraph/store/swap.py). Forced onto that path (``swap_min_quads=1``), a
 load writes exactly what the one-transaction path writes, re-loads stay idempotent, a refused
 load changes nothing and leaves no staging copy, and a system that cannot swap falls back to
-the transaction. (SIGKILL during the swap path: tests/test_crash.py, test_crash_load.py.)"""
+the transaction. A staging copy left by a killed commit is removed at the next open; changes
+with blank nodes keep their labels, and one cut short is completed from the store's journal
+at the next open. (SIGKILL during the swap path: tests/test_crash.py, test_crash_load.py,
+test_crash_write.py.)"""
 
 from __future__ import annotations
 
@@ -113,3 +116,87 @@ def test_a_store_open_read_write_cannot_be_opened_again(tmp_path):
         OxigraphStore(tmp_path / "store")
     store.close()
     OxigraphStore(tmp_path / "store").close()  # released on close
+
+
+KILLED_WHILE_STAGING = """
+import os, signal, sys
+import pyoxigraph as ox
+from justicegraph.store import OxigraphStore
+
+store = OxigraphStore(sys.argv[1], swap_min_quads=1)
+staged = store.stage(drop_graphs=["urn:g1"], insert=[ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"),
+                                                             ox.Literal(str(i)), ox.NamedNode("urn:g2"))
+                                                     for i in range(2000)])
+staged._thread.join()  # the copy is complete: killed just before its swap
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_staging_left_by_a_killed_commit_is_removed_at_the_next_open(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    store.apply(insert=[quad(i, "urn:g1") for i in range(5)])
+    store.close()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_STAGING, str(path)], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    left = leftovers(path)
+    assert len(left) == 1, "the killed commit left no staging copy: nothing to clean"
+    assert any(f.is_file() for f in (store_swap.state_dir(path) / left[0]).iterdir())
+    store = OxigraphStore(path)  # an ordinary open, no commit
+    assert leftovers(path) == []
+    assert store.graphs() == ["urn:g1"] and len(store) == 5
+    store.close()
+
+
+def blank_quads(graph: str, label: str) -> list[ox.Quad]:
+    card, g = ox.BlankNode(label), ox.NamedNode(graph)
+    return [ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:card"), card, g),
+            ox.Quad(card, ox.NamedNode("urn:name"), ox.Literal(label), g)]
+
+
+@pytest.mark.parametrize("swap_min_quads", [None, 1], ids=["transaction", "swap"])
+def test_a_change_deleting_and_inserting_blank_nodes_keeps_their_labels(tmp_path, swap_min_quads):
+    store = OxigraphStore(tmp_path / "store", swap_min_quads=swap_min_quads)
+    store.apply(insert=blank_quads("urn:g", "old") + blank_quads("urn:h", "other"))
+    store.apply(drop_graphs=["urn:h"], delete=blank_quads("urn:g", "old"), insert=blank_quads("urn:g", "new"),
+                create_graphs=["urn:empty"])
+    assert set(store.quads("urn:g")) == set(blank_quads("urn:g", "new"))
+    assert store.graphs() == ["urn:empty", "urn:g"]
+    assert not OxigraphStore.has_unfinished_write(tmp_path / "store")
+    store.close()
+
+
+def test_a_journaled_change_cut_short_is_completed_at_the_next_open(tmp_path, monkeypatch):
+    import gc
+
+    from justicegraph.store import journal
+
+    path = tmp_path / "store"
+    store = OxigraphStore(path, swap_min_quads=None)
+    store.apply(insert=blank_quads("urn:g", "old") + [quad(i, "urn:g") for i in range(3)])
+    steps = journal.apply_steps
+
+    def cut_short(engine, drop_graphs, delete, insert, create_graphs):
+        steps(engine, drop_graphs, delete, [], [])  # the deletes are made, then the store fails
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(journal, "apply_steps", cut_short)
+    try:
+        store.apply(delete=blank_quads("urn:g", "old") + [quad(0, "urn:g")], insert=blank_quads("urn:g", "new"))
+    except OSError as exc:
+        assert "completed when the store is next opened" in str(exc)
+    else:
+        raise AssertionError("the failed write was not reported")
+    monkeypatch.undo()
+    assert OxigraphStore.has_unfinished_write(path)
+    store.close()
+    gc.collect()  # the exception's frames held the engine: RocksDB closes when it is collected
+    with pytest.raises(OSError, match="did not finish"):
+        OxigraphStore(path, read_only=True)
+    store = OxigraphStore(path)
+    assert set(store.quads("urn:g")) == set(blank_quads("urn:g", "new") + [quad(1, "urn:g"), quad(2, "urn:g")])
+    assert not OxigraphStore.has_unfinished_write(path) and not journal.leftovers(store_swap.state_dir(path))
+    store.close()

@@ -5,8 +5,8 @@ embedded default is pyoxigraph's on-disk (or in-memory) ``Store``. A remote SPAR
 engine implements the same interface (``open_store`` picks by the ``store`` setting).
 
 Layout: ``interface`` (the ``GraphStore`` protocol and ``change_as_update``), ``embedded``
-(pyoxigraph), ``swap`` (big commits by swapping directories), ``remote/`` (SPARQL engines
-over HTTP). This module only re-exports them and opens the one a location names.
+(pyoxigraph), ``swap`` (big commits by swapping directories), ``journal`` (changes with blank
+nodes made atomic by a redo journal), ``remote/`` (SPARQL engines over HTTP). This module only re-exports them and opens the one a location names.
 May import: the core modules (``justicegraph.access``, ``namespaces``, ``settings``) and
 ``justicegraph.sparqltext``; never validation, loaders, reasoning, server or cli.
 """

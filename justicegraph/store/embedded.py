@@ -10,6 +10,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from justicegraph.store import journal as store_journal
 from justicegraph.store import swap as store_swap
 from justicegraph.store.interface import change_as_update
 
@@ -33,15 +34,39 @@ class OxigraphStore:
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
+            if store_journal.pending(store_swap.state_dir(self.path)):
+                raise OSError(f"the store {self.path} holds a write that a killed process did not finish; "
+                              "open it read-write once (e.g. `justicegraph publish`) to complete it")
             self._store = ox.Store.read_only(str(self.path))
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             self._lock = store_swap.OpenLock(self.path)
             try:
                 self._store = ox.Store(str(self.path))
+                self._recover()
             except BaseException:
+                self._store = None
                 self._lock.release()
                 raise
+
+    @staticmethod
+    def has_unfinished_write(path: str | Path) -> bool:
+        """Whether a process was killed during a journaled write to the store at ``path``
+        (its next read-write open completes it)."""
+        return store_journal.pending(store_swap.state_dir(Path(path)))
+
+    def _recover(self) -> None:
+        """What a killed writer left (this process holds the open lock, so nobody else is
+        writing): staging copies of big commits killed before their swap are deleted, and
+        a journaled change is applied again, whole (justicegraph/store/journal.py)."""
+        state = store_swap.state_dir(self.path)
+        store_swap.remove_leftovers(state)
+        for leftover in store_journal.leftovers(state):
+            shutil.rmtree(leftover, ignore_errors=True)  # never renamed into place: nothing applied
+        if store_journal.pending(state):
+            store_journal.apply_steps(self._store, *store_journal.read(state))
+            self._store.flush()
+            store_journal.remove(state)
 
     @property
     def engine(self) -> ox.Store:
@@ -64,28 +89,50 @@ class OxigraphStore:
         self._refuse_if_read_only()
         self._store.update(update)
 
-    def apply(self, *, drop_graphs=(), delete=(), insert=()) -> None:
+    def apply(self, *, drop_graphs=(), delete=(), insert=(), create_graphs=()) -> None:
+        """One atomic change: drop graphs, delete quads, insert quads, then create (empty)
+        graphs. Blank nodes keep their labels: a deleted one is the stored one."""
         self._refuse_if_read_only()
-        drop_graphs, delete = list(drop_graphs), list(delete)
+        drop_graphs, delete, create_graphs = list(drop_graphs), list(delete), list(create_graphs)
         insert = insert if isinstance(insert, list) else list(insert)
-        staged = self.stage(drop_graphs=drop_graphs, delete=delete, insert=insert)
+        staged = self.stage(drop_graphs=drop_graphs, delete=delete, insert=insert, create_graphs=create_graphs)
         if staged is not None:
             staged.commit()
             return
-        self._apply_in_one_transaction(drop_graphs, delete, insert)
+        self._apply_in_one_transaction(drop_graphs, delete, insert, create_graphs)
 
-    def _apply_in_one_transaction(self, drop_graphs: list[str], delete: list[ox.Quad], insert: list[ox.Quad]) -> None:
-        if not drop_graphs and not delete:
-            # A pure insert: Store.extend is itself one transaction and skips building and
-            # parsing Update text (about 2.5x faster on large loads).
+    def _apply_in_one_transaction(self, drop_graphs: list[str], delete: list[ox.Quad], insert: list[ox.Quad],
+                                  create_graphs: list[str] = ()) -> None:
+        if not drop_graphs and not delete and not create_graphs:
+            # A pure insert: Store.extend is itself one transaction, keeps blank node labels
+            # and skips building and parsing Update text (about 2.5x faster on large loads).
             self._store.extend(insert)
             return
-        text = change_as_update(drop_graphs, delete, insert)
+        if store_journal.has_blank_nodes(delete) or store_journal.has_blank_nodes(insert):
+            # Update text cannot carry them (DELETE DATA refuses blank nodes, INSERT DATA
+            # relabels them): several calls, made atomic by a redo journal.
+            self._apply_journaled(drop_graphs, delete, insert, list(create_graphs))
+            return
+        text = change_as_update(drop_graphs, delete, insert, create_graphs)
         if text:
             # pyoxigraph has no explicit transaction in Python; one Update request is one.
             self._store.update(text)
 
-    def stage(self, *, drop_graphs=(), delete=(), insert=()) -> store_swap.StagedChange | None:
+    def _apply_journaled(self, drop_graphs: list[str], delete: list[ox.Quad], insert: list[ox.Quad],
+                         create_graphs: list[str]) -> None:
+        if self.path is None:  # in memory: a killed process leaves nothing to recover
+            store_journal.apply_steps(self._store, drop_graphs, delete, insert, create_graphs)
+            return
+        state = store_swap.state_dir(self.path)
+        store_journal.write(state, drop_graphs, delete, insert, create_graphs)
+        try:
+            store_journal.apply_steps(self._store, drop_graphs, delete, insert, create_graphs)
+        except Exception as exc:
+            raise OSError(f"a write to {self.path} stopped half-way ({exc}); it is kept in its journal "
+                          "and completed when the store is next opened read-write") from exc
+        store_journal.remove(state)
+
+    def stage(self, *, drop_graphs=(), delete=(), insert=(), create_graphs=()) -> store_swap.StagedChange | None:
         """Start building a big change in a checkpoint, in a background thread (it releases
         the GIL: the caller can validate meanwhile). ``commit()`` then swaps it in atomically,
         ``abort()`` discards it; nothing is visible before ``commit()``. None when the change
@@ -97,7 +144,7 @@ class OxigraphStore:
         staging = store_swap.staging_dir(self.path)
         self._store.flush()
         self._store.backup(str(staging))
-        return store_swap.StagedChange(self, staging, list(drop_graphs), list(delete), insert)
+        return store_swap.StagedChange(self, staging, list(drop_graphs), list(delete), insert, list(create_graphs))
 
     def _swap_possible(self, inserted: int) -> bool:
         if self.path is None or self.swap_min_quads is None or inserted < self.swap_min_quads:
@@ -123,7 +170,7 @@ class OxigraphStore:
                 self._store = ox.Store(str(self.path))
             shutil.rmtree(staged.staging, ignore_errors=True)  # the old state after a swap, else the copy
         if not swapped:  # the directories could not be swapped: commit the same change in one transaction
-            self._apply_in_one_transaction(staged.drop_graphs, staged.delete, staged.insert)
+            self._apply_in_one_transaction(staged.drop_graphs, staged.delete, staged.insert, staged.create_graphs)
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         if graph is None:

@@ -52,10 +52,13 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
-def change_as_update(drop_graphs: Iterable[str], delete: Iterable[ox.Quad], insert: Iterable[ox.Quad]) -> str:
-    """A SPARQL Update text for one atomic change. Terms are written by pyoxigraph's own
-    N-Triples serialisation of typed terms, never spliced from user text."""
+def change_as_update(drop_graphs: Iterable[str], delete: Iterable[ox.Quad], insert: Iterable[ox.Quad],
+                     create_graphs: Iterable[str] = ()) -> str:
+    """A SPARQL Update text for one atomic change (graphs dropped, then created, quads
+    deleted, then inserted). Terms are written by pyoxigraph's own N-Triples serialisation of
+    typed terms, never spliced from user text."""
     parts = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in drop_graphs]
+    parts += [f"CREATE SILENT GRAPH {ox.NamedNode(g)}" for g in create_graphs]
     deleted = _data_block(delete)
     if deleted:
         parts.append("DELETE DATA {\n" + deleted + "}")

@@ -15,8 +15,8 @@ A big change is therefore applied to a private copy and the copy is switched in 
    atomic step: the store's path names the old state or the new one, never a mix, whenever
    the process dies. The old state, now under the staging name, is deleted.
 
-A SIGKILL before step 3 leaves the store as it was plus a staging directory, which the
-next swap commit deletes. Opening a store read-write holds an exclusive ``flock`` on
+A SIGKILL before step 3 leaves the store as it was plus a staging directory (as big as the
+store), which the next read-write open of the store deletes. Opening a store read-write holds an exclusive ``flock`` on
 ``<store>.jg/open.lock`` for as long as it is open, so no other process can open the primary
 in the instant between closing it and the swap (RocksDB's own lock is on a file inside the
 directory, which moves). Where the exchange is not possible (another filesystem, no
@@ -72,9 +72,15 @@ def staging_dir(path: Path) -> Path:
     are deleted first (the caller holds the open lock, so none of them is in progress)."""
     directory = state_dir(path)
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob(STAGING_PREFIX + "*"):
-        shutil.rmtree(old, ignore_errors=True)
+    remove_leftovers(directory)
     return directory / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def remove_leftovers(directory: Path) -> None:
+    """Delete staging copies (and swap probes) of commits killed before their swap. Only
+    for a caller holding the store's open lock: then none of them is in progress."""
+    for old in [*directory.glob(STAGING_PREFIX + "*"), *directory.glob("probe-*")]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 _libc = None
@@ -130,8 +136,10 @@ class StagedChange:
     """A change being applied to a checkpoint in a background thread. ``commit()`` waits for
     it and swaps it in (the store's ``_swap_in``); ``abort()`` waits and deletes it."""
 
-    def __init__(self, owner, staging: Path, drop_graphs: list[str], delete: list, insert: list):
+    def __init__(self, owner, staging: Path, drop_graphs: list[str], delete: list, insert: list,
+                 create_graphs: list[str] = ()):
         self.staging, self.drop_graphs, self.delete, self.insert = staging, drop_graphs, delete, insert
+        self.create_graphs = list(create_graphs)
         self._owner = owner
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._build, name="jg-staged-commit", daemon=True)
@@ -139,13 +147,14 @@ class StagedChange:
 
     def _build(self) -> None:
         try:
-            from justicegraph.store.interface import change_as_update
+            from justicegraph.store.journal import apply_steps
 
             copy = ox.Store(str(self.staging))
-            text = change_as_update(self.drop_graphs, self.delete, ())
-            if text:
-                copy.update(text)
+            # in the private copy the steps need not be one transaction (nobody sees them)
+            apply_steps(copy, self.drop_graphs, self.delete, (), ())
             bulk_insert(copy, self.insert)
+            for graph in self.create_graphs:
+                copy.add_graph(ox.NamedNode(graph))
             copy.flush()
             del copy  # closes the copy's RocksDB: the swap moves a closed, complete store
         except BaseException as exc:  # noqa: BLE001 - handed to the committing thread

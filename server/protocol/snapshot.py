@@ -256,6 +256,8 @@ class SnapshotStore:
             return None
         if not (self.snapshots / name).is_dir() or meta.get("primary") != fingerprint(self.primary):
             return None
+        if OxigraphStore.has_unfinished_write(self.primary):
+            return None  # a session opens the primary read-write, which completes the write
         if meta.get("view") and not (self.snapshots / (name + PUBLIC_SUFFIX)).is_dir():
             return None
         return name, meta
@@ -284,10 +286,11 @@ class _Session:
         self._store = store
         self.deltas: list[public_view.Delta] | None = []
 
-    def apply(self, *, drop_graphs=(), delete=(), insert=()) -> None:
+    def apply(self, *, drop_graphs=(), delete=(), insert=(), create_graphs=()) -> None:
         drop_graphs, delete, insert = list(drop_graphs), list(delete), list(insert)
-        self._store.apply(drop_graphs=drop_graphs, delete=delete, insert=insert)
-        self.record(public_view.Delta(dropped=drop_graphs, removed=delete, added=insert))
+        create_graphs = list(create_graphs)
+        self._store.apply(drop_graphs=drop_graphs, delete=delete, insert=insert, create_graphs=create_graphs)
+        self.record(public_view.Delta(dropped=drop_graphs, removed=delete, added=insert, created=create_graphs))
 
     def record(self, delta: public_view.Delta) -> None:
         if self.deltas is not None:

@@ -28,8 +28,6 @@ import pyoxigraph as ox
 from flask import Response, request
 
 from justicegraph import access
-from justicegraph.server.protocol.public import Delta
-from justicegraph.server.protocol.snapshot import record
 from justicegraph.server.web import context
 from justicegraph.server.web.errors import ApiError
 
@@ -223,32 +221,19 @@ def commit(primary, reader, change: Change, *, description: str, body_checksum: 
 
 
 def apply(primary, change: Change, prov: list[ox.Quad]) -> None:
-    """Write the change. Without blank nodes it is one SPARQL Update (one transaction);
-    blank nodes must keep their identity, so then the quads go through the store API (the
-    session is exclusive and readers only see the snapshot published after it)."""
-    engine = getattr(primary, "engine", None)
+    """Write the change and its provenance as ONE atomic store change, whatever its terms:
+    the embedded store keeps blank node labels and makes a change holding them atomic
+    through its redo journal (justicegraph/store/journal.py); a write session records the
+    change for the snapshot's public view. Empty graphs are created only on the embedded
+    store (a remote engine keeps no empty graphs)."""
     insert = change.added + prov
     dropped = set(change.dropped)
     removed = [q for q in change.removed
                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in dropped)]
-    has_bnodes = any(isinstance(t, ox.BlankNode) for q in removed + insert
-                     for t in (q.subject, q.object))
-    if not has_bnodes or engine is None:
-        primary.apply(drop_graphs=change.dropped, delete=removed, insert=insert)
+    if change.created and getattr(primary, "engine", None) is not None:
+        primary.apply(drop_graphs=change.dropped, delete=removed, insert=insert, create_graphs=change.created)
     else:
-        for g in change.dropped:
-            engine.remove_graph(ox.NamedNode(g))
-        for quad in removed:
-            engine.remove(quad)
-        engine.extend(insert)
-    for g in change.created if engine is not None else ():
-        engine.add_graph(ox.NamedNode(g))
-    # The snapshot's public view follows the change (primary.apply records itself).
-    raw = Delta(dropped=list(change.dropped), removed=removed, added=insert) if has_bnodes and engine is not None \
-        else Delta()
-    raw.created = list(change.created) if engine is not None else []
-    if raw.dropped or raw.removed or raw.added or raw.created:
-        record(primary, raw)
+        primary.apply(drop_graphs=change.dropped, delete=removed, insert=insert)
 
 
 def wants_turtle() -> bool:
