@@ -20,7 +20,15 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from justicegraph import savedqueries
 from justicegraph.server.content import entity
-from justicegraph.server.content.search import SearchIndex, SearchIndexes, label_rows, store_fingerprint
+from justicegraph.server.content.search import (
+    SearchIndex,
+    SearchIndexes,
+    compact,
+    fold,
+    label_rows,
+    norm,
+    store_fingerprint,
+)
 from justicegraph.server.web import conneg, context
 from justicegraph.sparqltext import with_values
 
@@ -109,20 +117,85 @@ def answer_saved_query(name: str, offers: list[str], forced: str | None = None) 
         which = (repeated or empty)[0]
         problem = "is given more than once" if repeated else "is empty (leave it out to use the default)"
         return error(400, f"parameter {which!r} {problem}")
+    resolved: list[dict] = []
     try:
-        variables, rows, truncated = run_saved(query, values)
+        bound, resolved = resolve_entities(query, values)
+        variables, rows, truncated = run_saved(query, bound)
     except savedqueries.ParamError as exc:
         if chosen == HTML:
-            return render_form(query, values, None, str(exc), 400)
+            return render_form(query, values, None, str(exc), 400, resolved)
         return error(400, str(exc))
     if chosen == HTML:
-        return render_form(query, values, (variables, rows, truncated), None, 200)
+        return render_form(query, values, (variables, rows, truncated), None, 200, resolved)
     response = (results_csv(variables, rows) if chosen == CSV
                 else results_json(variables, rows, truncated, chosen))
     if truncated:
         response.headers["X-Justicegraph-Truncated"] = "true"
+    if resolved:  # a name given for an entity: what it was read as
+        response.headers["X-Justicegraph-Resolved"] = ", ".join(f"{r['param']}={r['id']}" for r in resolved)
     response.vary.add("Accept")
     return response
+
+
+EXISTS = "ASK { GRAPH ?g { ?s ?p ?o } }"
+
+
+def visible_entity(iri: str) -> bool:
+    """Whether the caller's graphs say anything of ``iri`` (a restricted entity is unknown
+    to an anonymous caller, as an entity nobody recorded)."""
+    store, dataset = context.store(), context.query_dataset()
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    fast = entity.engine_quads(store, dataset, node)
+    if fast is not None:
+        return bool(fast)
+    return bool(store.query(EXISTS, substitutions={ox.Variable("s"): node}, **dataset))
+
+
+def resolve_entities(query, values: dict) -> tuple[dict, list[dict]]:
+    """Entity parameters given as a record id, an IRI or a name. A name is looked up in the
+    caller's search index: the entity whose name (any spelling, folded as search folds it) is
+    the text, else the one entity of the parameter's class (``prison`` → Prison) that search
+    finds for it. An id, IRI or name that names nothing the caller may see, or several
+    things, is a ParamError that says so (and suggests names) — never an empty answer."""
+    settings = context.settings()
+    bound, resolved = dict(values), []
+    for name, param in query.params.items():
+        text = str(values.get(name, "")).strip()
+        if param.type != "entity" or not text:
+            continue
+        iri = (settings.minter.entity(text) if savedqueries.RECORD_ID.match(text)
+               else text if text.startswith(("http://", "https://")) else None)
+        if iri is not None and visible_entity(iri):
+            continue
+        hits = [h for h in run_search(text, 10) if h["match"] != "fuzzy"] if norm(text) else []
+        same_name = list({h["iri"]: h for h in hits if name_key(h["matched"]) == name_key(text)}.values())
+        wanted = name[:1].upper() + name[1:]
+        of_class = [h for h in hits if any(t.endswith("#" + wanted) for t in h["types"])]
+        if len(same_name) > 1:
+            same_name = [h for h in same_name if h in of_class] or same_name
+        chosen = same_name if same_name else of_class
+        if len(chosen) == 1:
+            hit = chosen[0]
+            bound[name] = settings.minter.record_id(hit["iri"]) or hit["iri"]
+            resolved.append({"param": name, "given": text, "id": bound[name], "label": hit["label"],
+                             "href": hit["href"]})
+            continue
+        listed = "; ".join(f"{h['label']} ({settings.minter.record_id(h['iri']) or h['iri']})"
+                           for h in (chosen or hits)[:5])
+        if len(chosen) > 1:
+            raise savedqueries.ParamError(f"parameter {name!r}: {text!r} names more than one entity: {listed} "
+                                          "— give the record id")
+        raise savedqueries.ParamError(f"parameter {name!r}: no entity has the id or name {text!r}"
+                                      + (f"; did you mean: {listed}?" if listed else ""))
+    return bound, resolved
+
+
+def name_key(text: str) -> str:
+    """A name as search compares spellings (case, diacritics, spacing, transliteration)."""
+    return fold(compact(norm(text)))
 
 
 def run_saved(query, values: dict) -> tuple[list[str], list[dict], bool]:
@@ -175,20 +248,35 @@ def results_csv(variables, rows) -> Response:
     return Response(buffer.getvalue(), mimetype=CSV)
 
 
-def render_form(query, values, answer, message, status) -> Response:
+def render_form(query, values, answer, message, status, resolved=()) -> Response:
     s = context.settings()
     names = entity.Labels(context.store(), context.query_dataset(), s.base)
     table = None
     if answer is not None:
         variables, rows, truncated = answer
-        table = {"variables": variables, "truncated": truncated,
-                 "rows": [[names.term(row[v]) if v in row else None for v in variables] for row in rows]}
-    given = urlencode({k: v for k, v in values.items() if v != ""})
+        shown = shown_columns(variables)
+        table = {"variables": shown, "headings": [heading(v) for v in shown], "truncated": truncated,
+                 "rows": [[names.term(row[v]) if v in row else None for v in shown] for row in rows]}
+    # the JSON and CSV links carry what the names were read as
+    given = urlencode({k: v for k, v in {**values, **{r["param"]: r["id"] for r in resolved}}.items() if v != ""})
     html = render_template("saved_query.html", query=describe(query), values=values, table=table,
-                           message=message, text=query.text, query_string="?" + given if given else "")
+                           message=message, text=query.text, query_string="?" + given if given else "",
+                           resolved=list(resolved))
     response = Response(html, status=status, mimetype=HTML)
     response.vary.add("Accept")
     return response
+
+
+def shown_columns(variables: list[str]) -> list[str]:
+    """The columns of the form's table: a ``xLabel`` column is left out where ``x`` is there
+    too (the table shows an IRI by its label, linked), so the table fits a window; the API,
+    CSV and JSON keep every column."""
+    return [v for v in variables if not (v.endswith("Label") and v[:-len("Label")] in variables)]
+
+
+def heading(variable: str) -> str:
+    """``saidBy`` → "said by", ``eventLabel`` → "event label"."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", variable).lower()
 
 
 def editor_examples() -> list[dict]:
@@ -224,6 +312,7 @@ def run_search(q: str, limit: int = 20, kind: str | None = None) -> list[dict]:
     for hit in hits:
         hit["href"] = entity.local_href(hit["iri"], s.base) or hit["iri"]
         hit["kind"] = entity.kind_of(hit["types"])
+        hit["id"] = s.minter.record_id(hit["iri"])  # what a saved-query form's field takes
     return hits
 
 
@@ -260,7 +349,8 @@ HTTP_IRI = (rf"https?://[A-Za-z0-9.-]+(/([{_CHARS}]|{_PCT})*)?(\?([{_CHARS}?]|{_
             rf"(#([{_CHARS}?]|{_PCT})*)?")
 PARAM_SCHEMAS = {
     # values are stripped of surrounding white space before they are read (savedqueries)
-    "entity": {"type": "string", "pattern": rf"^\s*([a-z0-9][a-z0-9-]{{0,127}}|{HTTP_IRI})\s*$"},
+    # a record id, an IRI, or a name (looked up like search; an unknown one is a 400)
+    "entity": {"type": "string", "minLength": 1, "maxLength": 500},
     "iri": {"type": "string", "pattern": rf"^\s*{HTTP_IRI}\s*$"},
     "string": {"type": "string", "minLength": 1},
     "integer": {"type": "integer"},

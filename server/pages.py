@@ -36,7 +36,7 @@ from rdflib.namespace import SKOS
 
 from justicegraph import access, resources
 from justicegraph.namespaces import DEFAULT_BASE, JG, ONTOLOGY_IRI, PREFIXES, VOCAB
-from justicegraph.server.content import entity, ontology_doc
+from justicegraph.server.content import entity, ontology_doc, view
 from justicegraph.server.content.search import RDF_TYPE, norm, store_fingerprint, visible_quads
 from justicegraph.server.protocol import jsonld
 from justicegraph.server.web import conneg, context
@@ -185,7 +185,7 @@ def entity_iri(rest: str):
         if response is None:
             return not_found(f"No visible statement mentions {iri}.", chosen)
     else:
-        data = entity.entity_page(store, iri, dataset, settings)
+        data = view.entity_page(store, iri, dataset, settings)
         if data is None:
             return not_found(f"No visible statement mentions {iri}.", chosen)
         data["alternates"] = _alternate_links(f"/id/{record_id}")
@@ -261,14 +261,11 @@ def graph_iri(rest: str):
     if chosen in RDF:
         response = rdf_response(quads, chosen)
     else:
-        names = entity.Labels(store, dataset, settings.base)
         size = next(iter(store.query(GRAPH_SIZE, substitutions={ox.Variable("g"): ox.NamedNode(iri)},
                                      **dataset)), None)
-        data = {"iri": iri, "label": path, "triples": int(size["n"].value) if size else 0,
-                "attribution": entity.attribution(iri, prov, names),
-                "statements": [{"relation": entity.relation(q.predicate.value), "value": names.term(q.object)}
-                               for q in quads],
-                "alternates": _alternate_links(f"/graph/{path}")}
+        # what the graph holds, as a page: a testimony shows what was said in it
+        data = view.graph_page(store, iri, dataset, settings, int(size["n"].value) if size else 0)
+        data["alternates"] = _alternate_links(f"/graph/{path}")
         response = page("graph.html", data, ENTITY_OFFERS, chosen)
     response.headers["Link"] = alternates(f"/graph/{path}", ENTITY_OFFERS)
     return data_licence(response)

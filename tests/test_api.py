@@ -184,7 +184,7 @@ def test_negotiation_and_html_form(query_folder):
     assert client.get(url, headers={"Accept": "image/png"}).status_code == 406
     html = client.get(url, headers={"Accept": "text/html"}).get_data(as_text=True)
     assert html == client.get("/queries/statements-about").get_data(as_text=True)
-    assert '<select name="kind">' in html and '<option selected>Accusation</option>' in html
+    assert '<select name="kind"' in html and '<option selected>Accusation</option>' in html
     assert 'name="year" value="1988"' in html
     assert "Kamran Sample" in html and 'href="/id/kamran-sample"' in html
     bad = client.get("/queries/statements-about?year=soon")
@@ -192,6 +192,73 @@ def test_negotiation_and_html_form(query_folder):
     text = client.get("/queries/statements-about.csv").get_data(as_text=True)
     assert text.splitlines()[0] == "person,kind,year,statement,speaker,summary" and "\r\n" in text
     assert client.get("/api/queries/no-such-query").status_code == 404
+
+
+def test_entity_parameters_take_a_name_as_well_as_an_id(query_folder):
+    client = app_with(query_folder, ("statements-about", STATEMENTS_ABOUT)).test_client()  # noqa: F811
+    url = "/api/queries/statements-about"
+    by_id = client.get(url, query_string={"person": "hamid-noury"})
+    assert by_id.status_code == 200 and "X-Justicegraph-Resolved" not in by_id.headers
+    for name in ("Hamid Noury", "hamid nouri", "Hamid Nuri", "حمید نوری", "Hamid Abbasi"):  # any spelling
+        response = client.get(url, query_string={"person": name})
+        assert response.status_code == 200, name
+        assert response.get_json() == by_id.get_json(), name
+        assert response.headers["X-Justicegraph-Resolved"] == "person=hamid-noury", name
+    # the form says what the name was read as, and its JSON and CSV links carry the id
+    html = client.get("/queries/statements-about", query_string={"person": "Hamid Nouri"}).get_data(as_text=True)
+    assert re.search(r'“Hamid Nouri” read as <a href="/id/hamid-noury">Hamid Noury</a>', html)
+    assert 'href="/api/queries/statements-about?person=hamid-noury' in html
+    assert 'data-suggest="/api/search" data-fill="id"' in html  # autocomplete from search
+
+
+def test_an_unknown_or_ambiguous_entity_is_an_error_never_an_empty_answer(query_folder):
+    client = app_with(query_folder, ("statements-about", STATEMENTS_ABOUT)).test_client()  # noqa: F811
+    url = "/api/queries/statements-about"
+    for value in ("nobody-recorded", "Nobody Recorded", "https://w3id.org/justicegraph/id/nobody"):
+        response = client.get(url, query_string={"person": value})
+        assert response.status_code == 400, value
+        assert response.get_json()["error"]["message"].startswith(
+            f"parameter 'person': no entity has the id or name {value!r}"), value
+    near = client.get(url, query_string={"person": "Gohardasht"}).get_json()["error"]["message"]
+    assert "no entity has the id or name 'Gohardasht'; did you mean: Gohardasht Prison (gohardasht-prison)" in near
+    form = client.get("/queries/statements-about", query_string={"person": "nobody-recorded"})
+    assert form.status_code == 400 and "no entity has the id or name" in form.get_data(as_text=True)
+    # restricted people are unknown without the read token, known with it
+    for value in ("secret-witness", "Hidden Witness Zarbaf"):
+        anonymous = client.get(url, query_string={"person": value})
+        assert anonymous.status_code == 400 and "Zarbaf" not in anonymous.get_json()["error"]["message"].replace(
+            value, ""), value
+        assert client.get(url, query_string={"person": value}, headers=AUTH).status_code == 200, value
+    # two people with the same name: the caller must say which
+    import pyoxigraph as ox
+
+    app_store = client.application.extensions["justicegraph.store"]
+    app_store.apply(insert=[ox.Quad(ox.NamedNode(BASE + "id/kamran-sample"),
+                                    ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
+                                    ox.Literal("Hamid Noury", language="en"),
+                                    ox.NamedNode(BASE + "graph/curated/fixture"))])
+    client.application.extensions["justicegraph.search"].bump()
+    both = client.get(url, query_string={"person": "Hamid Noury"})
+    assert both.status_code == 400
+    message = both.get_json()["error"]["message"]
+    assert "names more than one entity" in message and "hamid-noury" in message and "kamran-sample" in message
+
+
+def test_names_resolve_on_the_1988_data_and_the_form_fits_a_window(client_1988):
+    by_id = client_1988.get("/api/queries/cq02-people-in-prison?prison=evin-prison").get_json()
+    assert by_id["results"]["bindings"]
+    for name in ("Evin Prison", "evin", "EVIN PRISON"):
+        assert client_1988.get("/api/queries/cq02-people-in-prison", query_string={"prison": name}).get_json() \
+            == by_id, name
+    unknown = client_1988.get("/api/queries/cq02-people-in-prison?prison=nowhere-prison")
+    assert unknown.status_code == 400 and "no entity has the id or name 'nowhere-prison'" in \
+        unknown.get_json()["error"]["message"]
+    # the form's table: a label column is left out where its IRI column shows the label
+    html = client_1988.get("/queries/cq02-people-in-prison").get_data(as_text=True)
+    headings = re.findall(r'<th scope="col">([^<]*)</th>', html)
+    assert headings[:3] == ["prison", "agent", "event"] and "agent label" not in headings and "said by" in headings
+    assert '<div class="table-scroll">' in html
+    assert "agentLabel" in by_id["head"]["vars"]  # the API keeps every column
 
 
 def test_a_bad_header_stops_the_app_at_start_up_naming_the_file(query_folder):

@@ -52,26 +52,32 @@ def test_person_page_shows_names_and_the_testimonies_about_him_with_speakers(cli
     assert "<h1>Hamid Noury</h1>" in html
     for spelling in ("Hamid Nouri", "Hamid Abbasi", "حميد نوري"):
         assert spelling in text
-    # the accusation, with who made it, in which source, at which locator
-    assert "read out the names of prisoners" in text
-    assert re.search(r"stated by Kamran Sample in Conference report \(fixture\) ?, ¶41", text)
-    assert re.search(r"stated by Shirin Example in Conference report \(fixture\) ?, ¶56", text)
-    # participations: the role and the event, linked
-    assert 'href="/id/death-commission-gohardasht"' in html and "alleged perpetrator" in text
-    assert 'href="/id/trial-noury"' in html and "defendant" in text
-    # timeline of dated events, in order
-    timeline = html[html.index('id="timeline"'):]
-    assert timeline.index("1988-07/1988-08") < timeline.index("2021-08/2022-07")
+    assert '<span class="name" lang="fa">حميد نوري</span> <small>Persian</small>' in html
+    # what others said about him: the summary, then who said it, where (a ¶ link into the source)
+    said_about = text_of(html[html.index('id="said-about"'):html.index('id="network"')])
+    assert re.search(r"read out the names of prisoners .*according to Kamran Sample ?, ¶41", said_about)
+    assert re.search(r"saw the official .*according to Shirin Example ?, ¶56", said_about)
+    assert 'href="/id/report-2023#p41"' in html and 'href="/id/report-2023#p56"' in html
+    assert "Everything on this page comes from" in text and "Conference report (fixture)" in text
+    # what happened to him: his roles in events, linked, in date order, each with its voice
+    timeline = html[html.index('id="timeline"'):html.index('id="said-about"')]
+    assert 'href="/id/death-commission-gohardasht"' in timeline and "alleged perpetrator" in timeline
+    assert 'href="/id/trial-noury"' in timeline and "defendant" in timeline
+    assert timeline.index("July – August 1988") < timeline.index("August 2021 – July 2022")
+    assert re.search(r"as defendant — according to Conference report \(fixture\) ?, ¶12", text_of(timeline))
 
 
-def test_prison_page_lists_who_was_held_there(client):  # noqa: F811
+def test_prison_page_lists_who_was_held_there_when_and_according_to_whom(client):  # noqa: F811
     html = client.get("/id/ghezelhesar-prison").get_data(as_text=True)
     assert "Ghezel Hesar Prison" in html
-    held = html[html.index('id="at-place"'):]
-    assert "Azadali Hajilouei" in held and "detainee" in held and "Shirin Example" in held
+    held = html[html.index('id="held-here"'):]
+    row = text_of(held[held.index("Azadali Hajilouei"):held.index("</tr>", held.index("Azadali Hajilouei"))])
+    assert "detainee" in row and "Detention of Azadali Hajilouei" in row and "1984 – 1988" in row
+    assert re.search("according to Shirin Example ?, ¶55", row)
     event = client.get("/id/death-commission-gohardasht.json").get_json()
-    assert {m["type"]["label"] for m in event["mentions"]} == {"participation"}
-    assert event["timeline"][0]["time"] == "1988-07/1988-08"
+    assert {g["role"] for g in event["participants"]} == {"detainee", "alleged perpetrator"}
+    assert event["event"]["when"][0]["edtf"] == "1988-07/1988-08" and not event["event"]["when"][0]["derived"]
+    assert [w["term"]["label"] for w in event["event"]["where"]] == ["Gohardasht Prison"]
 
 
 def test_page_json_twin_by_suffix_and_accept(client):  # noqa: F811
@@ -81,9 +87,8 @@ def test_page_json_twin_by_suffix_and_accept(client):  # noqa: F811
     data = by_suffix.get_json()
     assert data == by_accept.get_json()
     assert data["iri"] == BASE + "id/hamid-noury" and data["kind"] == "person"
-    speakers = {item["attribution"]["speaker"]["label"] for group in data["mentions"] for item in group["items"]
-                if item["attribution"]["speaker"]}
-    assert {"Kamran Sample", "Shirin Example"} <= speakers
+    speakers = {item["cite"]["speaker"]["label"] for group in data["said_about"] for item in group["items"]}
+    assert speakers == {"Kamran Sample", "Shirin Example"}
     nodes = {n["id"] for n in data["network"]["nodes"]}
     assert {BASE + "id/trial-noury", BASE + "id/kamran-sample", BASE + "id/death-commission-gohardasht"} <= nodes
     assert all(e["source"] in nodes and e["target"] in nodes for e in data["network"]["edges"])

@@ -132,3 +132,31 @@ def test_write_through_another_process_is_seen_after_the_recheck_interval(app, c
                                 ox.Literal("Touraj Elsewhere", language="en"),
                                 ox.NamedNode(BASE + "graph/curated/fixture"))])
     assert [h["iri"] for h in client.get("/api/search?q=Touraj").get_json()["results"]] == [person.value]
+
+
+@pytest.fixture(scope="module")
+def client_1988():
+    from stores import new_store, settings
+
+    from justicegraph.loaders import load
+    from justicegraph.resources import dataset_dir
+    from justicegraph.server.app import create_app
+
+    store = new_store()
+    load(store, [dataset_dir("1988")])
+    return create_app(settings(), store=store).test_client()
+
+
+def test_spellings_find_the_person_without_noise_on_the_1988_data(client_1988):
+    """Noury/Nouri/nuri find Hamid Noury and nothing one letter away (NCRI); "nour" suggests
+    no "four siblings" by a typo; a typo of a long name is still found."""
+    noury = BASE + "id/hamid-noury"
+    for q in ("Noury", "Nouri", "nuri", "nour"):
+        hits = client_1988.get("/api/search", query_string={"q": q, "limit": 8}).get_json()["results"]
+        assert hits[0]["iri"] == noury, q
+        assert all(h["match"] != "fuzzy" for h in hits), (q, hits)
+        assert BASE + "id/ncri" not in {h["iri"] for h in hits}, q
+        assert not [h for h in hits if "siblings" in h["label"]], q
+    typo = client_1988.get("/api/search", query_string={"q": "Hajilowei"}).get_json()["results"]
+    assert typo[0]["iri"] == BASE + "id/azadali-hajilouei" and typo[0]["match"] == "fuzzy"
+    assert client_1988.get("/api/search", query_string={"q": "Evin"}).get_json()["results"][0]["id"] == "evin-prison"

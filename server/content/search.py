@@ -6,7 +6,8 @@ graph list, the load activities and the store's own change counter when it has o
 A request never scans the labels: it looks keys up in dictionaries, a sorted key list
 (prefixes) and a trigram table (fuzzy matches).
 
-Matching is tolerant in tiers, ranked exact > prefix > word prefix > folded > fuzzy:
+Matching is tolerant in tiers, ranked exact > prefix > word prefix > folded > fuzzy (typos:
+only when no other tier matched, and only for queries of five letters or more):
 - ``norm``: Unicode NFKC, case-folded, diacritics removed, Persian letters unified
   (Arabic yeh/kaf → Persian, ZWNJ and harakat removed), whitespace collapsed;
 - ``compact``: ``norm`` without spaces, hyphens and punctuation (Ghezel Hesar = Ghezelhesar);
@@ -46,6 +47,10 @@ _FOLDS = (("kh", "h"), ("gh", "q"), ("ph", "f"), ("ou", "u"), ("oo", "u"), ("ee"
 _DOUBLES = re.compile(r"(.)\1+")
 
 TIER_SCORES = {"exact": 100, "prefix": 80, "word": 70, "folded": 60, "folded-prefix": 50, "fuzzy": 20}
+# Classes whose labels are names (not descriptions such as an event's "Arrest of …").
+NAMED_CLASSES = {"Person", "Organization", "Court", "GovernmentBody", "InternationalBody", "NonGovernmentalOrganization",
+                 "PoliticalOrganization", "Commission", "Place", "Prison", "Settlement", "Country", "Source"}
+NAMED_BONUS = 12  # lifts a name over a description one tier up, never over an exact match
 
 
 _ASCII_NOISE = re.compile(r"[^a-z0-9]+")
@@ -184,10 +189,20 @@ class SearchIndex:
         self._tier(best, "word", _prefixed(self.sorted_words, qn, limit * 4))
         self._tier(best, "folded", self.by_folded.get(qf, []))
         self._tier(best, "folded-prefix", self._folded_prefix(qf, limit * 4))
-        if len(best) < min(limit, 5) and len(qf) >= 3:  # fuzzy only when the better tiers find little
+        # Typos only when nothing matched otherwise, and only for names long enough that one or
+        # two edits still say something: "nuri" is one letter from "ncri", "nour" from "four".
+        if not best and fuzzy_cap(qf):
             self._tier(best, "fuzzy", self._fuzzy(qf, limit * 4))
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], self.entries[item[1][1]].norm, item[0]))
+        # Names before descriptions: a person, organisation, place or source whose name
+        # matches ranks above events whose descriptive labels contain it one tier higher;
+        # then the shorter label (the match is more of it), then alphabetically.
+        ranked = sorted(best.items(), key=lambda item: (-(item[1][0] + self._named(item[0])),
+                                                        len(self.entries[item[1][1]].norm),
+                                                        self.entries[item[1][1]].norm, item[0]))
         return [self._hit(iri, score, idx) for iri, (score, idx) in ranked[:limit]]
+
+    def _named(self, iri: str) -> int:
+        return NAMED_BONUS if any(t.rpartition("#")[2] in NAMED_CLASSES for t in self.types.get(iri, ())) else 0
 
     def _tier(self, best: dict, tier: str, indexes) -> None:
         for i in indexes:
@@ -197,7 +212,7 @@ class SearchIndex:
                 best[e.iri] = (score, i)
 
     def _fuzzy(self, qf: str, limit: int) -> list[int]:
-        cap = 1 if len(qf) < 6 else 2
+        cap = fuzzy_cap(qf)
         # Very common trigrams ("^ha") say little and cost much: leave them out of the count.
         common = max(1000, len(self.fold_keys) // 20)
         lists = [self.grams.get(g, ()) for g in trigrams(qf)]
@@ -215,6 +230,12 @@ class SearchIndex:
         tier = next(t for t, s in TIER_SCORES.items() if score in (s, s + 5))
         return {"iri": iri, "label": self.names.get(iri, e.label), "matched": e.label,
                 "lang": e.lang, "match": tier, "score": score, "types": self.types.get(iri, [])}
+
+
+def fuzzy_cap(folded: str) -> int:
+    """Edits a fuzzy match may make to a folded query: none below five letters, one up to
+    seven, two from eight."""
+    return 0 if len(folded) < 5 else 1 if len(folded) < 8 else 2
 
 
 def _prefixed(table: list[tuple[str, int]], prefix: str, limit: int) -> list[int]:
