@@ -26,7 +26,8 @@ _DATE = re.compile(
 
 # The same grammar as one regular expression, for the SHACL shapes (sh:pattern) and docs.
 DATE_PATTERN = r"([0-9]{4}|[0-9]{3}X|[0-9]{2}XX)(-(0[1-9]|1[0-2]|2[1-4])(-(0[1-9]|[12][0-9]|3[01]))?)?[~?%]?"
-PATTERN = rf"^({DATE_PATTERN}|({DATE_PATTERN}|\.\.)?/({DATE_PATTERN}|\.\.)?)$"
+# An interval has at least one known end: '1986/..', '/1988', never '../..' nor '/'.
+PATTERN = rf"^({DATE_PATTERN}|{DATE_PATTERN}/({DATE_PATTERN}|\.\.)?|(\.\.)?/{DATE_PATTERN})$"
 
 
 class EDTFError(ValueError):
@@ -55,8 +56,9 @@ def parse(text: str) -> Span:
     if text.count("/") != 1:
         raise EDTFError(f"{text!r} is not an EDTF date")
     start_text, end_text = text.split("/")
-    if not start_text and not end_text:
-        raise EDTFError(f"{text!r} is not an EDTF date: an interval needs at least one end")
+    if start_text in ("", "..") and end_text in ("", ".."):
+        # '../..' would say nothing at all, yet read as a time (issue #17)
+        raise EDTFError(f"{text!r} is not an EDTF date: an interval needs at least one known end")
     start = _end(start_text, text)
     end = _end(end_text, text)
     if start.earliest and end.latest and start.earliest > end.latest:
@@ -99,6 +101,8 @@ def _single(text: str) -> Span:
             raise EDTFError(f"{text!r} is not an EDTF date: a season has no day")
         first, last = SEASONS[month]
         end_year, end_month = (first_year + 1, last - 12) if last > 12 else (first_year, last)
+        if end_year > 9999:  # the winter of 9999 ends in a year no date here can name
+            raise EDTFError(f"{text!r} is not an EDTF date: it ends after the year 9999")
         return Span(date(first_year, first, 1), _last_day(end_year, end_month))
     if not 1 <= month <= 12:
         raise EDTFError(f"{text!r} is not an EDTF date: month {month_text} does not exist")

@@ -19,6 +19,10 @@ from justicegraph.resources import vocabulary_graph
 _ID = re.compile(ID_PATTERN)
 _LOCATOR = re.compile(r"^¶([1-9][0-9]*)(?:[–-]([1-9][0-9]*))?$")
 _INT = re.compile(r"^[0-9]+$")
+# Integers are counts and ages as a source states them: more than 15 digits is no count anyone
+# states (nor exact in JSON), and an age past 150 years is no age (issue #17: absurd values).
+_INT_DIGITS = 15
+_INT_MAX = {"age": 150}
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 _URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
@@ -64,7 +68,8 @@ def _check_record(record: Record, errors: list[RecordError]) -> None:
     for name, field in spec.items():
         raw = fields.get(name)
         if raw is None or raw == []:
-            if field.required and not (name == "id" and record.kind in ("participations", "positions")):
+            if (field.required and name not in record.refused
+                    and not (name == "id" and record.kind in ("participations", "positions"))):
                 errors.append(record.error(name, "required", "required field is missing"))
                 ok = False
             continue
@@ -76,6 +81,7 @@ def _check_record(record: Record, errors: list[RecordError]) -> None:
             ok = False
         else:
             values[name] = value
+    ok = ok and not record.refused  # a value the reader refused is reported already: no rules between fields
     if ok and record.kind == "statements":
         _check_statement(record, errors)
     if ok and record.kind == "relations" and values["person"] == values["other"]:
@@ -120,7 +126,12 @@ def _one(record: Record, name: str, field: Field, raw: str, errors: list[RecordE
     if kind == "int":
         if not _INT.match(raw):
             return fail("integer", f"{raw!r} is not an integer (digits only)")
-        return int(raw)
+        if len(raw) > _INT_DIGITS:
+            return fail("integer-range", f"{raw[:12]}… ({len(raw):,} digits) is too large: at most {_INT_DIGITS} digits")
+        value = int(raw)
+        if value > _INT_MAX.get(name, value):
+            return fail("integer-range", f"{value} is too large for {name} (at most {_INT_MAX[name]})")
+        return value
     if kind == "duration":
         return raw if is_duration(raw) else fail("duration", f"{raw!r} {DURATION_MESSAGE}")
     if kind == "locator":

@@ -29,7 +29,7 @@ from justicegraph.loaders.errors import LoadError, RecordError
 from justicegraph.loaders.kinds import ASSERTED_KINDS, KINDS
 from justicegraph.loaders.mapping import FIELD_OF, GraphInfo, Mapper, Resolved
 from justicegraph.loaders.provenance import Input, describe_graphs, describe_load
-from justicegraph.loaders.readers import Record, read_csv, read_json, read_yaml
+from justicegraph.loaders.readers import MAX_FILE_BYTES, Record, read_csv, read_input, read_json, read_yaml
 from justicegraph.loaders.state import DatasetState, find_state, graph_owners, lookup_ids
 from justicegraph.namespaces import Minter
 from justicegraph.validation import ValidationReport, validate_quads
@@ -65,8 +65,12 @@ def dataset_name(paths: list[Path], given: str | None) -> str:
 
 
 def load(store, paths: Iterable[str | Path], *, dataset: str | None = None, minter: Minter | None = None,
-         dry_run: bool = False, shacl: bool = True, progress: Progress | None = None) -> LoadResult:
-    """Load record files and directories as one dataset. Raises LoadError (nothing written)."""
+         dry_run: bool = False, shacl: bool = True, progress: Progress | None = None, allow_empty: bool = False,
+         max_file_bytes: int = MAX_FILE_BYTES) -> LoadResult:
+    """Load record files and directories as one dataset. Raises LoadError (nothing written).
+
+    Input that holds no records is refused unless ``allow_empty`` (then a re-load removes the
+    dataset's graphs); no file larger than ``max_file_bytes`` is read."""
     clock = time.perf_counter()
     started = datetime.now(UTC)
     minter = minter or Minter()
@@ -77,7 +81,7 @@ def load(store, paths: Iterable[str | Path], *, dataset: str | None = None, mint
         raise LoadError([RecordError(str(p), None, None, None, "file", "no such file or directory") for p in missing])
     name = dataset_name(paths, dataset)
     with _collector_paused():
-        return _load(store, paths, name, minter, started, clock, dry_run, shacl, step)
+        return _load(store, paths, name, minter, started, clock, dry_run, shacl, step, allow_empty, max_file_bytes)
 
 
 @contextmanager
@@ -94,14 +98,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime, clock: float, dry_run: bool,
-          shacl: bool, step: Progress) -> LoadResult:
+          shacl: bool, step: Progress, allow_empty: bool, max_file_bytes: int) -> LoadResult:
     errors: list[RecordError] = []
-    records, passthrough, inputs = _read(paths, name, minter, errors, step)
-    if not records and not passthrough and not errors:
-        errors.append(RecordError(", ".join(map(str, paths)), None, None, None, "empty", "no records found"))
+    records, passthrough, inputs = _read(paths, name, minter, errors, step, max_file_bytes)
     step("checking records")
     check_records(records, errors)
     state = find_state(store, name, minter)
+    if not records and not any(quads for _display, quads in passthrough) and not errors and not allow_empty:
+        # Never replace a dataset by nothing without being asked (issue #17).
+        replaced = (f": loading it would replace dataset {name!r} ({len(state.graphs)} graphs) by nothing; "
+                    "give --allow-empty to do that") if state.graphs else ""
+        errors.append(RecordError(", ".join(map(str, paths)), None, None, None, "empty", f"no records found{replaced}"))
     index = _resolve(store, records, state, errors, minter)
     _check_passthrough_owners(store, passthrough, name, minter, errors)
     if errors:
@@ -160,10 +167,13 @@ def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime
 # ---------------------------------------------------------------- reading
 
 def _files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Every entry of the folders given (and the files given), except hidden ones (names
+    starting with '.': editor and system files). Nothing is skipped silently: whatever is not
+    an input that can be read is an error in ``_read``."""
     out = []
     for path in paths:
         if path.is_dir():
-            out += [(p, str(p)) for p in sorted(path.iterdir()) if p.is_file() and _is_input(p)]
+            out += [(p, str(p)) for p in sorted(path.iterdir()) if not p.name.startswith(".")]
         else:
             out.append((path, str(path)))
     return out
@@ -173,31 +183,36 @@ def _is_input(path: Path) -> bool:
     return path.suffix.lower() in RECORD_SUFFIXES or path.suffix.lower() in rdfimport.FORMATS
 
 
-def _read(paths, name, minter, errors, step):
+def _read(paths, name, minter, errors, step, max_file_bytes: int = MAX_FILE_BYTES):
     records: list[Record] = []
     passthrough: list[tuple[str, list[ox.Quad]]] = []
     inputs: list[Input] = []
     for path, display in _files(paths):
         step(f"reading {path.name}")
         suffix = path.suffix.lower()
-        inputs.append(Input(path.name, "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()))
+        if not _is_input(path):  # refused before anything is opened (a device, a FIFO …)
+            errors.append(RecordError(display, None, None, None, "file",
+                                      "not a record file (.csv, .json, .yaml) nor RDF (.ttl, .nt, .nq, .trig, .jsonld, "
+                                      ".rdf, .owl): a dataset folder holds only its inputs"))
+            continue
+        data = read_input(path, display, errors, max_file_bytes)
+        if data is None:
+            continue
+        if suffix == ".csv" and path.stem not in KINDS:
+            errors.append(RecordError(display, None, None, None, "unknown-kind",
+                                      f"a CSV file is named after its kind: one of {', '.join(KINDS)}"))
+            continue
+        inputs.append(Input(path.name, "sha256:" + hashlib.sha256(data).hexdigest()))
         if suffix == ".csv":
-            if path.stem not in KINDS:
-                errors.append(RecordError(display, None, None, None, "unknown-kind",
-                                          f"a CSV file is named after its kind: one of {', '.join(KINDS)}"))
-                continue
-            records += read_csv(path, display, path.stem, errors)
+            records += read_csv(data, display, path.stem, errors)
         elif suffix == ".json":
-            records += read_json(path, display, errors)
+            records += read_json(data, display, errors)
         elif suffix in (".yaml", ".yml"):
-            records += read_yaml(path, display, errors)
-        elif suffix in rdfimport.FORMATS:
-            quads = rdfimport.read_rdf(path, display, minter, name, errors)
+            records += read_yaml(data, display, errors)
+        else:
+            quads = rdfimport.read_rdf(data, display, minter, name, errors, suffix)
             rdfimport.check_targets(quads, display, minter, errors)
             passthrough.append((display, quads))
-        else:
-            errors.append(RecordError(display, None, None, None, "file",
-                                      "not a record file (.csv, .json, .yaml) nor RDF (.ttl, .nt, .nq, .trig, .jsonld)"))
     return records, passthrough, inputs
 
 

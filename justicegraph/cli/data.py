@@ -19,6 +19,7 @@ from justicegraph.access import is_restricted
 from justicegraph.cli.output import graph_results_text, print_results, print_stats, record_errors_report
 
 FORMATS_RDF = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+MAX_FILE_MB = 1024  # the loaders' MAX_FILE_BYTES (not imported here: keeps `--help` fast)
 
 
 def _loaders():
@@ -32,11 +33,17 @@ def _loaders():
 @click.option("--packaged", metavar="NAME", help="Load a dataset shipped with the package (e.g. 1988).")
 @click.option("--dataset", "dataset_name", metavar="NAME", help="Dataset name (default: the directory's or file's name).")
 @click.option("--no-shacl", is_flag=True, help="Skip SHACL validation (record checks still run); for bulk loads.")
+@click.option("--allow-empty", is_flag=True,
+              help="Accept input holding no records: a re-load then removes the dataset's graphs.")
+@click.option("--max-file-mb", type=click.IntRange(min=1), default=MAX_FILE_MB, show_default=True,
+              help="Largest input file read, in MB (checked before reading).")
 @click.pass_obj
-def load(obj, paths, packaged, dataset_name, no_shacl):
+def load(obj, paths, packaged, dataset_name, no_shacl, allow_empty, max_file_mb):
     """Load records (CSV, JSON, YAML) and RDF files as one dataset, in one transaction.
 
     Re-loading a dataset replaces the graphs it produced before. Any error: nothing is written.
+    Input with no records is refused (it would replace the dataset by nothing) unless
+    --allow-empty is given.
     """
     paths, dataset_name = _inputs(paths, packaged, dataset_name)
     loaders = _loaders()
@@ -48,7 +55,8 @@ def load(obj, paths, packaged, dataset_name, no_shacl):
 
         try:
             result = loaders.load(store, paths, dataset=dataset_name, minter=obj.settings.minter,
-                                  shacl=not no_shacl, progress=step)
+                                  shacl=not no_shacl, progress=step, allow_empty=allow_empty,
+                                  max_file_bytes=max_file_mb * 1024 * 1024)
         except loaders.LoadError as exc:
             _fail_with_errors(exc)
         except PermissionError as exc:
@@ -62,8 +70,11 @@ def load(obj, paths, packaged, dataset_name, no_shacl):
 @click.option("--packaged", metavar="NAME", help="Validate a dataset shipped with the package.")
 @click.option("--dataset", "dataset_name", metavar="NAME", help="Dataset name (default: the directory's name).")
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True)
+@click.option("--allow-empty", is_flag=True, help="Accept input holding no records (as load --allow-empty).")
+@click.option("--max-file-mb", type=click.IntRange(min=1), default=MAX_FILE_MB, show_default=True,
+              help="Largest input file read, in MB (checked before reading).")
 @click.pass_obj
-def validate(obj, paths, packaged, dataset_name, fmt):
+def validate(obj, paths, packaged, dataset_name, fmt, allow_empty, max_file_mb):
     """Check records without writing: exit 0 if they conform, 1 if not, 2 if the check could not run.
 
     References to other datasets are checked against the store when it exists.
@@ -73,7 +84,8 @@ def validate(obj, paths, packaged, dataset_name, fmt):
         loaders = _loaders()
         store = _store_for_checking(obj)
         try:
-            result = loaders.load(store, paths, dataset=dataset_name, minter=obj.settings.minter, dry_run=True)
+            result = loaders.load(store, paths, dataset=dataset_name, minter=obj.settings.minter, dry_run=True,
+                                  allow_empty=allow_empty, max_file_bytes=max_file_mb * 1024 * 1024)
         except loaders.LoadError as exc:
             errors = exc.errors
         else:
@@ -199,7 +211,7 @@ def _inputs(paths, packaged, dataset_name):
 
 
 def _stage_count(paths: list[Path]) -> int:
-    files = sum(len([f for f in p.iterdir() if f.is_file()]) if p.is_dir() else 1 for p in paths)
+    files = sum(len([f for f in p.iterdir() if not f.name.startswith(".")]) if p.is_dir() else 1 for p in paths)
     return files + 4
 
 
