@@ -28,10 +28,12 @@ FORMATS = {
 MAX_JSONLD_DEPTH = 100
 
 
-# Depth of JSON text, strings left out, at C speed (a 100 MB file in about a second): the
-# strings are cut out, the brackets kept, and their running sum taken.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# Depth of JSON text, strings left out, with C-level passes only (about 3x faster than a loop
+# over the bytes; still about as long as json.loads itself): escaped backslashes and quotes
+# are dropped, then everything but quotes and brackets, then the strings, and the running sum
+# of the brackets left is taken.
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_STRING = re.compile(rb'"[^"]*"')
 _DEPTH_STEP = [0] * 256
 _DEPTH_STEP[ord("[")] = _DEPTH_STEP[ord("{")] = 1
 _DEPTH_STEP[ord("]")] = _DEPTH_STEP[ord("}")] = -1
@@ -39,8 +41,8 @@ _DEPTH_STEP[ord("]")] = _DEPTH_STEP[ord("}")] = -1
 
 def json_depth(data: bytes) -> int:
     """Deepest nesting of objects and arrays in JSON text (strings skipped)."""
-    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
-    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+    structure = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, _STRING.sub(b"", structure))), default=0)
 
 
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s]+)\s+(\"[^\"]*\"|'[^']*'|[^>]*)\s*>")

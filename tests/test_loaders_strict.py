@@ -12,6 +12,7 @@ dates, lone surrogates, devices, FIFOs, files over the size cap and YAML alias b
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,11 +20,14 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from loader_helpers import copy_fixture, snapshot
 from stores import REMOTE, environ, location, new_store
 
 from justicegraph.cli import main
 from justicegraph.loaders import LoadError, load
+from justicegraph.loaders.rdfimport import json_depth
 
 PEOPLE = "id,label,alt_labels,label_fa,description,nationality,unnamed,locator,access\n"
 EVENT = ("sources:\n  - id: src-s\n    title: A fictional report\n    events:\n"
@@ -319,3 +323,22 @@ def test_a_yaml_alias_bomb_is_refused_before_it_is_built(tmp_path):
     errors = load_in_a_child(path)
     assert len(errors) == 1 and errors[0].startswith(f"{path}:2: its aliases expand it past"), errors
     assert errors[0].endswith("(rule: yaml)")
+
+
+def _nesting(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_nesting, value), default=0)
+    return 0
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab\n'),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet='[]{}"\\a'), inner,
+                                                                                 max_size=4), max_leaves=30)
+
+
+@given(_JSON)
+def test_the_depth_measured_before_parsing_is_the_documents(value):
+    # brackets, quotes and backslashes inside strings must not count
+    assert json_depth(json.dumps(value).encode()) == _nesting(value)
