@@ -279,3 +279,21 @@ def test_tokens_cover_the_text_but_whitespace_and_comments(text):
         assert re.fullmatch(r"(?:[ \t\r\n]|#[^\r\n]*)*", text[at:tok.start])
         at = tok.end
     assert re.fullmatch(r"(?:[ \t\r\n]|#[^\r\n]*)*", text[at:])
+
+
+def test_the_package_imports_only_the_standard_library_and_pyoxigraph():
+    """sparqltext is the bottom layer: everything else reads SPARQL through it."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    import justicegraph.sparqltext as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                top = name.split(".")[0]
+                assert (top in sys.stdlib_module_names or top == "pyoxigraph"
+                        or name.startswith("justicegraph.sparqltext")), f"{path.name} imports {name}"
