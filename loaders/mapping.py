@@ -182,7 +182,7 @@ class Mapper:
             self._add(s, LABEL, t.en(v["label"]), g)
         for alt in v.get("alt_labels", ()):
             self._add(s, ALT_LABEL, t.en(alt), g)
-        if "description" in v:
+        if "description" in v and record.kind != "events":  # an event's goes with its voice
             self._add(s, COMMENT, t.en(v["description"]), g)
         if "locator" in v and record.kind not in ("events",):
             self._add(s, jg("locator"), t.text(v["locator"]), g)
@@ -243,6 +243,8 @@ class Mapper:
         record.values["access"] = "restricted" if restricted else v["access"]
         s, _ = self._entity(record, "Event")
         self._add(s, jg("eventType"), node(v["type"]), graph)
+        if "description" in v:  # it summarises one voice's account: that voice's graph
+            self._add(s, COMMENT, t.en(v["description"]), graph)
         self._add(s, jg("locator"), t.text(v["locator"]), graph)
         self._time(s, v, graph)
         for name, prop in (("place", "place"), ("from_place", "fromPlace"), ("part_of", "partOf")):

@@ -318,7 +318,11 @@ def test_cq8_positions_of_van_boven(store, queries):
                             ("Member of Parliament", None, None, REPORT)}),
     ("ebrahim-raisi", {("Member of the Death Commission", "death-commission", None, REPORT),
                        ("President", "government-of-iran", "2021/..", REPORT),
-                       ("Official of the judiciary", "iranian-judiciary", None, "theo-van-boven")}),
+                       ("Official of the judiciary", "iranian-judiciary", None, "theo-van-boven"),
+                       ("President", "government-of-iran", None, "theo-van-boven"),  # ¶33 "the current president"
+                       ("Head of the government", "government-of-iran", None, "kumi-naidoo")}),  # ¶39 "led by Raisi"
+    ("iran-chief-justice-1988", {("Chief Justice", "iranian-judiciary", None, "geoffrey-robertson")}),
+    ("the-shah", {("Shah (the ruler the security forces served)", "shahs-security-forces", None, "javad-ahmadi")}),
     ("azadali-hajilouei", {("Supporter of the MEK", "mek", None, "azadali-hajilouei")}),
     ("josep-borrell", {("EU High Representative", "european-union", None, "giulio-terzi")}),
 ])
@@ -342,6 +346,8 @@ def test_cq9_claimed_victim_numbers_as_ranges_with_claimant(store, queries):
         ("s-hajilouei-count-thirty", "30", "30", "thirty", "azadali-hajilouei"),
         ("s-hajinejad-count-siblings", "4", "4", "four", "mehri-hajinejad"),
         ("s-mahzoon-count-several", "3", None, "several", "abulfazl-mahzoon"),
+        # worked out from Sima Mirzaei's account (mode derived): Khadijeh, brothers, a sister
+        ("s-mirzaei-count-killed", "4", None, "my sister Khadijeh; my brothers and sister", "sima-mirzaei"),
     }
     assert rows[0]["statement"] == "s-report-count-30000"  # largest first
 
@@ -373,6 +379,7 @@ def test_cq11_who_was_arrested_and_when(store, queries):
         ("ashraf-ahmadi", "ashraf-ahmadi-arrest-shah", "../1979", None, "javad-ahmadi"),
         ("ashraf-ahmadi", "ashraf-ahmadi-arrest-1981", "1981", "1981", "javad-ahmadi"),
         ("nezam-mir-mohammadi", "mir-mohammadi-arrest", None, None, "nezam-mir-mohammadi"),
+        ("mek-members-defended-by-mir-mohammadi", "mek-members-arrests", None, None, "nezam-mir-mohammadi"),
         ("azadali-hajilouei", "hajilouei-arrest-1984", "1984", "1984", "azadali-hajilouei"),
         ("abulfazl-mahzoon", "mahzoon-arrest-1981", "1981", "1981", "abulfazl-mahzoon"),
     }
@@ -427,7 +434,8 @@ def test_cq13_timeline_puts_undated_events_last(store, queries):
 # ---------------------------------------------------------------- CQ14 statements by speaker
 
 RAJAVI = {"s-rajavi-un-informed", "s-rajavi-genocide", "s-rajavi-fatwa", "s-rajavi-generation",
-          "s-rajavi-count-several-thousand", "s-rajavi-count-gathering", "s-rajavi-gathering", "s-rajavi-rallies",
+          "s-rajavi-count-several-thousand", "s-rajavi-count-gathering", "s-rajavi-gathering", "s-rajavi-witnesses",
+          "s-rajavi-years-campaign", "s-rajavi-rallies",
           "s-rajavi-denial", "s-rajavi-identity", "s-rajavi-ordered", "s-rajavi-count-thousands",
           "s-rajavi-call-accountability", "s-rajavi-call-recognise", "s-rajavi-cah", "s-rajavi-call-raisi",
           "s-rajavi-call-visit", "s-rajavi-call-security-council"}
@@ -445,12 +453,12 @@ def test_cq14_statements_of_rajavi_and_about_whom(store, queries):
 @pytest.mark.parametrize("speaker, statements", [
     ("azadali-hajilouei", {"s-hajilouei-death-commission", "s-hajilouei-noury", "s-hajilouei-count-thirty",
                            "s-hajilouei-noury-trial", "s-hajilouei-prosecutor", "s-hajilouei-solitary-guard",
-                           "s-hajilouei-false-notice"}),
+                           "s-hajilouei-false-notice", "s-hajilouei-years", "s-hajilouei-solitary-days"}),
     ("theo-van-boven", {"s-van-boven-raisi", "s-van-boven-call-inquiry"}),
     (REPORT, {"s-report-headline", "s-report-count-headline", "s-report-count-30000", "s-report-cah",
               "s-report-impunity", "s-report-accusation-death-commission", "s-report-count-thousands",
               "s-report-mek-majority", "s-report-count-conference", "s-report-count-survivors",
-              "s-report-conference-aim"}),
+              "s-report-conference-aim", "s-report-years-since"}),
 ])
 def test_cq14_other_speakers(store, queries, speaker, statements):
     rows = run(store, queries, "cq14-statements-by-speaker", speaker=speaker)
@@ -518,7 +526,7 @@ def test_cq17_events_certainly_in_a_year(store, queries):
     sure, _ = certain(1956)
     assert sure == {"genocide-convention-ratification"}
     sure, overlapping = certain(1988)
-    assert len(sure) == 22 and "massacre-1988" in sure and "ashraf-ahmadi-detention-evin" in overlapping - sure
+    assert len(sure) == 26 and "massacre-1988" in sure and "noury-roll-call-1988" in sure and "ashraf-ahmadi-detention-evin" in overlapping - sure
 
 
 def test_cq18_all_names_of_an_entity(store, queries):

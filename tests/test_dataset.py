@@ -80,36 +80,38 @@ def test_dataset_loads_and_conforms_to_the_shapes(loaded):
     _store, result = loaded
     assert result.report is not None and result.report.conforms, result.report
     assert result.dataset == "1988"
-    assert result.records == 509
+    assert result.records == 586
 
 
 # ---------------------------------------------------------------- coverage
 
 ENTITIES = {
-    "Person": 50, "Collective": 19, "GovernmentBody": 9, "InternationalBody": 8, "PoliticalOrganization": 5,
+    "Person": 50, "Collective": 23, "GovernmentBody": 9, "InternationalBody": 8, "PoliticalOrganization": 5,
     "Court": 2, "NonGovernmentalOrganization": 2, "Commission": 1,
-    "Prison": 5, "Country": 8, "Settlement": 3, "Place": 1,
-    "Event": 72, "Participation": 131, "Position": 27, "Source": 1, "Testimony": 20, "SourceNarration": 1,
-    "Characterisation": 15, "ClaimedCount": 14, "CallToAction": 18, "Accusation": 19, "Observation": 11,
-    "Claim": 53,
+    "Prison": 5, "Country": 8, "Settlement": 3, "Place": 1, "Document": 4,
+    "Event": 85, "Participation": 157, "Position": 36, "Relationship": 21, "Source": 1, "Testimony": 20,
+    "SourceNarration": 1,
+    "Characterisation": 15, "ClaimedCount": 17, "ClaimedDuration": 11, "CallToAction": 18, "Accusation": 19,
+    "Observation": 11, "Claim": 54,
 }
 
 STATEMENTS_PER_SPEAKER = {
-    REPORT: 11, "maryam-rajavi": 18, "dominique-attias": 6, "geoffrey-robertson": 7, "theo-van-boven": 2,
+    REPORT: 12, "maryam-rajavi": 20, "dominique-attias": 6, "geoffrey-robertson": 7, "theo-van-boven": 2,
     "kumi-naidoo": 7, "audronius-azubalis": 7, "eric-david": 5, "gulnara-shahinian": 4,
-    "mehri-hajinejad": 9, "sima-mirzaei": 7, "franco-frattini": 6, "guy-verhofstadt": 6, "giulio-terzi": 7,
-    "valeriu-ciuca": 3, "parvin-kouhi": 3, "khadijeh-ashtiani": 4, "javad-ahmadi": 2,
-    "nezam-mir-mohammadi": 4, "azadali-hajilouei": 7, "abulfazl-mahzoon": 5,
+    "mehri-hajinejad": 10, "sima-mirzaei": 12, "franco-frattini": 6, "guy-verhofstadt": 6, "giulio-terzi": 8,
+    "valeriu-ciuca": 3, "parvin-kouhi": 3, "khadijeh-ashtiani": 5, "javad-ahmadi": 2,
+    "nezam-mir-mohammadi": 5, "azadali-hajilouei": 9, "abulfazl-mahzoon": 6,
 }
 
-# records asserted per graph: events, participations, positions, statements (relations are triples)
+# records asserted per graph: events, participations, positions, relationships, statements
 ASSERTED_PER_GRAPH = {
-    REPORT: (4, 34, 21, 11), "t-rajavi": (3, 6, 0, 18), "t-attias": (0, 0, 0, 6), "t-robertson": (2, 2, 0, 7),
-    "t-van-boven": (0, 0, 1, 2), "t-naidoo": (0, 0, 0, 7), "t-azubalis": (0, 0, 0, 7), "t-david": (0, 0, 0, 5),
-    "t-shahinian": (0, 0, 0, 4), "t-hajinejad": (5, 13, 1, 9), "t-mirzaei": (14, 17, 0, 7),
-    "t-frattini": (0, 0, 2, 6), "t-verhofstadt": (0, 1, 0, 6), "t-terzi": (0, 0, 1, 7), "t-ciuca": (0, 0, 0, 3),
-    "t-kouhi": (3, 4, 0, 3), "t-ashtiani": (7, 8, 0, 4), "t-javad-ahmadi": (8, 10, 0, 2),
-    "t-mir-mohammadi": (4, 5, 0, 4), "t-hajilouei": (11, 17, 1, 7), "t-mahzoon": (11, 14, 0, 5),
+    REPORT: (4, 35, 24, 6, 12), "t-rajavi": (4, 8, 0, 0, 20), "t-attias": (0, 0, 0, 0, 6),
+    "t-robertson": (4, 4, 1, 0, 7), "t-van-boven": (0, 0, 2, 0, 2), "t-naidoo": (1, 1, 1, 0, 7),
+    "t-azubalis": (0, 0, 0, 0, 7), "t-david": (0, 0, 0, 0, 5), "t-shahinian": (0, 0, 0, 0, 4),
+    "t-hajinejad": (9, 24, 1, 4, 10), "t-mirzaei": (14, 17, 0, 9, 12), "t-frattini": (1, 1, 3, 0, 6),
+    "t-verhofstadt": (0, 1, 0, 0, 6), "t-terzi": (0, 0, 1, 0, 8), "t-ciuca": (0, 0, 0, 0, 3),
+    "t-kouhi": (4, 6, 0, 0, 3), "t-ashtiani": (8, 8, 0, 1, 5), "t-javad-ahmadi": (8, 10, 1, 1, 2),
+    "t-mir-mohammadi": (5, 7, 1, 0, 5), "t-hajilouei": (12, 21, 1, 0, 9), "t-mahzoon": (11, 14, 0, 0, 6),
 }
 
 
@@ -129,16 +131,16 @@ def test_records_per_assertion_graph(store):
     rows = select(store, """
         SELECT ?g ?c (COUNT(DISTINCT ?x) AS ?n) WHERE {
           GRAPH ?g { ?x a ?c }
-          VALUES ?c { jg:Participation jg:Position jg:Characterisation jg:ClaimedCount jg:CallToAction
-                      jg:Accusation jg:Observation jg:Claim }
+          VALUES ?c { jg:Participation jg:Position jg:Relationship jg:Characterisation jg:ClaimedCount
+                      jg:ClaimedDuration jg:CallToAction jg:Accusation jg:Observation jg:Claim }
         } GROUP BY ?g ?c""")
     events = select(store, "SELECT ?g (COUNT(DISTINCT ?e) AS ?n) WHERE { GRAPH ?g { ?e jg:eventType ?t } } GROUP BY ?g")
-    got: dict[str, list[int]] = {g: [0, 0, 0, 0] for g in ASSERTED_PER_GRAPH}
+    got: dict[str, list[int]] = {g: [0, 0, 0, 0, 0] for g in ASSERTED_PER_GRAPH}
     for g, n in events:
-        got.setdefault(g, [0, 0, 0, 0])[0] = int(n)
-    column = {"Participation": 1, "Position": 2}
+        got.setdefault(g, [0, 0, 0, 0, 0])[0] = int(n)
+    column = {"Participation": 1, "Position": 2, "Relationship": 3}
     for g, c, n in rows:
-        got.setdefault(g, [0, 0, 0, 0])[column.get(c, 3)] += int(n)
+        got.setdefault(g, [0, 0, 0, 0, 0])[column.get(c, 4)] += int(n)
     assert {g: tuple(v) for g, v in got.items()} == ASSERTED_PER_GRAPH
 
 
@@ -146,6 +148,10 @@ def test_family_relations_and_unnamed_people(store):
     relations = select(store, """SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?a ?p ?b }
         VALUES ?p { jg:siblingOf jg:parentOf jg:childOf jg:spouseOf jg:relativeOf } }""")
     assert relations == [("15",)]
+    # each with its node (locator, mode) beside it, as are the six nationalities the captions give
+    nodes = select(store, """SELECT ?p ?r ?l WHERE { GRAPH ?g { ?x a jg:Relationship ; jg:person ?p ;
+        jg:relationType ?r ; jg:locator ?l ; jg:mode ?m ; jg:other ?o } }""")
+    assert Counter(r.rsplit("/", 1)[-1] for _p, r, _l in nodes) == {"sibling": 12, "parent": 3, "nationality": 6}
     unnamed = {p for (p,) in select(store, "SELECT ?p WHERE { ?p a jg:Person ; skos:scopeNote ?note }")}
     assert len(unnamed) == 18
     assert {"ashtiani-brother", "mirzaei-brother-arrested-at-16", "mirzaei-father", "mirzaei-mother",
@@ -239,7 +245,7 @@ def test_every_speaker_spoke_at_the_conference(store):
 
 def test_derived_times_say_how_they_were_derived(store):
     rows = select(store, """SELECT ?e ?note WHERE { ?e jg:timeDerived true OPTIONAL { ?e jg:timeNote ?note } }""")
-    assert len(rows) == 30
+    assert len(rows) == 37
     assert [e for e, note in rows if not note] == []
 
 
@@ -248,6 +254,173 @@ def test_the_report_own_voice_holds_its_figures(store):
     assert rows == [("s-report-count-30000",)]
     graph = select(store, "SELECT ?g ?s WHERE { GRAPH ?g { ?s a jg:ClaimedCount } }", s="s-report-count-30000")
     assert graph == [(REPORT, "s-report-count-30000")]
+
+
+# ---------------------------------------------------------------- how it was said (issue #16)
+
+MODE = "https://w3id.org/justicegraph/vocab/mode/"
+MODES = {"quotation": 348, "caption": 81, "paraphrase": 13, "derived": 2}
+# What the report tells of Rajavi's speech in its own words (¶10, 12, 14, 16, 17, 19).
+PARAPHRASES = {
+    "s-rajavi-genocide": "¶10", "s-rajavi-count-gathering": "¶12", "s-rajavi-gathering": "¶12",
+    "stockholm-rallies": "¶14", "stockholm-rallies--stockholm-protesters--protester": "¶14",
+    "s-rajavi-rallies": "¶14", "massacre-1988--ruhollah-khomeini--decision-maker": "¶16",
+    "massacre-1988--ali-khamenei--decision-maker": "¶16", "p-rajavi-raisi-executioner": "¶16",
+    "s-rajavi-ordered": "¶16", "s-rajavi-count-thousands": "¶16", "s-rajavi-call-accountability": "¶17",
+    "s-rajavi-call-visit": "¶19",
+}
+
+
+def test_every_asserted_record_has_one_mode(store):
+    # a record of a testimony or the narration: a node with its record id there, or an
+    # event's details (its id is identity, in the curated graph)
+    rows = select(store, """SELECT ?x ?g (COUNT(DISTINCT ?m) AS ?n) (SAMPLE(?m) AS ?mode) WHERE {
+        GRAPH ?g { { ?x jg:recordId ?id } UNION { ?x jg:eventType ?t } }
+        ?g a ?kind VALUES ?kind { jg:Testimony jg:SourceNarration }
+        OPTIONAL { GRAPH ?g { ?x jg:mode ?m } } } GROUP BY ?x ?g""")
+    assert len(rows) == sum(MODES.values())
+    assert [(x, g) for x, g, n, _m in rows if n != "1"] == []
+    assert Counter(m.removeprefix(MODE) for *_x, m in rows) == MODES
+    # a caption is the report's own voice; everything in a testimony is the speaker's
+    assert {g for _x, g, _n, m in rows if m == MODE + "caption"} == {REPORT}
+    assert REPORT not in {g for _x, g, _n, m in rows if m != MODE + "caption"}
+
+
+def test_every_paraphrase_names_both_voices(store):
+    rows = select(store, """SELECT ?x ?l ?speaker ?reporter WHERE { GRAPH ?g {
+        ?x jg:mode <https://w3id.org/justicegraph/vocab/mode/paraphrase> ; jg:locator ?l ; jg:reportedBy ?reporter }
+        ?g prov:wasAttributedTo ?speaker }""")
+    assert {x: loc for x, loc, _s, _r in rows} == PARAPHRASES
+    assert {(s, r) for _x, _l, s, r in rows} == {("maryam-rajavi", REPORT)}
+    # statements name the speaker themselves too
+    stated = select(store, """SELECT ?x ?who WHERE { ?x jg:mode <https://w3id.org/justicegraph/vocab/mode/paraphrase> ;
+        jg:statedBy ?who }""")
+    assert {who for _x, who in stated} == {"maryam-rajavi"} and len(stated) == 8
+    # every quotation names its reporting source as well
+    quoted = select(store, """SELECT ?x WHERE { GRAPH ?g { ?x jg:mode <https://w3id.org/justicegraph/vocab/mode/quotation> }
+        FILTER NOT EXISTS { GRAPH ?g { ?x jg:reportedBy ?r } } }""")
+    assert quoted == []
+
+
+# Identity is what the curated graph, which has no speaker, may hold: types, names and record
+# ids, the paragraph that first names the entity, the note on unnamed people, the description
+# that identifies a person, body, place or document, the reference hierarchy of places and
+# bodies (which Tehran, which UN office), a document's type, a source's bibliographic data.
+IDENTITY = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2004/02/skos/core#altLabel", "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#scopeNote", "http://www.w3.org/2000/01/rdf-schema#comment",
+    "recordId", "locator", "locatedIn", "subOrganizationOf", "basedIn", "documentType", "accessLevel",  # jg:
+    "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/publisher", "http://purl.org/dc/terms/date",
+    "http://purl.org/dc/terms/language",
+}
+
+
+def test_the_speakerless_graph_holds_identity_only(store):
+    curated = MINTER.curated_graph("1988")
+    rows = select(store, f"SELECT DISTINCT ?p WHERE {{ GRAPH <{curated}> {{ ?s ?p ?o }} }}")
+    assert {p for (p,) in rows} - IDENTITY == set()
+    # what the captions say of a person (nationality, posts, being a relative or a former
+    # prisoner) is the report's, with its paragraph
+    nationality = select(store, "SELECT ?p ?c ?g WHERE { GRAPH ?g { ?p jg:nationality ?c } }")
+    assert set(nationality) == {("dominique-attias", "france", REPORT), ("eric-david", "belgium", REPORT),
+                                ("gulnara-shahinian", "armenia", REPORT), ("mehri-hajinejad", "iran", REPORT),
+                                ("parvin-kouhi", "iran", REPORT), ("khadijeh-ashtiani", "iran", REPORT)}
+    # an event's description summarises one voice's account: it sits with that voice
+    described = select(store, f"""SELECT ?e WHERE {{ GRAPH <{curated}> {{ ?e a jg:Event ; rdfs:comment ?c }} }}""")
+    assert described == []
+
+
+# Every quantity the report gives about a person or an event, with its speaker, locator, mode
+# and typed value (counts: minimum, maximum and unit; durations: minimum and maximum
+# xsd:duration and the events it is the length of, or the event it is the time since).
+COUNTS = {
+    "s-report-count-headline": (REPORT, "¶2–3", "caption", "1000", None, "person"),
+    "s-report-count-30000": (REPORT, "¶4", "caption", "30000", None, "person"),
+    "s-report-count-thousands": (REPORT, "¶5", "caption", "2000", None, "person"),
+    "s-report-count-conference": (REPORT, "¶6", "caption", "1000", "1000", "person"),
+    "s-report-count-survivors": (REPORT, "¶6", "caption", "24", None, "person"),
+    "s-rajavi-count-several-thousand": ("maryam-rajavi", "¶11", "quotation", "3000", None, "person"),
+    "s-rajavi-count-gathering": ("maryam-rajavi", "¶12", "paraphrase", "1000", "1000", "person"),
+    "s-rajavi-count-thousands": ("maryam-rajavi", "¶16", "paraphrase", "2000", None, "person"),
+    "s-hajinejad-count-siblings": ("mehri-hajinejad", "¶56", "quotation", "4", "4", "person"),
+    "s-hajinejad-count-present": ("mehri-hajinejad", "¶56", "quotation", "1000", None, "person"),
+    "s-hajinejad-count-statements": ("mehri-hajinejad", "¶57", "quotation", "2000", None, "document"),
+    "s-mirzaei-count-killed": ("sima-mirzaei", "¶61", "derived", "4", None, "person"),
+    "s-terzi-count-mek": ("giulio-terzi", "¶77", "quotation", "90", None, "percent"),
+    "s-terzi-count-expecting": ("giulio-terzi", "¶79", "quotation", "2000", None, "person"),
+    "s-kouhi-count-per-night": ("parvin-kouhi", "¶85", "quotation", None, "600", "person"),
+    "s-hajilouei-count-thirty": ("azadali-hajilouei", "¶99", "quotation", "30", "30", "person"),
+    "s-mahzoon-count-several": ("abulfazl-mahzoon", "¶103", "quotation", "3", None, "person"),
+}
+DURATIONS = {
+    "s-report-years-since": (REPORT, "¶4", "caption", "P30Y", None, "since massacre-1988"),
+    "s-rajavi-years-campaign": ("maryam-rajavi", "¶13", "quotation", "P33Y", "P33Y", "justice-campaign"),
+    "s-mirzaei-torture-months": ("sima-mirzaei", "¶61", "quotation", "P3M", None, "khadijeh-mirzaei-torture"),
+    "s-mirzaei-seven-years": ("sima-mirzaei", "¶61", "quotation", "P7Y", "P7Y",
+                              "hossein-mirzaei-imprisonment mirzaei-brother-imprisonment mirzaei-sister-imprisonment"),
+    "s-mirzaei-solitary-half": ("sima-mirzaei", "¶61", "derived", "P3Y6M", "P3Y6M", "hossein-mirzaei-solitary"),
+    "s-mirzaei-years-since": ("sima-mirzaei", "¶63", "quotation", "P33Y", "P33Y", "since massacre-1988"),
+    "s-ashtiani-years": ("khadijeh-ashtiani", "¶88", "quotation", "P5Y", "P5Y", "ashtiani-imprisonment"),
+    # the store keeps a duration in its canonical form: "P18M" (the record's) reads back as P1Y6M
+    "s-mir-mohammadi-months": ("nezam-mir-mohammadi", "¶95", "quotation", "P1Y6M", "P1Y6M", "mir-mohammadi-imprisonment"),
+    "s-hajilouei-years": ("azadali-hajilouei", "¶99", "quotation", "P3Y", None, "hajilouei-imprisonment"),
+    "s-hajilouei-solitary-days": ("azadali-hajilouei", "¶100", "quotation", "P20D", "P20D", "hajilouei-solitary-1988"),
+    "s-mahzoon-sentence-length": ("abulfazl-mahzoon", "¶103", "quotation", "P10Y", "P10Y", "mahzoon-sentencing"),
+}
+AGES = {  # participation: age, speaker
+    "ashtiani-brother-arrest--ashtiani-brother--detainee": ("19", "khadijeh-ashtiani"),
+    "ashtiani-brother-execution-1988--ashtiani-brother--victim": ("19", "khadijeh-ashtiani"),
+    "mirzaei-brother-arrest--mirzaei-brother-arrested-at-16--detainee": ("16", "sima-mirzaei"),
+}
+
+
+def test_every_quantity_is_a_typed_value_with_its_speaker(store):
+    counts = select(store, """SELECT ?s ?who ?l ?m ?min ?max ?unit WHERE { GRAPH ?g { ?s a jg:ClaimedCount ;
+        jg:statedBy ?who ; jg:locator ?l ; jg:mode ?m ; jg:unit ?unit
+        OPTIONAL { ?s jg:minimum ?min } OPTIONAL { ?s jg:maximum ?max } } }""")
+    assert {s: (who, loc, m.removeprefix(MODE), low, high, unit.rsplit("/", 1)[-1])
+            for s, who, loc, m, low, high, unit in counts} == COUNTS
+    durations = select(store, """SELECT ?s ?who ?l ?m ?min ?max (GROUP_CONCAT(?of; separator=" ") AS ?what) WHERE {
+        GRAPH ?g { ?s a jg:ClaimedDuration ; jg:statedBy ?who ; jg:locator ?l ; jg:mode ?m
+        OPTIONAL { ?s jg:minimumDuration ?min } OPTIONAL { ?s jg:maximumDuration ?max }
+        { ?s jg:durationOf ?e BIND(STRAFTER(STR(?e), "/id/") AS ?of) }
+        UNION { ?s jg:elapsedSince ?e BIND(CONCAT("since ", STRAFTER(STR(?e), "/id/")) AS ?of) } } }
+        GROUP BY ?s ?who ?l ?m ?min ?max""")
+    assert {s: (who, loc, m.removeprefix(MODE), low, high, " ".join(sorted(what.split(" ")))
+                if not what.startswith("since") else what)
+            for s, who, loc, m, low, high, what in durations} == DURATIONS
+    typed = select(store, """SELECT DISTINCT ?dt WHERE { ?s jg:minimumDuration|jg:maximumDuration ?d BIND(DATATYPE(?d) AS ?dt) }""")
+    assert typed == [("http://www.w3.org/2001/XMLSchema#duration",)]
+    ages = select(store, """SELECT ?p ?age ?who WHERE { GRAPH ?g { ?p jg:ageAtEvent ?age } ?g prov:wasAttributedTo ?who }""")
+    assert {p: (age, who) for p, age, who in ages} == AGES
+    # a derived value says what it was worked out from
+    derived = select(store, """SELECT ?s ?from WHERE { ?s jg:mode <https://w3id.org/justicegraph/vocab/mode/derived> ;
+        prov:wasDerivedFrom ?from }""")
+    assert set(derived) == {("s-mirzaei-solitary-half", "s-mirzaei-seven-years"),
+                            ("s-mirzaei-count-killed", "s-mirzaei-khadijeh"),
+                            ("s-mirzaei-count-killed", "s-mirzaei-executions")}
+
+
+def test_documents_are_things_their_events_issue_or_act_on(store):
+    rows = select(store, """SELECT ?d ?type ?event ?agent ?role ?who WHERE { ?d a jg:Document ; jg:documentType ?type .
+        FILTER NOT EXISTS { ?d a jg:Source }
+        OPTIONAL { GRAPH ?g { ?event jg:document ?d } ?g prov:wasAttributedTo ?who
+                   OPTIONAL { GRAPH ?h { ?p jg:event ?event ; jg:agent ?agent ; jg:role ?role } } } }""")
+    got = {(d, t.rsplit("/", 1)[-1], e, a, r and r.rsplit("/", 1)[-1], w) for d, t, e, a, r, w in rows}
+    assert got == {
+        ("khomeini-fatwa", "decree", "khomeini-fatwa-issued", "ruhollah-khomeini", "issuer", "maryam-rajavi"),
+        ("genocide-convention", "treaty", "genocide-convention-ratification", "government-of-iran", "decision-maker",
+         "geoffrey-robertson"),
+        ("hajilouei-family-note", "letter", "hajilouei-false-notice", "hajilouei-jailers", "issuer", "azadali-hajilouei"),
+        ("hajilouei-family-note", "letter", "hajilouei-false-notice", "hajilouei-family", "relative", "azadali-hajilouei"),
+        ("iran-human-rights-dossier", "dossier", None, None, None, None),
+    }
+    # two voices say Khomeini issued the fatwa, each in their own graph
+    issuers = select(store, """SELECT ?who ?event ?agent WHERE { GRAPH ?g { ?p jg:event ?event ;
+        jg:role role:issuer ; jg:agent ?agent } ?g prov:wasAttributedTo ?who }""",
+                     event="khomeini-fatwa-issued", agent="ruhollah-khomeini")
+    assert {w for w, _e, _a in issuers} == {"maryam-rajavi", "geoffrey-robertson"}
 
 
 # ---------------------------------------------------------------- own words
@@ -284,9 +457,11 @@ def test_the_report_has_the_paragraphs_the_locators_count():
 
 def test_counter_sanity():  # the coverage tables add up to the statement kinds
     kinds = Counter({k: v for k, v in ENTITIES.items() if k in (
-        "Characterisation", "ClaimedCount", "CallToAction", "Accusation", "Observation", "Claim")})
+        "Characterisation", "ClaimedCount", "ClaimedDuration", "CallToAction", "Accusation", "Observation", "Claim")})
     assert sum(kinds.values()) == sum(STATEMENTS_PER_SPEAKER.values())
-    assert sum(v[3] for v in ASSERTED_PER_GRAPH.values()) == sum(kinds.values())
+    assert sum(v[4] for v in ASSERTED_PER_GRAPH.values()) == sum(kinds.values())
+    assert sum(v[3] for v in ASSERTED_PER_GRAPH.values()) == ENTITIES["Relationship"]
+    assert sum(v[2] for v in ASSERTED_PER_GRAPH.values()) == ENTITIES["Position"]
     assert sum(v[1] for v in ASSERTED_PER_GRAPH.values()) == ENTITIES["Participation"]
     assert sum(v[0] for v in ASSERTED_PER_GRAPH.values()) == ENTITIES["Event"]
 

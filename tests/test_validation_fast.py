@@ -227,6 +227,22 @@ SPEECH_MUTATIONS = {
     "relationship of two people": (node_of("Relationship"), add(JG + "person", node_of("Prison"))),
     "relation type off the scheme": (node_of("Relationship"), put(JG + "relationType", lambda _q: nn(
         "https://w3id.org/justicegraph/vocab/role/victim"))),
+    # quantities and documents
+    "duration ill-typed": (node_of("ClaimedDuration"), put(JG + "minimumDuration", lit("seven years", XSD + "duration"))),
+    "duration a string": (node_of("ClaimedDuration"), put(JG + "minimumDuration", lit("P7Y"))),
+    "duration negative": (node_of("ClaimedDuration"), put(JG + "minimumDuration", lit("-P7Y", XSD + "duration"))),
+    "two maximum durations": (node_of("ClaimedDuration"), add(JG + "maximumDuration", lit("P9Y", XSD + "duration"))),
+    "duration without bounds": (node_of("ClaimedDuration"), lambda q, n: [x for x in q if not (
+        x.subject == n and x.predicate.value in (JG + "minimumDuration", JG + "maximumDuration"))]),
+    "duration of nothing": (node_of("ClaimedDuration"), lambda q, n: [x for x in q if not (
+        x.subject == n and x.predicate.value in (JG + "durationOf", JG + "elapsedSince"))]),
+    "duration of a person": (node_of("ClaimedDuration"), add(JG + "durationOf", node_of("Person"))),
+    "unit off the scheme": (node_of("ClaimedCount"), put(JG + "unit", lambda _q: nn(ID + "litres"))),
+    "document without type": (node_of("Document"), drop(JG + "documentType")),
+    "document type off the scheme": (node_of("Document"), put(JG + "documentType", lambda _q: nn(
+        "https://w3id.org/justicegraph/vocab/event-type/decree"))),
+    "event document is a person": (lambda q: sorted({x.subject for x in q if x.predicate == nn(JG + "document")}, key=str)[0],
+                                   put(JG + "document", node_of("Person"))),
 }
 
 
