@@ -19,7 +19,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from justicegraph import savedqueries
-from justicegraph.server.content import entity
+from justicegraph.namespaces import EDTF_DATATYPE, JG
+from justicegraph.server.content import entity, view
 from justicegraph.server.content.search import (
     SearchIndex,
     SearchIndexes,
@@ -250,13 +251,24 @@ def results_csv(variables, rows) -> Response:
 
 def render_form(query, values, answer, message, status, resolved=()) -> Response:
     s = context.settings()
-    names = entity.Labels(context.store(), context.query_dataset(), s.base)
+    store, dataset = context.store(), context.query_dataset()
+    names = entity.Labels(store, dataset, s.base)
+    voices = view.Voices(view.Reader(store, dataset), names, s.minter)
+
+    def cell(term):
+        shown = names.term(term)
+        if shown["type"] == "uri" and str(JG.Source) in shown["types"]:
+            shown = voices.source(shown["value"])  # a source by publisher and date, as pages cite it
+        elif shown.get("datatype") == str(EDTF_DATATYPE):
+            shown = {**shown, "value": view.human_time(shown["value"])}  # "1981 – 1986", as pages write it
+        return shown
+
     table = None
     if answer is not None:
         variables, rows, truncated = answer
         shown = shown_columns(variables)
         table = {"variables": shown, "headings": [heading(v) for v in shown], "truncated": truncated,
-                 "rows": [[names.term(row[v]) if v in row else None for v in shown] for row in rows]}
+                 "rows": [[cell(row[v]) if v in row else None for v in shown] for row in rows]}
     # the JSON and CSV links carry what the names were read as
     given = urlencode({k: v for k, v in {**values, **{r["param"]: r["id"] for r in resolved}}.items() if v != ""})
     html = render_template("saved_query.html", query=describe(query), values=values, table=table,

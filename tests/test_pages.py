@@ -220,3 +220,27 @@ def canonical(value):
     if isinstance(value, list):
         return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
     return value
+
+
+@pytest.mark.parametrize("edtf, words", [
+    ("1988", "1988"), ("1988-07", "July 1988"), ("1988-07-19", "19 July 1988"), ("1988-22", "summer 1988"),
+    ("198X", "the 1980s"), ("19XX", "the 1900s"), ("1988~", "about 1988"), ("1988?", "1988 (uncertain)"),
+    ("1988-07/1988-08", "July – August 1988"), ("1981/1988", "1981 – 1988"), ("../1979", "until 1979"),
+    ("1986/..", "from 1986"), ("2021-06/2022-01", "June 2021 – January 2022"), ("not a time", "not a time"),
+])
+def test_times_read_in_words_as_pages_print_them(edtf, words):
+    from justicegraph.server.content.view import human_time
+
+    assert human_time(edtf) == words
+
+
+def test_counts_and_durations_read_in_words():
+    from justicegraph.server.content.view import count_text, human_duration, unit_words
+
+    four, thirty = ox.Literal("4"), ox.Literal("30000")
+    assert count_text(four, four) == "4" and count_text(thirty, None) == "at least 30,000"
+    assert count_text(None, ox.Literal("600")) == "at most 600"
+    assert count_text(ox.Literal("P30Y"), None, human_duration) == "at least 30 years"
+    assert human_duration("P1Y6M") == "1 year 6 months" and human_duration("PT2H") == "2 hours"
+    assert unit_words("person", "4") == "people" and unit_words("person", "1") == "person"
+    assert unit_words("per cent", "at least 90") == "per cent" and unit_words("document", "2") == "documents"

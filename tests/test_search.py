@@ -142,9 +142,9 @@ def client_1988():
     from justicegraph.resources import dataset_dir
     from justicegraph.server.app import create_app
 
-    store = new_store()
-    load(store, [dataset_dir("1988")])
-    return create_app(settings(), store=store).test_client()
+    loaded = new_store()
+    load(loaded, [dataset_dir("1988")])
+    return create_app(settings(), store=loaded).test_client()
 
 
 def test_spellings_find_the_person_without_noise_on_the_1988_data(client_1988):

@@ -221,6 +221,14 @@ def human_duration(text: str) -> str:
     return " ".join(words)
 
 
+UNIT_PLURALS = {"person": "people", "per cent": "per cent"}
+
+
+def unit_words(label: str, number: str) -> str:
+    """A count's unit as the number needs it: "4 people", "1 person", "90 per cent"."""
+    return label if number in ("1", "at least 1", "at most 1") else UNIT_PLURALS.get(label, label + "s")
+
+
 def label_of_class(iri: str) -> str:
     return vocabulary_label(iri) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local(iri)).lower()
 
@@ -475,7 +483,7 @@ class Page:
         number = count_text(n.one("minimum"), n.one("maximum"))
         if number:
             of = n.one("countOf")
-            words = " ".join(x for x in (number, self.text_of(unit) if unit is not None else None) if x)
+            words = " ".join(x for x in (number, unit_words(self.text_of(unit), number) if unit is not None else None) if x)
             details.append({"label": "number", "text": words + (f" ({of.value})" if of is not None else "")})
         duration = count_text(n.one("minimumDuration"), n.one("maximumDuration"), human_duration)
         if duration:
@@ -963,7 +971,8 @@ class Network:
             if len(self.nodes) >= MAX_NETWORK_NODES:
                 self.left_out += 1
                 return
-            self.nodes[other] = {"id": other, "label": term["label"], "kind": kind or kind_of(term.get("types", [])),
+            self.nodes[other] = {"id": other, "label": term.get("short") or term["label"],  # a source by publisher, date
+                                 "kind": kind or kind_of(term.get("types", [])),
                                  "href": term.get("href"), "hop": self.nodes[here].get("hop", 0) + 1}
         ends = (other, here) if reverse else (here, other)
         self.edges.setdefault((*ends, label), {"source": ends[0], "target": ends[1], "label": label or ""})
