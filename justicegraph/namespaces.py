@@ -89,10 +89,16 @@ class Minter:
 
     @property
     def system_graphs(self) -> frozenset[str]:
-        """Graphs the system keeps (provenance, ontology, vocabulary, inference): never
-        assertion graphs, never described as such."""
+        """Graphs the system keeps (provenance, ontology, vocabulary, inference, audit): never
+        assertion graphs, never described as such, never written over HTTP."""
         return frozenset({self.provenance_graph, self.restricted_provenance_graph, self.ontology_graph,
-                          self.vocabulary_graph, *self.inferred_graphs})
+                          self.vocabulary_graph, *self.inferred_graphs, *self.audit_graphs})
+
+    @property
+    def audit_graphs(self) -> tuple[str, str]:
+        """The audit of writes over HTTP, and of those that touched a restricted graph: kept
+        in a log outside the store and outside every dataset (server/protocol/audit.py)."""
+        return (f"{self.base}graph/audit", f"{self.base}graph/audit/restricted")
 
     @property
     def restricted_provenance_graph(self) -> str:

@@ -112,7 +112,12 @@ def _query(req) -> Response:
     job = {"kind": "query", "query": req.text, "base": base, "dataset": dataset,
            "results_format": rf and rf.name, "graph_format": gf and gf.name,
            "row_cap": s.row_cap, "prefixes": {**PREFIXES, **s.minter.prefixes}}
-    meta, body = _run(job, "query", bounded=s.inline_lookups and scan.bounded)
+    # A writer naming an audit graph (FROM, FROM NAMED, the protocol's dataset) queries the
+    # audit, and only the audit (server/protocol/audit.py).
+    audit = ep.audit.query_source(*_named_dataset(req, scan), may_read=context.can_write())
+    if audit is not None:
+        job["dataset"], job["audit"] = audit
+    meta, body = _run(job, "query", bounded=s.inline_lookups and scan.bounded and audit is None)
     ep.metrics.inc("justicegraph_queries_total", form=meta["form"])
     family = conneg.RESULTS if meta["form"] in ("SELECT", "ASK") else conneg.GRAPHS
     fmt = next(f for f in family if f.name == meta["format"])
@@ -177,6 +182,13 @@ def _guard(body):
         raise
 
 
+def _named_dataset(req, scan) -> tuple[list[str], list[str]]:
+    """The graphs a query names for its dataset: the protocol's parameters, or else FROM / FROM NAMED."""
+    if req.default_graphs is not None or req.named_graphs is not None:
+        return list(req.default_graphs or []), list(req.named_graphs or [])
+    return list(scan.from_graphs), list(scan.from_named)
+
+
 # --- updates ---------------------------------------------------------------------------------
 def _update(req) -> Response:
     protocol_write.require_writer()
@@ -201,7 +213,8 @@ def _update(req) -> Response:
         change = protocol_write.Change(**meta["change"])
         if change:
             protocol_write.commit(primary, ep.store(), change, description="SPARQL Update through /sparql",
-                                  body_checksum=body, started=started, metrics=ep.metrics)
+                                  body_checksum=body, started=started, metrics=ep.metrics,
+                                  audit=ep.audit, audit_in_store=ep.snapshots is not None)
     ep.metrics.inc("justicegraph_queries_total", form="UPDATE")
     return Response(status=204)
 

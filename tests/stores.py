@@ -169,8 +169,12 @@ def location(path: str | os.PathLike | None = None, slot: str = "main") -> str:
 
 
 def environ(slot: str = "main") -> dict[str, str]:
-    """Settings the backend needs besides the location, as JUSTICEGRAPH_* variables."""
-    return dict(engine(KIND, slot).environ) if REMOTE else {}
+    """Settings the backend needs besides the location, as JUSTICEGRAPH_* variables (for a
+    remote engine, also where the audit of HTTP writes goes: not the working directory's var/)."""
+    if not REMOTE:
+        return {}
+    running = engine(KIND, slot)
+    return {**running.environ, "JUSTICEGRAPH_AUDIT_LOG": str(Path(running.workdir) / "audit.nq")}
 
 
 def settings(path: str | os.PathLike | None = None, *, slot: str = "main", **overrides):

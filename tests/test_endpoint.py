@@ -318,10 +318,12 @@ def test_committed_writes_are_seen_by_every_worker(server):
     assert r.status_code == 204, r.text
     for _ in range(6):  # two workers, several threads: every one answers with the write
         assert get(server, f"ASK {{ <{EX}new> <{EX}q> 1 }}").json()["boolean"] is True
-    prov = get(server, f"""SELECT ?who ?sum WHERE {{ GRAPH <https://w3id.org/justicegraph/graph/provenance> {{
+    audit = "https://w3id.org/justicegraph/graph/audit"
+    prov = requests.get(server.url + "/sparql", headers={"Authorization": f"Bearer {WRITE}"}, timeout=30, params={
+        "query": f"""SELECT ?who ?sum FROM NAMED <{audit}> WHERE {{ GRAPH <{audit}> {{
         ?w a <http://www.w3.org/ns/prov#Activity> ; <http://www.w3.org/ns/prov#generated> <{EX}extra> ;
            <https://w3id.org/justicegraph/ontology#writtenBy> ?who ;
-           <https://w3id.org/justicegraph/ontology#checksum> ?sum }} }}""").json()["results"]["bindings"]
+           <https://w3id.org/justicegraph/ontology#checksum> ?sum }} }}"""}).json()["results"]["bindings"]
     assert prov[0]["who"]["value"] == "operator" and prov[0]["sum"]["value"].startswith("sha256:")
 
 

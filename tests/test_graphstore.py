@@ -107,17 +107,24 @@ def test_w3c_graph_store_scenario(server):
     assert requests.head(person(server, 4) + ".ttl", timeout=30).status_code == 404
 
 
-def test_every_write_is_recorded_in_the_provenance_graph(server):
+def test_every_write_is_recorded_in_the_audit(server):
     url = person(server, 7) + ".ttl"
     assert requests.put(url, data=doc(server, JOHN).encode(), headers={**TURTLE, **AUTH}, timeout=30).status_code == 201
     query = f"""PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX jg: <https://w3id.org/justicegraph/ontology#>
-    SELECT ?level ?who WHERE {{ GRAPH <{BASE}graph/provenance> {{
+    SELECT ?level ?who FROM NAMED <{BASE}graph/audit> WHERE {{ GRAPH <{BASE}graph/audit> {{
         <{url}> a jg:AssertionGraph ; jg:accessLevel ?level ; prov:wasGeneratedBy ?w .
         ?w a prov:Activity ; prov:generated <{url}> ; jg:writtenBy ?who ; jg:checksum ?sum ;
            prov:startedAtTime ?t0 ; prov:endedAtTime ?t1 }} }}"""
-    rows = requests.get(server.url + "/sparql", params={"query": query}, timeout=30).json()["results"]["bindings"]
+    rows = requests.get(server.url + "/sparql", params={"query": query}, headers=AUTH,
+                        timeout=30).json()["results"]["bindings"]
     assert rows == [{"level": {"type": "uri", "value": BASE + "vocab/access/public"},
                      "who": {"type": "literal", "value": "operator"}}]
+    # outside the dataset: a reader, or a query that does not name the audit, sees none of it
+    assert requests.get(server.url + "/sparql", params={"query": query}, headers={"Authorization": f"Bearer {READ}"},
+                        timeout=30).json()["results"]["bindings"] == []
+    graphs = requests.get(server.url + "/sparql", params={"query": "SELECT DISTINCT ?g { GRAPH ?g {} }"},
+                          headers=AUTH, timeout=30).json()["results"]["bindings"]
+    assert BASE + "graph/audit" not in {g["g"]["value"] for g in graphs}
 
 
 @pytest.mark.parametrize("headers, status", [({}, 401), ({"Authorization": f"Bearer {READ}"}, 403),

@@ -1,6 +1,7 @@
 """Audit: every write records who (the token's name, never the token), when, which graphs
-and the checksum of the input in the provenance graph — the restricted provenance graph
-when it touches restricted graphs, so the record itself does not leak them. A refused
+and the checksum of the input — in the audit (server/protocol/audit.py), a log outside the
+store and outside every dataset: the restricted audit graph when the write touched a
+restricted graph. Only a writer reads it, by naming its graphs (FROM NAMED here). A refused
 write records nothing."""
 
 from __future__ import annotations
@@ -9,17 +10,18 @@ import datetime as dt
 import hashlib
 
 import pytest
-from fixtures.restricted.harness import build_backend, leaks, route_exists
+from fixtures.restricted.harness import build_backend, route_exists
 
 READ, WRITE = "audit-read-token-1", "audit-write-token-2"
 BASE = "https://w3id.org/justicegraph/"
-PROV_GRAPH, PROV_RESTRICTED = BASE + "graph/provenance", BASE + "graph/provenance/restricted"
+AUDIT_GRAPH, AUDIT_RESTRICTED = BASE + "graph/audit", BASE + "graph/audit/restricted"
 
-AUDIT = """PREFIX prov: <http://www.w3.org/ns/prov#>
+AUDIT = f"""PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX jg: <https://w3id.org/justicegraph/ontology#>
-SELECT ?w ?pg ?who ?sum ?start ?end ?g WHERE {
-  GRAPH ?pg { ?w a prov:Activity ; jg:writtenBy ?who ; jg:checksum ?sum ;
-                 prov:startedAtTime ?start ; prov:endedAtTime ?end ; prov:generated|prov:invalidated ?g } }"""
+SELECT ?w ?pg ?who ?sum ?start ?end ?g FROM NAMED <{AUDIT_GRAPH}> FROM NAMED <{AUDIT_RESTRICTED}> WHERE {{
+  GRAPH ?pg {{ ?w a prov:Activity ; jg:writtenBy ?who ; jg:checksum ?sum ;
+                 prov:startedAtTime ?start ; prov:endedAtTime ?end ; prov:generated|prov:invalidated ?g }} }}"""
+DATA_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def client(tmp_path_factory):
     return client
 
 
-def records(client, token=READ) -> list[dict]:
+def records(client, token=WRITE) -> list[dict]:
     headers = {"Accept": "application/sparql-results+json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -66,7 +68,7 @@ def test_graph_store_put_is_recorded(client):
     response = client.put("/graphs", query_string={"graph": graph}, data=body, content_type="application/n-triples",
                           headers={"Authorization": f"Bearer {WRITE}"})
     assert response.status_code in (200, 201, 204), response.get_data(as_text=True)
-    check_recorded(client, body, graph, PROV_GRAPH, started)
+    check_recorded(client, body, graph, AUDIT_GRAPH, started)
 
 
 def test_sparql_update_is_recorded(client):
@@ -76,7 +78,7 @@ def test_sparql_update_is_recorded(client):
     response = client.post("/sparql", data=body, content_type="application/sparql-update",
                            headers={"Authorization": f"Bearer {WRITE}"})
     assert response.status_code in (200, 204), response.get_data(as_text=True)
-    check_recorded(client, body, graph, PROV_GRAPH, started)
+    check_recorded(client, body, graph, AUDIT_GRAPH, started)
 
 
 def test_restricted_write_is_recorded_where_only_the_token_sees_it(client):
@@ -86,10 +88,9 @@ def test_restricted_write_is_recorded_where_only_the_token_sees_it(client):
     response = client.put("/graphs", query_string={"graph": graph}, data=body, content_type="application/n-triples",
                           headers={"Authorization": f"Bearer {WRITE}"})
     assert response.status_code in (200, 201, 204), response.get_data(as_text=True)
-    check_recorded(client, body, graph, PROV_RESTRICTED, started)
-    anonymous = records(client, token=None)
-    assert not [r for r in anonymous if r["sum"] == sha(body)]
-    assert leaks(repr(anonymous)) == []
+    check_recorded(client, body, graph, AUDIT_RESTRICTED, started)
+    for token in (None, READ):  # the audit is the writers': to others its graphs do not exist
+        assert records(client, token=token) == []
 
 
 def test_refused_writes_record_nothing(client):
@@ -103,3 +104,28 @@ def test_refused_writes_record_nothing(client):
                         content_type="application/n-triples", headers={"Authorization": f"Bearer {WRITE}"})
     assert broken.status_code == 400
     assert records(client) == before
+
+
+def test_the_audit_is_not_in_the_users_dataset(client):
+    # Written above or here, the records never show under GRAPH ?g, for any caller.
+    body = b'<urn:jg:e> <urn:jg:p> "seen" .\n'
+    response = client.put("/graphs", query_string={"graph": BASE + "graph/import/audit-hidden"}, data=body,
+                          content_type="application/n-triples", headers={"Authorization": f"Bearer {WRITE}"})
+    assert response.status_code in (201, 204)
+    assert [r for r in records(client) if r["sum"] == sha(body)]
+    for token in (None, READ, WRITE):
+        headers = {"Accept": "application/sparql-results+json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        rows = client.get("/sparql", query_string={"query": DATA_GRAPHS}, headers=headers).get_json()
+        graphs = {row["g"]["value"] for row in rows["results"]["bindings"]}
+        assert BASE + "graph/import/audit-hidden" in graphs and not graphs & {AUDIT_GRAPH, AUDIT_RESTRICTED}
+        dataset = client.get("/graphs", headers={"Accept": "application/n-quads", **headers})
+        assert "graph/audit" not in dataset.get_data(as_text=True)
+
+
+def test_a_writer_reads_the_audit_by_the_graph_store(client):
+    writer = client.get("/graphs", query_string={"graph": AUDIT_GRAPH},
+                        headers={"Accept": "application/n-triples", "Authorization": f"Bearer {WRITE}"})
+    assert writer.status_code == 200 and "writtenBy" in writer.get_data(as_text=True)
+    for headers in ({}, {"Authorization": f"Bearer {READ}"}):  # as a graph that does not exist
+        assert client.get("/graphs", query_string={"graph": AUDIT_GRAPH}, headers=headers).status_code == 404
+

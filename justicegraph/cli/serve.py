@@ -8,10 +8,10 @@ import click
 from justicegraph.settings import Settings
 
 
-def _publish(location: str) -> None:
+def _publish(location: str, audit) -> None:
     from justicegraph.server.protocol.snapshot import SnapshotStore
 
-    SnapshotStore(location).publish()
+    SnapshotStore(location, audit=audit).publish()
 
 
 def _prepare(settings: Settings) -> None:
@@ -23,6 +23,7 @@ def _prepare(settings: Settings) -> None:
     waits forever for a flush."""
     import multiprocessing
 
+    from justicegraph.server.protocol.audit import AuditLog
     from justicegraph.server.protocol.machinery import is_disk_store
     from justicegraph.server.protocol.snapshot import SnapshotStore
 
@@ -32,7 +33,9 @@ def _prepare(settings: Settings) -> None:
         # The current snapshot (and its public view) holds what the primary holds: start on
         # it at once (reading the primary's file list opens no store).
         return
-    process = multiprocessing.get_context("spawn").Process(target=_publish, args=(settings.store,))
+    # Audit records a killed write left in the primary go to the audit log, not into the snapshot.
+    process = multiprocessing.get_context("spawn").Process(target=_publish,
+                                                           args=(settings.store, AuditLog.for_settings(settings)))
     process.start()
     process.join()
     if process.exitcode != 0:

@@ -89,8 +89,11 @@ class Settings:
                                "place) or 'memory' (each executor loads the snapshot it queries into an "
                                "in-memory store, again after each write: faster heavy queries, one copy of "
                                "the data per executor in memory, a slower start; docs/endpoint.md).")
-    write_token_name: str = _setting("operator", "Name recorded (jg:writtenBy) in the provenance graph for "
-                                     "writes authorised by the write token.")
+    write_token_name: str = _setting("operator", "Name recorded (jg:writtenBy) in the audit of writes "
+                                     "authorised by the write token.")
+    audit_log: str = _setting("", "File the audit of writes over HTTP is appended to (N-Quads, outside the store "
+                              "and every dataset; docs/security.md). Empty: <store>.jg/audit.nq beside an "
+                              "on-disk store, var/audit.nq for a remote engine, a temporary file for 'memory'.")
     worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
     access_log: bool = _setting(True, "Write one line per request to standard output (gunicorn's combined format, "
                                 "tokens redacted). Off: ~10% less CPU per light query.")

@@ -54,6 +54,10 @@ def execute(store, text: str, base: str | None, dataset: dict):
 
 def run_job(job: dict, store, emit: Emit) -> None:
     try:
+        if job.get("audit"):  # a writer's query of the audit log (server/protocol/audit.py)
+            from justicegraph.server.protocol.audit import store_of
+
+            store = store_of(job["audit"])
         if job["kind"] == "query":
             _query(job, store, emit)
         elif job["kind"] == "diff":

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from flask import Flask, current_app, request
 
 from justicegraph import access
+from justicegraph.server.protocol.audit import AuditLog
 from justicegraph.server.protocol.executor import InlineExecutor, ProcessExecutor
 from justicegraph.server.protocol.metrics import Metrics
 from justicegraph.server.protocol.snapshot import SnapshotStore
@@ -39,8 +40,11 @@ class Endpoint:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.snapshots: SnapshotStore | None = None
+        # The audit of writes over HTTP: outside the store and every dataset (protocol/audit.py).
+        self.audit = AuditLog.for_settings(settings)
         if store is None and is_disk_store(settings.store):
-            self.snapshots = SnapshotStore(settings.store, grace=max(120.0, 4 * settings.query_timeout))
+            self.snapshots = SnapshotStore(settings.store, grace=max(120.0, 4 * settings.query_timeout),
+                                           audit=self.audit)
         self._executor = None
         self._datasets: tuple | None = None  # (snapshot, {restricted_ok: dataset})
 

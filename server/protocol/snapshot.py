@@ -52,8 +52,11 @@ _SNAPSHOT_NAME = re.compile(r"^[0-9]{20}-[0-9]+$")
 
 
 class SnapshotStore:
-    def __init__(self, primary: str | Path, *, grace: float = 120.0):
+    def __init__(self, primary: str | Path, *, grace: float = 120.0, audit=None):
         self.primary = Path(primary).resolve()
+        # server/protocol/audit.py: records a session left in the audit graphs are moved to
+        # the audit log before any snapshot is made, so no reader ever sees them.
+        self.audit = audit
         self.state = self.primary.parent / (self.primary.name + ".jg")
         self.snapshots = self.state / "snapshots"
         self.pointer = self.state / "CURRENT"
@@ -201,6 +204,8 @@ class SnapshotStore:
         name = None
         try:
             yield session
+            if self.audit is not None:
+                self.audit.move_out(session)
             store.flush()
             self.snapshots.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns():020d}-{os.getpid()}"

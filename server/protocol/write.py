@@ -4,17 +4,20 @@
 2. inside one write session (the inter-process write lock) the change is computed as quads
    removed / added and graphs dropped / created — for an Update by running it on an
    in-memory copy in a killable executor;
-3. the change, together with the provenance record of the write, is validated with SHACL
+3. a change that touches a system graph (provenance, ontology, vocabulary, inferred, audit)
+   is refused (403): only loads write those;
+4. the change, together with the audit record of the write, is validated with SHACL
    (``justicegraph.validation.validate_quads``); an invalid change is refused (422) with
    the report and nothing is written;
-4. the change and its provenance are applied to the store, and a new snapshot published.
+5. the change is applied to the store and its record to the audit (server/protocol/audit.py:
+   a log outside the store and every dataset), and a new snapshot published.
 
-The provenance record: ``<{base}write/{uuid}> a prov:Activity`` with start/end time,
+The audit record: ``<{base}write/{uuid}> a prov:Activity`` with start/end time,
 ``jg:writtenBy`` (the token's name), ``jg:checksum`` (sha256 of the request body),
-``prov:generated`` for each graph the write changed; a graph that the provenance graph did
-not describe yet is described (``jg:AssertionGraph``, access level from its IRI,
-``prov:wasGeneratedBy`` the write), so the provenance graph stays true. Writes that touch a
-restricted graph are recorded in the restricted provenance graph.
+``prov:generated`` for each graph the write changed; a graph that the provenance graph does
+not describe (one a load did not make) is described in the record (``jg:AssertionGraph``,
+access level from its IRI, ``prov:wasGeneratedBy`` the write), as the shapes ask of every
+graph. Writes that touch a restricted graph are recorded in the restricted audit graph.
 """
 
 from __future__ import annotations
@@ -91,7 +94,8 @@ def checksum(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def provenance(change: Change, reader, *, description: str, body_checksum: str, started: dt.datetime) -> list[ox.Quad]:
+def provenance(change: Change, reader, *, description: str, body_checksum: str, started: dt.datetime,
+               audit=None) -> list[ox.Quad]:
     s = context.settings()
     minter = s.minter
     prov_graphs = {minter.provenance_graph, minter.restricted_provenance_graph}
@@ -114,7 +118,10 @@ def provenance(change: Change, reader, *, description: str, body_checksum: str, 
     for g in graphs:
         verb = "invalidated" if g in change.dropped else "generated"
         out.append(q(activity, PROV + verb, ox.NamedNode(g)))
-    for g in sorted(_needing_description(change, reader, graphs, prov_graphs) - system):
+    needing = _needing_description(change, reader, graphs, prov_graphs) - system
+    if audit is not None:  # described by an earlier write over HTTP
+        needing -= {q.subject.value for q in audit.descriptions(sorted(needing))}
+    for g in sorted(needing):
         node = ox.NamedNode(g)
         gwhere = ox.NamedNode(minter.restricted_provenance_graph if access.is_restricted(g)
                               else minter.provenance_graph)
@@ -162,10 +169,14 @@ def _described(reader, graphs: list[str], change: Change, prov_graphs: set[str])
     return out
 
 
-def validate(change: Change, prov: list[ox.Quad], reader) -> None:
+def validate(change: Change, prov: list[ox.Quad], reader, audit=None) -> None:
     from justicegraph.validation import validate_quads  # pyshacl: imported on the write path only
 
     quads = change.added + prov + _remaining_context(change, reader)
+    if audit is not None:
+        # graphs made over HTTP are described in the audit (the shapes ask every graph to be)
+        quads += audit.descriptions(sorted({q.graph_name.value for q in quads
+                                            if isinstance(q.graph_name, ox.NamedNode)}))
     report = validate_quads(quads, reader, deleted=change.removed, dropped_graphs=change.dropped,
                             minter=context.settings().minter, validator=context.settings().validator)
     if not report.conforms:
@@ -207,17 +218,45 @@ def subject_quads(store, subject: ox.NamedNode):
     return (ox.Quad(subject, r["p"], r["o"], r["g"] or ox.DefaultGraph()) for r in rows)
 
 
+def refuse_system_graphs(graphs) -> None:
+    """403 for a write naming or changing a system graph: loads write those (the provenance
+    graph, the ontology, the vocabularies, the inferred graphs) or nobody (the audit)."""
+    system = context.settings().minter.system_graphs
+    touched = sorted(set(graphs) & system)
+    if touched:
+        raise ApiError(403, f"<{touched[0]}> is a system graph: it is written by loads only, never over HTTP; "
+                            "nothing was written.", {"graphs": touched})
+
+
 def commit(primary, reader, change: Change, *, description: str, body_checksum: str,
-           started: dt.datetime, metrics) -> None:
-    """Describe the change in PROV-O, validate it with its description, then write both;
-    an invalid change is refused whole (InvalidWrite) and counted."""
-    prov = provenance(change, reader, description=description, body_checksum=body_checksum, started=started)
+           started: dt.datetime, metrics, audit, audit_in_store: bool) -> None:
+    """Refuse a change of a system graph; describe the change in PROV-O, validate it with its
+    description, then write both — the change to the store, the description to the audit.
+    ``audit_in_store``: the record goes into the store's audit graph in the same transaction
+    as the change, and the write session moves it to the log (server/protocol/audit.py);
+    otherwise it is appended to the log once the change is written. An invalid change is
+    refused whole (InvalidWrite) and counted."""
+    refuse_system_graphs(change.graphs())
+    prov = provenance(change, reader, description=description, body_checksum=body_checksum, started=started,
+                      audit=audit)
     try:
-        validate(change, prov, reader)
+        validate(change, prov, reader, audit)
     except InvalidWrite:
         metrics.inc("justicegraph_writes_refused_total")
         raise
-    apply(primary, change, prov)
+    record = audit_record(prov)
+    apply(primary, change, record if audit_in_store else [])
+    if not audit_in_store:
+        audit.append(record)
+
+
+def audit_record(prov: list[ox.Quad]) -> list[ox.Quad]:
+    """The write's description, from the provenance graphs (where validation reads it) into
+    the audit graphs (where it is kept)."""
+    minter = context.settings().minter
+    public, restricted = minter.audit_graphs
+    moved = {minter.provenance_graph: ox.NamedNode(public), minter.restricted_provenance_graph: ox.NamedNode(restricted)}
+    return [ox.Quad(q.subject, q.predicate, q.object, moved[q.graph_name.value]) for q in prov]
 
 
 def apply(primary, change: Change, prov: list[ox.Quad]) -> None:
