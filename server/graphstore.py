@@ -76,7 +76,7 @@ def _graph_term(target: str):
 def _may_see(target: str) -> bool:
     from justicegraph import access
 
-    return not access.is_restricted(target) or context.can_read_restricted() or context.can_write()
+    return not access.is_restricted(target) or context.can_read_restricted()
 
 
 def _exists(target: str) -> bool:
@@ -119,7 +119,7 @@ def _audit_graph(target: str) -> list | None:
     ep = endpoint()
     if target not in ep.audit.graphs or not context.can_write():
         return None
-    if target not in ep.audit.visible(context.can_read_restricted() or context.can_write()):
+    if target not in ep.audit.visible(context.can_read_restricted()):
         return None
     return ep.audit.quads([target])
 

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 from werkzeug.sansio.utils import get_current_url
 
+from justicegraph import access
 from justicegraph.namespaces import PREFIXES
 from justicegraph.server.protocol import write as protocol_write
 from justicegraph.server.protocol.executor import Busy, QueryTimeout
@@ -211,12 +212,36 @@ def _update(req) -> Response:
         for _ in rest:  # nothing follows the change but the end: frees the executor
             pass
         change = protocol_write.Change(**meta["change"])
+        if not scan.insert_data_only:
+            _refuse_restricted_to_public(change, text, base)
         if change:
             protocol_write.commit(primary, ep.store(), change, description="SPARQL Update through /sparql",
                                   body_checksum=body, started=started, metrics=ep.metrics,
                                   audit=ep.audit, audit_in_store=ep.snapshots is not None)
     ep.metrics.inc("justicegraph_queries_total", form="UPDATE")
     return Response(status=204)
+
+
+def _refuse_restricted_to_public(change, text: str, base: str) -> None:
+    """No write moves restricted material into a public graph (docs/security.md): the
+    update's effect on the public graphs must be what it makes of the public graphs alone.
+    When the store holds restricted graphs it is run again on the public graphs only: a COPY,
+    ADD, MOVE or INSERT … WHERE reading a restricted graph, or a write (or its absence) that a
+    restricted graph decides (FILTER EXISTS …), then differs or fails, and is refused."""
+    if not any(access.is_restricted(g) for g in endpoint().graphs()):
+        return
+    public = protocol_write.public_part(change)
+    try:
+        meta, rest = _run({"kind": "diff", "update": text, "base": base, "public_only": True}, "update")
+        for _ in rest:
+            pass
+    except ApiError as exc:
+        if exc.status == 503:  # the time limit: not an answer about the update
+            raise
+        # it ran on the whole store, so it fails on the public graphs alone by needing the rest
+        raise protocol_write.refuse_restricted_flow() from None
+    if protocol_write.public_part(protocol_write.Change(**meta["change"])) != public:
+        raise protocol_write.refuse_restricted_flow()
 
 
 def _iri(value: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from justicegraph.access import is_restricted
 from justicegraph.server.protocol import results, results_fast
 from justicegraph.sparqltext import has_relative_iri, syntax_error
 from justicegraph.store.remote.base import EVALUATION_REFUSED
@@ -174,6 +175,11 @@ def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
     else:  # any GraphStore
         before = set(store.quads())
         before_graphs = {ox.NamedNode(g) for g in store.graphs()}
+    if job.get("public_only"):
+        # the update as it would run on the public graphs alone (a check of what it makes of
+        # restricted material: server/sparql.py, _update)
+        before = {q for q in before if not _restricted(q.graph_name)}
+        before_graphs = {g for g in before_graphs if not _restricted(g)}
     copy.bulk_extend(before)
     for graph in before_graphs:
         copy.add_graph(graph)
@@ -187,6 +193,10 @@ def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
         "created": sorted(g.value for g in after_graphs - before_graphs),
     }
     emit(("meta", {"form": "UPDATE", "change": change}))
+
+
+def _restricted(graph) -> bool:
+    return isinstance(graph, ox.NamedNode) and is_restricted(graph.value)
 
 
 ASKED_PER_QUERY = 200

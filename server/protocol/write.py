@@ -90,6 +90,25 @@ def require_writer() -> None:
                    headers={"WWW-Authenticate": challenge + ', error="invalid_token"'})
 
 
+def public_part(change: Change) -> tuple:
+    """What a change does to the public graphs (and the default graph), comparable between two
+    runs of one update: added quads canonicalised (fresh blank nodes get new labels each run)."""
+    def public(q: ox.Quad) -> bool:
+        return not (isinstance(q.graph_name, ox.NamedNode) and access.is_restricted(q.graph_name.value))
+
+    added = ox.Dataset([q for q in change.added if public(q)])
+    added.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return (frozenset(added), frozenset(q for q in change.removed if public(q)),
+            frozenset(g for g in change.dropped if not access.is_restricted(g)),
+            frozenset(g for g in change.created if not access.is_restricted(g)))
+
+
+def refuse_restricted_flow() -> ApiError:
+    return ApiError(403, "The update would write into public graphs what it reads from restricted graphs "
+                         "(copying, moving, or choosing what to write by them); nothing was written. "
+                         "Restricted material may only be written into restricted graphs.")
+
+
 def checksum(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 

@@ -46,7 +46,11 @@ def bearer_token() -> str | None:
 
 
 def can_read_restricted() -> bool:
-    return access.token_matches(bearer_token(), settings().read_token)
+    """The read token opens the restricted graphs; so does the write token, whose holder may
+    write them (roles: docs/security.md, "Who may do what"). One answer for every route."""
+    given = bearer_token()
+    s = settings()
+    return access.token_matches(given, s.read_token) or access.token_matches(given, s.write_token)
 
 
 def can_write() -> bool:
