@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from justicegraph.loaders import terms as t
 from justicegraph.loaders.readers import Record
+from justicegraph.loaders.speech import canonical_duration
 from justicegraph.loaders.terms import ALT_LABEL, COMMENT, LABEL, PREF_LABEL, SCOPE_NOTE, A, jg, node
 from justicegraph.namespaces import Minter
 
@@ -324,7 +325,7 @@ class Mapper:
                 self._add(s, jg(name), t.integer(v[name]), g)
         for name, prop in (("minimum_duration", "minimumDuration"), ("maximum_duration", "maximumDuration")):
             if name in v:
-                self._add(s, jg(prop), t.typed(v[name], t.T_DURATION), g)
+                self._add(s, jg(prop), t.typed(canonical_duration(v[name]), t.T_DURATION), g)
         for name, prop in (("count_of", "countOf"), ("wording", "wording"), ("action", "action")):
             if name in v:
                 self._add(s, jg(prop), t.text(v[name]), g)

@@ -5,6 +5,7 @@ worked out from, and durations are ISO 8601 lengths whose minimum is not above t
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from justicegraph.loaders.errors import RecordError
 from justicegraph.loaders.readers import Record
@@ -18,6 +19,22 @@ DURATION_MESSAGE = "is not a duration such as 'P7Y', 'P18M', 'P3Y6M' or 'P20D' (
 def is_duration(raw: str) -> bool:
     match = _DURATION.match(raw)
     return bool(match) and not raw.endswith(("P", "T")) and any(match.groups())
+
+
+def canonical_duration(text: str) -> str:
+    """The XSD canonical form (months folded into years, seconds into days, hours and
+    minutes: 'P18M' is 'P1Y6M', 'PT36H' is 'P1DT12H'), so that every store holds the same
+    literal: Oxigraph canonicalises what it stores, other engines may not."""
+    y, mo, w, d, h, mi, s = (Decimal(g) if g else Decimal(0) for g in _DURATION.match(text).groups())
+    months = int(y * 12 + mo)
+    seconds = (((w * 7 + d) * 24 + h) * 60 + mi) * 60 + s
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    date = "".join(f"{int(n)}{unit}" for n, unit in ((months // 12, "Y"), (months % 12, "M"), (days, "D")) if n)
+    time = "".join(f"{n.normalize():f}{unit}" if unit == "S" else f"{int(n)}{unit}"
+                   for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+    return "P" + date + ("T" + time if time else "") if date or time else "PT0S"
 
 
 def duration_bounds(text: str) -> tuple[float, float]:

@@ -47,6 +47,9 @@ VIRTUOSO_KNOWN: dict[str, str] = {
     "test_competency.py::test_cq23_what_happened_at_a_place_and_inside_it": _HISTORY,
     "test_api.py::test_editor_examples_answer_like_the_api": _HISTORY,
     "test_remote_1988.py::test_saved_queries_answer_as_on_the_embedded_store[virtuoso]": _HISTORY,
+    "test_competency.py::test_durations_of_imprisonment_by_person_longest_first": (
+        "Virtuoso 7.2 cannot store xsd:duration: kept under a stand-in datatype, it orders durations as text "
+        "(P20D before P1Y6M; docs/scaling.md, Virtuoso's deviations)"),
 }
 
 

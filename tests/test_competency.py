@@ -570,3 +570,113 @@ def test_cq23_what_happened_at_a_place_and_inside_it(store, queries):
     rows = run(store, queries, "cq23-events-at-place", place="sweden")
     assert rows_of(rows, "event", "where", "saidBy") == {("noury-trial", "sweden", "mehri-hajinejad"),
                                                          ("stockholm-rallies", "stockholm", "maryam-rajavi")}
+
+
+# ---------------------------------------------------------------- how it was said, how much, documents (issue #16)
+
+
+def test_every_saved_query_answer_shows_the_mode(store, queries):
+    """Each answer says how the source gives what it reports (quotation, paraphrase, caption,
+    derived). Names (cq18) are identity, which has no voice and so no mode; so is a document
+    no event acts on (its row holds identity only)."""
+    for name, query in sorted(queries.items()):
+        results = query.run(store, {}, MINTER)
+        names = [v.value for v in results.variables]
+        rows = [{n: short(r[n]) for n in names} for r in results]
+        if name == "cq18-names-of-entity":
+            assert "mode" not in names
+            continue
+        assert "mode" in names, name
+        said = [r for r in rows if not (name == "documents" and r["event"] is None)]
+        assert all(r["mode"] for r in said), (name, [r for r in said if not r["mode"]][:2])
+
+
+def test_cq4_cq6_cq14_say_which_words_are_the_report_s_paraphrase(store, queries):
+    rows = run(store, queries, "cq04-genocide-or-crime-against-humanity")
+    assert {(r["speaker"], r["locator"]) for r in rows if r["mode"] == "mode/paraphrase"} == {("maryam-rajavi", "¶10")}
+    rows = run(store, queries, "cq06-calls-to-action")
+    assert {r["statement"] for r in rows if r["mode"] == "mode/paraphrase"} == {
+        "s-rajavi-call-accountability", "s-rajavi-call-visit"}
+    rows = run(store, queries, "cq14-statements-by-speaker")
+    paraphrased = {r["statement"]: r["reportedBy"] for r in rows if r["mode"] == "mode/paraphrase"}
+    assert set(paraphrased) == {"s-rajavi-genocide", "s-rajavi-count-gathering", "s-rajavi-gathering",
+                                "s-rajavi-rallies", "s-rajavi-ordered", "s-rajavi-count-thousands",
+                                "s-rajavi-call-accountability", "s-rajavi-call-visit"}
+    assert set(paraphrased.values()) == {REPORT}
+    rows = run(store, queries, "cq09-victim-counts")
+    assert {r["statement"]: (r["mode"], r["unit"]) for r in rows if r["mode"] != "mode/quotation"} == {
+        "s-report-count-30000": ("mode/caption", "unit/person"),
+        "s-report-count-thousands": ("mode/caption", "unit/person"),
+        "s-rajavi-count-thousands": ("mode/paraphrase", "unit/person"),
+        "s-mirzaei-count-killed": ("mode/derived", "unit/person")}
+
+
+def test_cq20_a_family_tie_has_its_locator_and_mode(store, queries):
+    rows = run(store, queries, "cq20-relatives-of-person")
+    assert {(r["relative"], r["locator"], r["mode"]) for r in rows} == {
+        ("mirzaei-father", "¶62", "mode/quotation"), ("mirzaei-mother", "¶62", "mode/quotation"),
+        ("khadijeh-mirzaei", "¶61", "mode/quotation"), ("hossein-mirzaei", "¶61", "mode/quotation"),
+        ("masoumeh-mirzaei", "¶61", "mode/quotation"), ("mirzaei-executed-brother", "¶61", "mode/quotation"),
+        ("mirzaei-executed-sister", "¶61", "mode/quotation"), ("mirzaei-brother-arrested-at-16", "¶62", "mode/quotation"),
+    }
+
+
+def test_durations_of_imprisonment_by_person_longest_first(store, queries):
+    rows = run(store, queries, "durations-of-imprisonment")
+    assert [(r["person"], r["event"], r["minimum"], r["maximum"], r["saidBy"], r["mode"], r["locator"]) for r in rows] == [
+        ("hossein-mirzaei", "hossein-mirzaei-imprisonment", "P7Y", "P7Y", "sima-mirzaei", "mode/quotation", "¶61"),
+        ("mirzaei-executed-brother", "mirzaei-brother-imprisonment", "P7Y", "P7Y", "sima-mirzaei", "mode/quotation", "¶61"),
+        ("mirzaei-executed-sister", "mirzaei-sister-imprisonment", "P7Y", "P7Y", "sima-mirzaei", "mode/quotation", "¶61"),
+        ("khadijeh-ashtiani", "ashtiani-imprisonment", "P5Y", "P5Y", "khadijeh-ashtiani", "mode/quotation", "¶88"),
+        # half of his seven years: worked out by the editors
+        ("hossein-mirzaei", "hossein-mirzaei-solitary", "P3Y6M", "P3Y6M", "sima-mirzaei", "mode/derived", "¶61"),
+        ("azadali-hajilouei", "hajilouei-imprisonment", "P3Y", None, "azadali-hajilouei", "mode/quotation", "¶99"),
+        ("nezam-mir-mohammadi", "mir-mohammadi-imprisonment", "P1Y6M", "P1Y6M", "nezam-mir-mohammadi",
+         "mode/quotation", "¶95"),
+        ("azadali-hajilouei", "hajilouei-solitary-1988", "P20D", "P20D", "azadali-hajilouei", "mode/quotation", "¶100"),
+    ]
+
+
+def test_sentences_handed_down(store, queries):
+    rows = run(store, queries, "sentences")
+    assert rows_of(rows, "person", "sentencing", "minimum", "maximum", "wording", "by", "saidBy", "mode", "locator") == {
+        ("abulfazl-mahzoon", "mahzoon-sentencing", "P10Y", "P10Y", "ten years behind bars", None, "abulfazl-mahzoon",
+         "mode/quotation", "¶103")}
+
+
+def test_documents_and_who_issued_them(store, queries):
+    rows = run(store, queries, "documents")
+    assert rows_of(rows, "document", "type", "event", "agent", "role", "saidBy", "mode", "locator") == {
+        ("khomeini-fatwa", "document-type/decree", "khomeini-fatwa-issued", "ruhollah-khomeini", "role/issuer",
+         "maryam-rajavi", "mode/quotation", "¶11"),
+        ("khomeini-fatwa", "document-type/decree", "khomeini-fatwa-issued", "ruhollah-khomeini", "role/issuer",
+         "geoffrey-robertson", "mode/quotation", "¶28"),
+        ("genocide-convention", "document-type/treaty", "genocide-convention-ratification", "government-of-iran",
+         "role/decision-maker", "geoffrey-robertson", "mode/quotation", "¶29"),
+        ("hajilouei-family-note", "document-type/letter", "hajilouei-false-notice", "hajilouei-jailers", "role/issuer",
+         "azadali-hajilouei", "mode/quotation", "¶100"),
+        ("hajilouei-family-note", "document-type/letter", "hajilouei-false-notice", "hajilouei-family", "role/relative",
+         "azadali-hajilouei", "mode/quotation", "¶100"),
+        # named by Rajavi (¶20) as what should go before the Security Council; no event acts on it
+        ("iran-human-rights-dossier", "document-type/dossier", None, None, None, None, None, None),
+    }
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("paraphrase", {"s-rajavi-genocide", "s-rajavi-count-gathering", "s-rajavi-gathering", "s-rajavi-rallies",
+                    "s-rajavi-ordered", "s-rajavi-count-thousands", "s-rajavi-call-accountability",
+                    "s-rajavi-call-visit"}),
+    ("derived", {"s-mirzaei-solitary-half", "s-mirzaei-count-killed"}),
+])
+def test_statements_by_mode(store, queries, mode, expected):
+    rows = run(store, queries, "statements-by-mode", mode=mode)
+    assert {r["statement"] for r in rows} == expected
+    assert {r["mode"] for r in rows} == {mode}
+    if mode == "paraphrase":  # both voices
+        assert {(r["speaker"], r["reportedBy"]) for r in rows} == {("maryam-rajavi", REPORT)}
+    else:  # what it was worked out from
+        assert {(r["statement"], r["derivedFrom"]) for r in rows} == {
+            ("s-mirzaei-solitary-half", "s-mirzaei-seven-years"), ("s-mirzaei-count-killed", "s-mirzaei-khadijeh"),
+            ("s-mirzaei-count-killed", "s-mirzaei-executions")}
+    captions = run(store, queries, "statements-by-mode", mode="caption")
+    assert {r["speaker"] for r in captions} == {REPORT} and not any(r["reportedBy"] for r in captions)

@@ -362,7 +362,7 @@ DURATIONS = {
     "s-mirzaei-solitary-half": ("sima-mirzaei", "¶61", "derived", "P3Y6M", "P3Y6M", "hossein-mirzaei-solitary"),
     "s-mirzaei-years-since": ("sima-mirzaei", "¶63", "quotation", "P33Y", "P33Y", "since massacre-1988"),
     "s-ashtiani-years": ("khadijeh-ashtiani", "¶88", "quotation", "P5Y", "P5Y", "ashtiani-imprisonment"),
-    # the store keeps a duration in its canonical form: "P18M" (the record's) reads back as P1Y6M
+    # a duration is stored in its canonical form: "P18M" (the record's) reads back as P1Y6M
     "s-mir-mohammadi-months": ("nezam-mir-mohammadi", "¶95", "quotation", "P1Y6M", "P1Y6M", "mir-mohammadi-imprisonment"),
     "s-hajilouei-years": ("azadali-hajilouei", "¶99", "quotation", "P3Y", None, "hajilouei-imprisonment"),
     "s-hajilouei-solitary-days": ("azadali-hajilouei", "¶100", "quotation", "P20D", "P20D", "hajilouei-solitary-1988"),

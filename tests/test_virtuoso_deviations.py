@@ -107,3 +107,27 @@ def test_describe_answers_the_embedded_description(stores, query):
         assert (f"<{EX}c>", f"<{EX}p>", f"<{EX}a>") in _described(virtuoso.query(query, union=True))
     finally:
         virtuoso._dialect = kept
+
+
+def test_durations_are_stored_under_a_stand_in_and_ordered_as_strings(stores):
+    """Virtuoso 7.2 cannot store an xsd:duration literal (SR553): the dialect writes it under
+    a stand-in datatype and gives it back as xsd:duration, in SELECT and CONSTRUCT answers
+    alike; the engine then orders durations by their text (P20D after P1Y6M)."""
+    duration = ox.NamedNode("http://www.w3.org/2001/XMLSchema#duration")
+    graph = ox.NamedNode(EX + "durations")
+    quads = [ox.Quad(ox.NamedNode(EX + s), ox.NamedNode(EX + "lasted"), ox.Literal(d, datatype=duration), graph)
+             for s, d in (("x", "P1Y6M"), ("y", "P20D"))]
+    for store in stores:
+        store.apply(insert=quads)
+    try:
+        query = f"SELECT ?s ?d WHERE {{ GRAPH {graph} {{ ?s <{EX}lasted> ?d }} }} ORDER BY DESC(?d)"
+        on_virtuoso, embedded = ([(r["s"].value[len(EX):], r["d"]) for r in answer] for answer in both(stores, query))
+        assert {d for _s, d in on_virtuoso} == {d for _s, d in embedded} == {q.object for q in quads}
+        assert [s for s, _d in embedded] == ["x", "y"]  # a year and a half before twenty days
+        assert [s for s, _d in on_virtuoso] == ["y", "x"]  # "P20D" > "P1Y6M" as text
+        assert set(stores[0].quads(graph.value)) == set(stores[1].quads(graph.value)) == {
+            ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads}
+    finally:
+        for store in stores:
+            store.apply(delete=quads)
+    assert list(stores[0].quads(graph.value)) == []

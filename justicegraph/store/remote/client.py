@@ -189,7 +189,7 @@ class RemoteStore:
             xml = "xml" in media  # the dialect may ask for XML results (Virtuoso: written faster)
             return ox.parse_query_results(self.dialect.fix_results(body),
                                           format=ox.QueryResultsFormat.XML if xml else ox.QueryResultsFormat.JSON)
-        return _as_query_triples(body, media)
+        return _as_query_triples(self.dialect.fix_rdf(body), media)
 
     def _engine_route(self, default_graph, named_graphs, union, text: str) -> tuple[str, requests.Session, str] | None:
         """With engine-side graph security: the endpoint whose account sees exactly the
@@ -306,12 +306,14 @@ class RemoteStore:
         drop, delete, insert = self._rewrite_blank_deletes(drop, delete, insert)
         if self.public is not None:  # the public dataset: removals first, additions after
             self.public.withdraw(drop, delete)
+        # as the engine can store them (a stand-in datatype where it needs one: the dialect)
+        engine_delete, engine_insert = list(map(self.dialect.stored, delete)), list(map(self.dialect.stored, insert))
         if self.dialect.atomic_requests:
             if self.read_url:
                 remote_access.publish(self, {q.graph_name.value for q in insert})
-            self.update(change_as_update(drop, delete, insert), grant=False)
+            self.update(change_as_update(drop, engine_delete, engine_insert), grant=False)
         else:
-            dialects.staged_apply(self, drop, delete, insert, uuid.uuid4().hex)
+            dialects.staged_apply(self, drop, engine_delete, engine_insert, uuid.uuid4().hex)
         if self.public is not None:
             self.public.follow(insert)
 
@@ -339,7 +341,7 @@ class RemoteStore:
             q = _stored(q)
             by_graph.setdefault(q.graph_name.value, []).append(q)
         for graph, group in by_graph.items():
-            self.post_graph(graph, group)
+            self.post_graph(graph, list(map(self.dialect.stored, group)))
         if self.public is not None:
             self.public.bulk_import(q for group in by_graph.values() for q in group)
 
