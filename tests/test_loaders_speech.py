@@ -259,6 +259,8 @@ def refusal(tmp_path: Path, old: str, new: str) -> list[str]:
      "field 'kind': required field is missing"),
     ("            document: [decree-x]", "            document: [ruler-r]",
      "field 'document': The document an event issued, ratified or sent (jg:document) is a document (jg:Document)."),
+    ("            derived_from: [s-speaker-years]", "            derived_from: [ruler-r]",
+     "field 'derived_from': A statement is derived (prov:wasDerivedFrom) from other statements."),
     ("      - {person: speaker-s, relation: nationality, other: country-x, locator: ¶2}",
      "      - {person: speaker-s, relation: nationality, other: ruler-r, locator: ¶2}",
      "field 'nationality': A nationality (jg:nationality) is a country (jg:Country)."),
