@@ -8,6 +8,7 @@ are idempotent.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import re
@@ -124,6 +125,7 @@ def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime
         _register_passthrough(mapper, quads, display, minter)
     provenance = _passthrough_descriptions(mapper, passthrough, minter)
     provenance += describe_graphs(mapper.graphs, minter, name, load_iri)
+    inputs = _mark_restricted_inputs(inputs, records, passthrough, index)
     provenance += describe_load(minter, name, load_iri, started, datetime.now(UTC), inputs, __version__)
 
     system_quads = system.quads(minter)
@@ -164,6 +166,28 @@ def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime
                       time.perf_counter() - clock, dry_run, report, inputs)
 
 
+def _mark_restricted_inputs(inputs: list[Input], records, passthrough, index) -> list[Input]:
+    """Inputs that hold restricted records only (RDF: quads in restricted graphs only) are
+    described in the restricted provenance graph: a store that never held them must look the
+    same to the public (issue #17, item 7). A record is restricted by its own access or by
+    the testimony or source it is said in (as the mapper decides)."""
+    def restricted(record) -> bool:
+        v = record.values
+        if v.get("access") == "restricted":
+            return True
+        said_in = [v.get(key) for key in ("according_to", "source", "id")]
+        return any(ref in index and index[ref].restricted for ref in said_in if isinstance(ref, str))
+
+    by_file: dict[str, list[bool]] = {}
+    for record in records:
+        by_file.setdefault(record.file, []).append(restricted(record))
+    for display, quads in passthrough:
+        by_file.setdefault(display, []).extend(
+            isinstance(q.graph_name, ox.NamedNode) and is_restricted(q.graph_name.value) for q in quads)
+    return [dataclasses.replace(i, restricted=bool(by_file.get(i.source)) and all(by_file[i.source]))
+            for i in inputs]
+
+
 # ---------------------------------------------------------------- reading
 
 def _files(paths: list[Path]) -> list[tuple[Path, str]]:
@@ -202,7 +226,7 @@ def _read(paths, name, minter, errors, step, max_file_bytes: int = MAX_FILE_BYTE
             errors.append(RecordError(display, None, None, None, "unknown-kind",
                                       f"a CSV file is named after its kind: one of {', '.join(KINDS)}"))
             continue
-        inputs.append(Input(path.name, "sha256:" + hashlib.sha256(data).hexdigest()))
+        inputs.append(Input(path.name, "sha256:" + hashlib.sha256(data).hexdigest(), source=display))
         if suffix == ".csv":
             records += read_csv(data, display, path.stem, errors)
         elif suffix == ".json":

@@ -3,7 +3,9 @@
 Public graphs are described in the provenance graph, restricted ones (IRI ending
 '/restricted') only in the restricted provenance graph: nothing about a restricted graph
 appears in a public one. The load is a ``jg:Load, prov:Activity`` with its times, the
-loader's version and every input file with its SHA-256 checksum.
+loader's version and every input file with its SHA-256 checksum — in the restricted
+provenance graph for a file that holds only restricted records (its name and checksum
+would tell that restricted records exist; issue #17, item 7).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ GRAPH_CLASS = {"testimony": "Testimony", "narration": "SourceNarration", "curate
 class Input:
     name: str  # the file's name, never a full path
     checksum: str  # 'sha256:' + hex
+    restricted: bool = False  # holds restricted records only: described where only the read token sees
+    source: str = ""  # the path as given (matches Record.file), never written
 
 
 def describe_graphs(graphs: dict[str, GraphInfo], minter: Minter, dataset: str, load: str) -> list[ox.Quad]:
@@ -66,12 +70,20 @@ def describe_load(minter: Minter, dataset: str, load: str, started: datetime, en
                  (node(t.PROV + "startedAtTime"), t.typed(_stamp(started), t.T_DATETIME)),
                  (node(t.PROV + "endedAtTime"), t.typed(_stamp(ended), t.T_DATETIME))):
         buffer.add(s, p, o, g)
-    for n, item in enumerate(inputs, 1):
-        used = node(f"{load}/input/{n}")
-        buffer.add(s, node(t.PROV + "used"), used, g)
-        buffer.add(used, A, node(t.PROV + "Entity"), g)
-        buffer.add(used, jg("inputFile"), t.text(item.name), g)
-        buffer.add(used, jg("checksum"), t.text(item.checksum), g)
+    hidden = node(minter.restricted_provenance_graph)
+    public = [i for i in inputs if not i.restricted]
+    restricted = [i for i in inputs if i.restricted]
+    if restricted:  # the load as the restricted graph knows it: what a re-load finds and replaces
+        for p, o in ((A, jg("Load")), (jg("dataset"), t.text(dataset))):
+            buffer.add(s, p, o, hidden)
+    # Numbered apart, so the public numbering has no gaps where a restricted file was.
+    for graph, items, path in ((g, public, "input"), (hidden, restricted, "restricted-input")):
+        for n, item in enumerate(items, 1):
+            used = node(f"{load}/{path}/{n}")
+            buffer.add(s, node(t.PROV + "used"), used, graph)
+            buffer.add(used, A, node(t.PROV + "Entity"), graph)
+            buffer.add(used, jg("inputFile"), t.text(item.name), graph)
+            buffer.add(used, jg("checksum"), t.text(item.checksum), graph)
     return buffer.finish()
 
 

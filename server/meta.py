@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from justicegraph import access
 from justicegraph.server.protocol.machinery import endpoint
 from justicegraph.server.protocol.results import write_rdf
 from justicegraph.server.protocol.sd import PREFIXES, stats, void_description
@@ -17,14 +18,19 @@ bp = Blueprint("meta", __name__)
 def healthz():
     """Alive and able to read the store (the current snapshot opens and answers)."""
     ep = endpoint()
+    restricted_ok = context.can_read_restricted()
     try:
-        graphs = len(ep.graphs())
+        # what the caller may see: for the public, the same as a store that never held
+        # restricted graphs (issue #17, item 6)
+        graphs = len(access.visible_graphs(ep.graphs(), restricted_ok=restricted_ok))
         ok = bool(ep.store().query("ASK {}"))
     except OSError as exc:
         return Response(f'{{"status": "error", "message": {str(exc)!r}}}\n', status=503,
                         mimetype="application/json")
-    body = {"status": "ok" if ok else "error", "graphs": graphs,
-            "snapshot": ep.snapshots.current().name if ep.snapshots else None,
+    snapshot = None
+    if ep.snapshots is not None:
+        snapshot = ep.snapshots.current().name if restricted_ok else ep.snapshots.public_version()
+    body = {"status": "ok" if ok else "error", "graphs": graphs, "snapshot": snapshot,
             "writes": context.settings().writes_enabled}
     response = Response(_json(body), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
@@ -33,7 +39,8 @@ def healthz():
 
 @bp.get("/metrics")
 def metrics():
-    response = Response(endpoint().metrics.render(), mimetype="text/plain")
+    # The public sees the counts of requests made without a token; a token holder, all.
+    response = Response(endpoint().metrics.render(private=context.can_read_restricted()), mimetype="text/plain")
     response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
     response.headers["Cache-Control"] = "no-store"
     return response

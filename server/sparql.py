@@ -35,6 +35,7 @@ bp = Blueprint("sparql", __name__)
 ALLOW = "GET, HEAD, POST, OPTIONS"
 GRAPH_NICKNAMES = {"json": "jsonld", "xml": "rdfxml"}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+_MISSING_GRAPH = re.compile(r"The graph <([^>]+)> does not exist")
 
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -227,19 +228,29 @@ def _refuse_restricted_to_public(change, text: str, base: str) -> None:
     update's effect on the public graphs must be what it makes of the public graphs alone.
     When the store holds restricted graphs it is run again on the public graphs only: a COPY,
     ADD, MOVE or INSERT … WHERE reading a restricted graph, or a write (or its absence) that a
-    restricted graph decides (FILTER EXISTS …), then differs or fails, and is refused."""
-    if not any(access.is_restricted(g) for g in endpoint().graphs()):
+    restricted graph decides (FILTER EXISTS …, GRAPH ?g), then differs or fails, and is
+    refused. A restricted graph that an operation of the update names and needs (CLEAR, DROP,
+    MOVE without SILENT) is given to that run as an empty graph."""
+    graphs = endpoint().graphs()
+    if not any(access.is_restricted(g) for g in graphs):
         return
-    public = protocol_write.public_part(change)
-    try:
-        meta, rest = _run({"kind": "diff", "update": text, "base": base, "public_only": True}, "update")
-        for _ in rest:
-            pass
-    except ApiError as exc:
-        if exc.status == 503:  # the time limit: not an answer about the update
-            raise
-        # it ran on the whole store, so it fails on the public graphs alone by needing the rest
-        raise protocol_write.refuse_restricted_flow() from None
+    public, empty = protocol_write.public_part(change), []
+    while True:
+        try:
+            meta, rest = _run({"kind": "diff", "update": text, "base": base, "public_only": True,
+                               "empty_graphs": empty}, "update")
+            for _ in rest:
+                pass
+            break
+        except ApiError as exc:
+            if exc.status == 503:  # the time limit: not an answer about the update
+                raise
+            missing = _MISSING_GRAPH.search(exc.message)
+            graph = missing.group(1) if missing else None
+            if graph is None or not access.is_restricted(graph) or graph in empty or graph not in graphs:
+                # it ran on the whole store, so it fails on the public graphs by needing the rest
+                raise protocol_write.refuse_restricted_flow() from None
+            empty.append(graph)
     if protocol_write.public_part(protocol_write.Change(**meta["change"])) != public:
         raise protocol_write.refuse_restricted_flow()
 

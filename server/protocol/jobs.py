@@ -177,9 +177,11 @@ def _diff(job: dict, store: ox.Store, emit: Emit) -> None:
         before_graphs = {ox.NamedNode(g) for g in store.graphs()}
     if job.get("public_only"):
         # the update as it would run on the public graphs alone (a check of what it makes of
-        # restricted material: server/sparql.py, _update)
+        # restricted material: server/sparql.py, _update); the restricted graphs the update
+        # names itself stay, empty (its CLEAR or DROP of them must not fail here)
+        named = {ox.NamedNode(g) for g in job.get("empty_graphs", ())}
         before = {q for q in before if not _restricted(q.graph_name)}
-        before_graphs = {g for g in before_graphs if not _restricted(g)}
+        before_graphs = {g for g in before_graphs if not _restricted(g) or g in named}
     copy.bulk_extend(before)
     for graph in before_graphs:
         copy.add_graph(graph)

@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from justicegraph import access
 from justicegraph.server.protocol.audit import AuditLog
 from justicegraph.server.protocol.executor import InlineExecutor, ProcessExecutor
 from justicegraph.server.protocol.metrics import Metrics
 from justicegraph.server.protocol.snapshot import SnapshotStore
+from justicegraph.server.web import context
 from justicegraph.settings import Settings
 from justicegraph.store import GraphStore, OxigraphStore, open_store
 
@@ -163,6 +164,8 @@ class Endpoint:
 def init_app(app: Flask, store: GraphStore | None) -> Endpoint:
     endpoint_ = Endpoint(app.config["JUSTICEGRAPH"], store)
     app.extensions[EXTENSION] = endpoint_
+    # A token holder's requests are counted apart from the public's (protocol/metrics.py).
+    endpoint_.metrics.private = _token_request
 
     @app.after_request
     def _count(response):
@@ -173,6 +176,15 @@ def init_app(app: Flask, store: GraphStore | None) -> Endpoint:
         return response
 
     return endpoint_
+
+
+def _token_request() -> bool:
+    if not has_request_context():
+        return False
+    private = g.get("jg_token_holder")
+    if private is None:
+        private = g.jg_token_holder = context.can_read_restricted()
+    return private
 
 
 def warm_up(app: Flask) -> None:

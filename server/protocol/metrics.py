@@ -5,6 +5,11 @@ The counters live in one anonymous shared-memory array created when the app is b
 all add into the same array and /metrics answers the server's totals whichever worker
 serves it. (Built in a single process, e.g. the dev server, they are that process's.)
 
+Two audiences: a request that carried a valid token (read or write) is counted apart from
+the others, and /metrics shows the public only the counts of requests made without one —
+so nothing a token holder does (a query of restricted graphs, a restricted-only write) moves
+a public counter (issue #17, item 6); a token holder sees the totals.
+
 Each process adds into its own row of the array (claimed once, under the shared lock), so a
 request's increments take only a lock of its own process: a lock shared by every worker
 stalls them all whenever its holder is descheduled, which on a busy machine is often.
@@ -53,7 +58,10 @@ class Metrics:
         for name, (_, label_sets) in COUNTERS.items():
             for labels in label_sets:
                 self._index[_key(name, labels)] = len(self._index)
-        self._width = len(self._index)
+        self._public_width = len(self._index)
+        self._width = 2 * self._public_width  # public counts, then those of token holders
+        # Whether the current increment is a token holder's (set by the app: machinery.init_app).
+        self.private = lambda: False
         self._values = multiprocessing.RawArray("d", self._width * ROWS)
         self._next_row = multiprocessing.RawValue("i", 0)
         self._lock = multiprocessing.Lock()
@@ -76,6 +84,8 @@ class Metrics:
         index = self._index.get(_key(name, labels))
         if index is None:
             return
+        if self.private():
+            index += self._public_width
         if self._pid != os.getpid():  # first use in this process (a forked worker)
             with _CLAIMING:
                 if self._pid != os.getpid():
@@ -83,18 +93,21 @@ class Metrics:
         with self._local:
             self._values[self._row * self._width + index] += amount
 
-    def value(self, name: str, **labels: str) -> float:
+    def value(self, name: str, *, private: bool = True, **labels: str) -> float:
+        """The total (``private``) or the public count only."""
         index = self._index[_key(name, labels)]
-        return sum(self._values[row * self._width + index] for row in range(ROWS))
+        offsets = (0, self._public_width) if private else (0,)
+        return sum(self._values[row * self._width + index + o] for row in range(ROWS) for o in offsets)
 
-    def render(self) -> str:
-        """Prometheus text exposition format 0.0.4."""
+    def render(self, private: bool = True) -> str:
+        """Prometheus text exposition format 0.0.4: the totals, or (``private`` false) the
+        counts of requests made without a token."""
         lines = []
         for name, (help_text, label_sets) in COUNTERS.items():
             lines.append(f"# HELP {name} {help_text}")
             lines.append(f"# TYPE {name} counter")
             for labels in label_sets:
-                value = self.value(name, **labels)
+                value = self.value(name, private=private, **labels)
                 if labels and name == "justicegraph_http_requests_total" and value == 0:
                     continue  # keep the exposition short: unseen route/status pairs are 0
                 shown = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))

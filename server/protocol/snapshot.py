@@ -217,7 +217,7 @@ class SnapshotStore:
             del store
         if name is not None:
             changed = (base[0], session.deltas) if base is not None and session.deltas is not None else None
-            self._commit(name, has_view, changed)
+            self._commit(name, has_view, changed, self._public_version(name, base, session.deltas))
 
     def _build_public_view(self, store: OxigraphStore, name: str, base, deltas) -> bool:
         if not any(is_restricted(g) for g in store.graphs()):
@@ -235,7 +235,39 @@ class SnapshotStore:
         self.last_view_build = "full"
         return True
 
-    def _commit(self, name: str, has_view: bool, changed: tuple[str, list] | None = None) -> None:
+    def _public_version(self, name: str, base, deltas) -> str:
+        """The snapshot whose public graphs this one's equal: the previous one's when the
+        session changed no public graph (a restricted-only write must change nothing the
+        public can see, not even the snapshot name /healthz shows; issue #17, item 6)."""
+        if base is None or deltas is None:
+            return name
+        hidden = set(self.audit.graphs) if self.audit is not None else set()
+
+        def public(graph) -> bool:
+            value = graph if isinstance(graph, str) else getattr(graph, "value", None)
+            return value is None or (not is_restricted(value) and value not in hidden)
+
+        for delta in deltas:
+            if any(public(g) for g in delta.dropped + delta.created) or \
+                    any(public(q.graph_name) for q in delta.removed + delta.added):
+                return name
+        return base[1].get("public", base[0])
+
+    def public_version(self) -> str:
+        """The name of the current snapshot, as far as the public graphs tell (see above)."""
+        path = self.current()
+        cached = getattr(self, "_version", None)
+        if cached is None or cached[0] != path:
+            try:
+                meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
+                version = meta.get("public", path.name)
+            except (OSError, ValueError):
+                version = path.name
+            self._version = cached = (path, version)
+        return cached[1]
+
+    def _commit(self, name: str, has_view: bool, changed: tuple[str, list] | None = None,
+                public: str | None = None) -> None:
         """Record what the snapshot was made from, then switch readers to it (the pointer
         replacement is the commit point: a crash before it leaves the previous snapshot).
         ``changed``: (previous snapshot, the changes that lead from it to this one), kept in
@@ -245,7 +277,7 @@ class SnapshotStore:
             with open(tmp, "wb") as handle:
                 pickle.dump({"base": changed[0], "deltas": changed[1]}, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.snapshots / (name + ".delta"))
-        meta = {"primary": fingerprint(self.primary), "view": has_view}
+        meta = {"primary": fingerprint(self.primary), "view": has_view, "public": public or name}
         _write_atomically(self.snapshots / (name + ".json"), json.dumps(meta))
         _write_atomically(self.pointer, name + "\n")
         self._collect(keep=name)
