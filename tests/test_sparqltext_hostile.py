@@ -84,7 +84,7 @@ UPDATES = [  # (text, SERVICE targets, LOAD targets)
     (f"CLEAR ALL ; LOAD <{A}y>", [], [f"{A}y"]),
     (f"PREFIX a: <{A}> CLEAR ALL ; PREFIX b: <{A}b/> LOAD b:y", [], [f"{A}b/y"]),
     (f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{A}w> {{ ?s ?p ?o }} }}", [f"{A}w"], []),
-    (f"DELETE WHERE {{ ?s ?p ?o }} ; INSERT {{}} WHERE {{ OPTIONAL {{ SERVICE ?x {{}} }} }}", [None], []),
+    ("DELETE WHERE { ?s ?p ?o } ; INSERT {} WHERE { OPTIONAL { SERVICE ?x {} } }", [None], []),
     (f"PREFIX : <{A}> LOAD:a", [], [f"{A}a"]),
     (f"LOADSILENT <{A}>", [], [A]),
     (f"PREFIX : <{A}> LOADSILENT:a INTO GRAPH :g", [], [f"{A}a"]),
