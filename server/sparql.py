@@ -20,8 +20,11 @@ from werkzeug.sansio.utils import get_current_url
 from justicegraph import access
 from justicegraph.namespaces import PREFIXES
 from justicegraph.server.protocol import write as protocol_write
+from justicegraph.server.protocol.complexity import too_complex
 from justicegraph.server.protocol.executor import Busy, QueryTimeout
+from justicegraph.server.protocol.jobs import NOT_MALFORMED
 from justicegraph.server.protocol.machinery import endpoint
+from justicegraph.server.protocol.process import EngineCrash
 from justicegraph.server.protocol.request import parse_request
 from justicegraph.server.protocol.results import write_rdf
 from justicegraph.server.protocol.sd import service_description, stats
@@ -51,6 +54,9 @@ def sparql():
     if len(req.text) > context.settings().max_query_length:
         raise ApiError(413, f"The {req.operation} has {len(req.text)} characters; the limit is "
                             f"{context.settings().max_query_length}.")
+    refusal = too_complex(req.text, req.operation)  # before any parser: deep nesting kills it
+    if refusal:
+        raise ApiError(400, refusal)
     if req.operation == "query":
         return _query(req)
     return _update(req)
@@ -157,6 +163,12 @@ def _run(job: dict, what: str, *, bounded: bool = False):
     except Busy:
         raise ApiError(503, "Every query executor stayed busy until the time limit; retry shortly.",
                        headers={"Retry-After": "2"}) from None
+    except EngineCrash:
+        ep.metrics.inc("justicegraph_executor_restarts_total")
+        ep.metrics.inc("justicegraph_query_errors_total")
+        raise ApiError(400, f"The query engine (pyoxigraph) stopped on this {what} (it panicked or ran out of "
+                            "stack) and was restarted. Rewrite it (an ORDER BY over values of different kinds, "
+                            "deep nesting) and retry.") from None
     except (EOFError, OSError, RuntimeError) as exc:
         ep.metrics.inc("justicegraph_executor_restarts_total")
         raise ApiError(500, f"The query executor failed: {exc!r}") from None
@@ -164,8 +176,8 @@ def _run(job: dict, what: str, *, bounded: bool = False):
     if "error" in meta:
         status, message = meta["error"]
         ep.metrics.inc("justicegraph_query_errors_total")
-        if status == 400 and message.startswith(EVALUATION_REFUSED):  # not malformed: e.g. 1/0 on Virtuoso
-            raise ApiError(400, message)
+        if status == 400 and message.startswith((EVALUATION_REFUSED, *NOT_MALFORMED)):
+            raise ApiError(400, message)  # read, then refused by the engine: e.g. 1/0 on Virtuoso, an unknown function
         if status == 400:
             match = _POSITION.search(message)
             detail = {"line": int(match.group(1)), "column": int(match.group(2))} if match else None

@@ -11,6 +11,7 @@ any data and ``("data", bytes)`` zero or more times (answers too large to hold);
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +70,11 @@ def run_job(job: dict, store, emit: Emit) -> None:
         emit(("error", 400, _syntax_error(job, store, exc)))
     except (OSError, ValueError, RuntimeError) as exc:
         emit(("error", *_failure(exc)))
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":  # pyo3's: a Rust panic in this thread
+            raise
+        emit(("error", 400, f"{NOT_MALFORMED[1]} on this request: {exc}. "
+                            "Rewrite it (an ORDER BY over values of different kinds, for one) and retry."))
     emit(("done", {}))
 
 
@@ -95,7 +101,18 @@ def _failure(exc: Exception) -> tuple[int, str]:
 
     if isinstance(exc, RemoteStoreError):
         return engine_failure(exc)
+    if isinstance(exc, RuntimeError) and CLIENT_ERRORS.match(str(exc)):
+        return 400, f"{NOT_MALFORMED[0]}: {exc}."
     return 500, f"{type(exc).__name__}: {exc}"
+
+
+# How the messages of requests that were read but could not be evaluated begin (400, not "Malformed").
+NOT_MALFORMED = ("The request cannot be evaluated", "The query engine (pyoxigraph) failed")
+# pyoxigraph's evaluation errors that the request itself causes (a RuntimeError, like its
+# storage errors, which stay 500): an unknown function, a graph an operation needs or creates.
+CLIENT_ERRORS = re.compile(r"The custom function .* is not supported|The graph <[^>]*> (does not exist|already exists)"
+                           r"|The service .* is not supported|The variable encoding the service name is unbound"
+                           r"|The content media type .* is not supported|The service is not returning solutions")
 
 
 def _query(job: dict, store: ox.Store, emit: Emit) -> None:

@@ -27,6 +27,17 @@ class QueryTimeout(Exception):
     """The deadline passed; the work was stopped."""
 
 
+class EngineCrash(RuntimeError):
+    """The executor process died during a job by a signal it did not get from us: pyoxigraph
+    aborted (a panic in one of its threads, e.g. "comparison function does not correctly
+    implement a total order") or ran out of stack. The request caused it; the executor is
+    replaced."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(f"the query executor process died by signal {signal_number}")
+        self.signal_number = signal_number
+
+
 def _child_main(conn) -> None:
     """Executor process: open the snapshots jobs name (a few kept open: the current snapshot and
     its public view, which anonymous and token-holding callers alternate between), run jobs."""
@@ -129,6 +140,12 @@ class _Handle:
         try:
             return self.conn.recv()
         except EOFError:
+            try:
+                code = self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+            if code is not None and code < 0:
+                raise EngineCrash(-code) from None
             raise RuntimeError("the query executor process died") from None
 
     def rss_mb(self) -> float:
