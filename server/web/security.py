@@ -20,6 +20,8 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from justicegraph.server.web.body import CountedBody
+
 # Scripts, styles and images only from this origin; no plugins, no framing, no <base> games.
 # Scripts have no 'unsafe-inline' and no 'unsafe-eval': a label that slipped past escaping
 # still cannot run. Styles allow inline because the vendored graph and query widgets
@@ -59,6 +61,8 @@ def init_app(app: Flask) -> None:
     settings = app.config["JUSTICEGRAPH"]
     app.after_request(_add_headers)
     app.before_request(_check_sizes)
+    # Bodies without a Content-Length are counted before the app reads them (web/body.py).
+    app.wsgi_app = CountedBody(app.wsgi_app, settings.max_body)
     _init_limiter(app, settings.rate_limit)
     REDACTOR.add_secrets(settings.read_token, settings.write_token)
     REDACTOR.attach(app.logger)
