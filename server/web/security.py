@@ -3,7 +3,8 @@
 - security headers: a Content-Security-Policy with no inline script (data can never reach
   a script), nosniff, no framing, no referrer; answers never cached by shared caches once a
   token may have changed what they hold (``Vary: Authorization``);
-- per-client rate limiting (flask-limiter, in-memory) on the query, search and write routes;
+- per-client rate limiting (flask-limiter, counters shared by every worker) on the query, search and
+  write routes;
 - caps on the request body and on the query/update text, answered before any parsing;
 - tokens redacted from every log record, whatever logger or handler writes it.
 
@@ -20,6 +21,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from justicegraph.server.web import ratelimit  # noqa: F401 - registers the jgshared:// storage
 from justicegraph.server.web.body import CountedBody
 
 # Scripts, styles and images only from this origin; no plugins, no framing, no <base> games.
@@ -105,7 +107,8 @@ def _init_limiter(app: Flask, limit: str) -> None:
         get_remote_address,
         application_limits=[limit],
         application_limits_exempt_when=lambda: not _is_limited_route() or request.method == "OPTIONS",
-        storage_uri="memory://",
+        # one count per client for the whole server, whichever worker answers (web/ratelimit.py)
+        storage_uri="jgshared://",
         headers_enabled=True,
         on_breach=_on_breach,
     )

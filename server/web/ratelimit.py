@@ -1,0 +1,102 @@
+"""The rate limiter's counters in memory shared by every gunicorn worker of one server.
+
+flask-limiter's ``memory://`` storage keeps a dictionary per process: with two workers a
+client got twice the limit (1,200 a minute at "600 per minute"; issue #17, item 12). This
+storage (``jgshared://``) keeps fixed-window counters in a table of anonymous shared memory
+made when the app is built — in the gunicorn master (``preload_app``), so the forked workers
+all count into the same table under one lock, as the /metrics counters do.
+
+The table has ``SLOTS`` entries (a 64-bit hash of the limiter's key, the count, the end of
+its window); a key is looked for in ``PROBES`` slots from its hash. When all of them hold
+live windows of other keys (more than ``SLOTS`` clients within one window), the one whose
+window ends first is taken over: that client starts a fresh window (documented in
+docs/security.md: the limit then errs towards letting a request through).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import time
+
+from limits.storage import Storage
+
+SLOTS = 8192
+PROBES = 32
+
+
+class SharedMemoryStorage(Storage):
+    STORAGE_SCHEME = ["jgshared"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._hashes = multiprocessing.RawArray("Q", SLOTS)
+        self._counts = multiprocessing.RawArray("q", SLOTS)
+        self._ends = multiprocessing.RawArray("d", SLOTS)
+        self._lock = multiprocessing.Lock()
+
+    @property
+    def base_exceptions(self):
+        return ValueError
+
+    @staticmethod
+    def _hash(key: str) -> int:
+        return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big") or 1
+
+    def _find(self, h: int) -> int | None:
+        start = h % SLOTS
+        for i in range(PROBES):
+            slot = (start + i) % SLOTS
+            if self._hashes[slot] == h:
+                return slot
+        return None
+
+    def _claim(self, h: int, now: float) -> int:
+        """A slot for a new window of ``h``: a free or expired one, else the one ending first."""
+        start = h % SLOTS
+        best = start
+        for i in range(PROBES):
+            slot = (start + i) % SLOTS
+            if self._hashes[slot] == 0 or self._ends[slot] <= now:
+                return slot
+            if self._ends[slot] < self._ends[best]:
+                best = slot
+        return best
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        h, now = self._hash(key), time.time()
+        with self._lock:
+            slot = self._find(h)
+            if slot is None or self._ends[slot] <= now:
+                slot = self._claim(h, now) if slot is None else slot
+                self._hashes[slot], self._counts[slot], self._ends[slot] = h, 0, now + expiry
+            self._counts[slot] += amount
+            return self._counts[slot]
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            slot = self._find(self._hash(key))
+            if slot is None or self._ends[slot] <= time.time():
+                return 0
+            return self._counts[slot]
+
+    def get_expiry(self, key: str) -> float:
+        with self._lock:
+            slot = self._find(self._hash(key))
+            return self._ends[slot] if slot is not None else time.time()
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            slot = self._find(self._hash(key))
+            if slot is not None:
+                self._hashes[slot], self._counts[slot], self._ends[slot] = 0, 0, 0.0
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            cleared = sum(1 for h in self._hashes if h)
+            for slot in range(SLOTS):
+                self._hashes[slot], self._counts[slot], self._ends[slot] = 0, 0, 0.0
+            return cleared
