@@ -98,7 +98,9 @@ def kill_once(path, start: int, rng: random.Random, change_time: list[float], sw
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL, "the writer ended on its own: it failed"
-    acknowledged += [int(line.split()[1]) for line in child.stdout.read().splitlines() if line.startswith("done")]
+    # Only whole lines count: the kill may land while the writer prints ("do", "done 1" of "done 12").
+    whole = child.stdout.read().split("\n")[:-1]
+    acknowledged += [int(line.split()[1]) for line in whole if line.startswith("done ")]
     child.stdout.close()
     return acknowledged[-1] if acknowledged else None
 
