@@ -9,6 +9,7 @@ Terms reach queries only through ``substitutions=``.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 
 import pyoxigraph as ox
@@ -155,18 +156,26 @@ class Labels:
     def __init__(self, store, dataset: dict, base: str):
         self.store, self.dataset, self.base = store, dataset, base
         self._seen: dict[str, tuple[str | None, list[str]]] = {}
+        # the visibility test is built once: building it reads the caller's graph list, which
+        # holds thousands of graphs at scale (one per testimony), and a page looks up hundreds of labels
+        self._engine, self._shown = getattr(store, "engine", None), visible(dataset)
+
+    def _engine_quads(self, s, p):
+        if self._engine is None or self._shown is None:
+            return None
+        return [q for q in self._engine.quads_for_pattern(s, p, None, None) if self._shown(q.graph_name)]
 
     def lookup(self, iri: str) -> tuple[str | None, list[str]]:
         if iri not in self._seen:
             labels: dict[str, str] = {}
             types: list[str] = []
             node = ox.NamedNode(iri)
-            named = engine_quads(self.store, self.dataset, node, PREF_LABEL)
+            named = self._engine_quads(node, PREF_LABEL)
             if named is not None:
                 for q in named:
                     if isinstance(q.object, ox.Literal):
                         labels.setdefault(q.object.language or "", q.object.value)
-                types = [q.object.value for q in engine_quads(self.store, self.dataset, node, RDF_TYPE)]
+                types = [q.object.value for q in self._engine_quads(node, RDF_TYPE)]
             for r in ([] if named is not None else _rows(self.store, NAMES, self.dataset, x=node)):
                 if r["k"].value == "t":
                     types.append(r["v"].value)
@@ -191,6 +200,7 @@ class Labels:
                 "href": local_href(term.value, self.base) or term.value, "types": types}
 
 
+@functools.lru_cache(maxsize=4096)  # the packaged ontology files do not change while serving
 def vocabulary_label(iri: str) -> str | None:
     """English label of an ontology term or concept from the packaged ontology files."""
     for graph in (resources.ontology_graph(), resources.vocabulary_graph()):
