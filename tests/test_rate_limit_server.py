@@ -1,6 +1,7 @@
 """The rate limit holds for the whole server, not per worker (issue #17, item 12): with two
 gunicorn workers and a limit of 30 a minute, 60 requests from one client on fresh
-connections (spread over both workers) get exactly 30 answers and 30 refusals (429)."""
+connections (spread over both workers) get exactly 30 answers and 30 refusals (429). The
+client's address reaches the app through the buffering front (item 11)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,6 @@ def test_one_budget_per_client_across_workers(server):
         statuses.append(response.status)
         connection.close()
     assert statuses.count(200) == 30 and statuses.count(429) == 30, statuses
+    # behind the buffering front (gunicorn on a Unix socket) the app still sees the client's
+    # address: the access log names it, and the budget above was this client's
+    assert "127.0.0.1 - - [" in server.log()

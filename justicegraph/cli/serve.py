@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from justicegraph.settings import Settings
@@ -43,9 +45,9 @@ def _prepare(settings: Settings) -> None:
             f"cannot open the store at {settings.store!r}; is another process writing it? (see above)")
 
 
-def gunicorn_options(settings: Settings) -> dict:
+def gunicorn_options(settings: Settings, bind: str | None = None) -> dict:
     return {
-        "bind": f"{settings.host}:{settings.port}",
+        "bind": bind or f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
         "worker_class": "gthread",
@@ -87,15 +89,64 @@ def run_gunicorn(settings: Settings) -> None:
 
     from justicegraph.server.app import create_app
 
+    bind = None
+    if settings.front:
+        # gunicorn on a private Unix socket, the buffering front on host:port (server/front.py):
+        # slow or stalled clients then cost the front a coroutine, never a worker thread.
+        import atexit
+        import shutil
+        import subprocess
+        import sys
+        import tempfile
+
+        private = tempfile.mkdtemp(prefix="justicegraph-serve-")  # mode 0700: only this user connects
+        socket_path = f"{private}/gunicorn.sock"
+        bind = f"unix:{socket_path}"
+        front = subprocess.Popen([sys.executable, "-m", "justicegraph.server.front", settings.host,
+                                  str(settings.port), socket_path, str(settings.max_body)], stdin=subprocess.DEVNULL)
+        _wait_listening(front, settings)
+        master = os.getpid()
+
+        def stop_front():
+            if os.getpid() != master:  # a worker (forked: it inherits this handler) leaves it alone
+                return
+            front.terminate()
+            try:
+                front.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                front.kill()
+            shutil.rmtree(private, ignore_errors=True)
+
+        atexit.register(stop_front)
+
     class Application(BaseApplication):
         def load_config(self):
-            for key, value in gunicorn_options(settings).items():
+            for key, value in gunicorn_options(settings, bind).items():
                 self.cfg.set(key, value)
 
         def load(self):
             return create_app(settings)
 
     Application().run()
+
+
+def _wait_listening(front, settings: Settings, seconds: float = 20.0) -> None:
+    """Until the front accepts connections on host:port; a front that exits (the port is
+    taken) stops ``serve`` with its error."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if front.poll() is not None:
+            raise click.ClickException(f"cannot listen on {settings.host}:{settings.port} (see above)")
+        try:
+            socket.create_connection((settings.host, settings.port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    front.kill()
+    raise click.ClickException(f"the front did not listen on {settings.host}:{settings.port} in {seconds:g} s")
 
 
 @click.command("serve")

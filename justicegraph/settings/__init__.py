@@ -95,6 +95,10 @@ class Settings:
                               "and every dataset; docs/security.md). Empty: <store>.jg/audit.nq beside an "
                               "on-disk store, var/audit.nq for a remote engine, a temporary file for 'memory'.")
     worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
+    front: bool = _setting(True, "justicegraph serve: answer on host:port through the buffering front "
+                           "(server/front.py), which reads every request whole, under time limits, before a "
+                           "gunicorn worker thread sees it, so slow or stalled clients hold no worker; gunicorn "
+                           "then listens on a private Unix socket. Off: gunicorn listens on host:port itself.")
     access_log: bool = _setting(True, "Write one line per request to standard output (gunicorn's combined format, "
                                 "tokens redacted). Off: ~10% less CPU per light query.")
     inline_lookups: bool = _setting(True, "Answer a SELECT of one triple pattern (an entity lookup) in the web worker "

@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_headers)
     app.before_request(_check_sizes)
     # Bodies without a Content-Length are counted before the app reads them (web/body.py).
-    app.wsgi_app = CountedBody(app.wsgi_app, settings.max_body)
+    app.wsgi_app = FrontClient(CountedBody(app.wsgi_app, settings.max_body))
     _init_limiter(app, settings.rate_limit)
     REDACTOR.add_secrets(settings.read_token, settings.write_token)
     REDACTOR.attach(app.logger)
@@ -79,6 +79,22 @@ def _warn_weak_tokens(app: Flask, settings) -> None:
             app.logger.warning("the %s is shorter than %d characters; use a long random one, e.g. "
                                "python -c 'import secrets; print(secrets.token_urlsafe(32))'",
                                name, MIN_TOKEN_LENGTH)
+
+
+class FrontClient:
+    """Behind the buffering front (server/front.py) gunicorn listens on a Unix socket and sees
+    no client address: the front names it in ``X-JusticeGraph-Client``. Trusted only from the
+    Unix socket (no address there); from TCP the header is ignored, so no client can choose
+    the address its rate limit is counted under."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        client = environ.pop("HTTP_X_JUSTICEGRAPH_CLIENT", None)
+        if client and not environ.get("REMOTE_ADDR"):
+            environ["REMOTE_ADDR"] = client
+        return self.app(environ, start_response)
 
 
 # -- headers -------------------------------------------------------------------------------
