@@ -2,7 +2,7 @@
 body over ``max_body`` is a 413 and nothing is written (a 50 MiB chunked PUT used to store its
 first 10 MiB and answer 201); a chunked body within the limit is read whole; a body that is
 not valid chunked encoding (chunk size ``zz``) is a 400 with one line, not a 500 (item 9).
-Against a real server (gunicorn parses the chunks)."""
+Against a real server, with its buffering front and without it (then gunicorn parses the chunks)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ LIMIT = 256 * 1024
 GRAPH = "https://example.org/bodies/graph"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["front", "gunicorn"])
+def server(tmp_path_factory, request):
+    # through the buffering front (server/front.py), and with gunicorn on the port itself
+    # (front = false: server/web/body.py counts the body)
     store, env = served(tmp_path_factory.mktemp("bodies") / "store", lambda s: None)
-    env |= {"JUSTICEGRAPH_WRITE_TOKEN": WRITE, "JUSTICEGRAPH_MAX_BODY": str(LIMIT)}
+    env |= {"JUSTICEGRAPH_WRITE_TOKEN": WRITE, "JUSTICEGRAPH_MAX_BODY": str(LIMIT),
+            "JUSTICEGRAPH_FRONT": str(request.param == "front").lower()}
     with running_server(store, env=env, workers=1, threads=2) as s:
         yield s
 

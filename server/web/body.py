@@ -21,9 +21,10 @@ READ_SIZE = 64 * 1024
 class CountedBody:
     """WSGI middleware around the app (``security.init_app`` installs it)."""
 
-    def __init__(self, app, max_body: int):
+    def __init__(self, app, max_body: int, headers: dict[str, str] | None = None):
         self.app = app
         self.max_body = max_body
+        self.headers = list((headers or {}).items())  # the security headers of every answer
 
     def __call__(self, environ, start_response):
         if environ.get("CONTENT_LENGTH") or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
@@ -36,11 +37,11 @@ class CountedBody:
                     break
                 size += len(data)
                 if size > self.max_body:
-                    return _answer(start_response, 413, f"The request body is larger than the limit of "
+                    return _answer(start_response, self.headers, 413, f"The request body is larger than the limit of "
                                                         f"{self.max_body} bytes; nothing was read or written.")
                 parts.append(data)
         except Exception as exc:  # noqa: BLE001 - the WSGI server's chunk parser, whatever it raises
-            return _answer(start_response, 400, "The request body is not valid chunked transfer encoding "
+            return _answer(start_response, self.headers, 400, "The request body is not valid chunked transfer encoding "
                                                 f"({type(exc).__name__}); nothing was read or written.")
         body = b"".join(parts)
         environ["wsgi.input"] = io.BytesIO(body)
@@ -50,12 +51,10 @@ class CountedBody:
         return self.app(environ, start_response)
 
 
-def _answer(start_response, status: int, message: str):
-    from justicegraph.server.web.security import SECURITY_HEADERS
-
+def _answer(start_response, extra: list, status: int, message: str):
     body = (json.dumps(error_body(status, message), ensure_ascii=False) + "\n").encode("utf-8")
     title = error_body(status, message)["error"]["title"]
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close"),
-               *SECURITY_HEADERS.items()]
+               *extra]
     start_response(f"{status} {title}", headers)
     return [body]

@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_headers)
     app.before_request(_check_sizes)
     # Bodies without a Content-Length are counted before the app reads them (web/body.py).
-    app.wsgi_app = FrontClient(CountedBody(app.wsgi_app, settings.max_body))
+    app.wsgi_app = FrontClient(CountedBody(app.wsgi_app, settings.max_body, SECURITY_HEADERS))
     _init_limiter(app, settings.rate_limit)
     REDACTOR.add_secrets(settings.read_token, settings.write_token)
     REDACTOR.attach(app.logger)
