@@ -225,7 +225,7 @@ def relation(iri: str) -> dict:
 
 KINDS = (  # class local name → kind used for colours and grouping, most specific first
     ("Prison", "place"), ("Settlement", "place"), ("Country", "place"), ("Place", "place"),
-    ("Person", "person"), ("Event", "event"), ("Source", "source"),
+    ("Person", "person"), ("Event", "event"), ("Source", "source"), ("Document", "document"),
     ("Court", "organization"), ("GovernmentBody", "organization"), ("InternationalBody", "organization"),
     ("NonGovernmentalOrganization", "organization"), ("PoliticalOrganization", "organization"),
     ("Commission", "organization"), ("Organization", "organization"), ("Collective", "organization"),

@@ -535,7 +535,7 @@ class Page:
         if not own and not incoming:
             return None
         label, types = self.names.lookup(self.iri)
-        kind = "document" if J + "Document" in types else kind_of(types)
+        kind = kind_of(types)
         asserted = [q for q in own if q.graph_name.value not in self.inferred]
         derived_quads = [q for q in own + incoming
                          if q.graph_name.value in self.inferred and q.predicate.value != TYPE]

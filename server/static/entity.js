@@ -5,7 +5,7 @@
   var holder = document.getElementById("network-data"), box = document.getElementById("cy");
   if (!holder || !box || typeof cytoscape !== "function") return;
   var data = JSON.parse(holder.textContent);
-  var colours = { person: "#2f6db5", place: "#7a4b1e", event: "#a33a3a", organization: "#2e7d5b", source: "#6b4fa0", other: "#777" };
+  var colours = { person: "#2f6db5", place: "#7a4b1e", event: "#a33a3a", organization: "#2e7d5b", source: "#6b4fa0", document: "#8a6d1f", other: "#777" };
   var ids = {};
   data.nodes.forEach(function (n) { ids[n.id] = true; });
   var elements = data.nodes.map(function (n) {
