@@ -20,7 +20,6 @@ from werkzeug.sansio.utils import get_current_url
 from justicegraph import access
 from justicegraph.namespaces import PREFIXES
 from justicegraph.server.protocol import write as protocol_write
-from justicegraph.server.protocol.complexity import too_complex
 from justicegraph.server.protocol.executor import Busy, QueryTimeout
 from justicegraph.server.protocol.jobs import NOT_MALFORMED
 from justicegraph.server.protocol.machinery import endpoint
@@ -31,6 +30,7 @@ from justicegraph.server.protocol.sd import service_description, stats
 from justicegraph.server.web import conneg, context
 from justicegraph.server.web.errors import ApiError, error_response
 from justicegraph.sparqltext import allowed, scan_query, scan_update, with_using
+from justicegraph.sparqltext.complexity import too_complex
 from justicegraph.store.remote.base import EVALUATION_REFUSED
 
 bp = Blueprint("sparql", __name__)

@@ -13,6 +13,8 @@ update says before (or instead of) an engine reads it.
 - ``shape``: what the remote store needs — the WHERE group's offsets, FROM spans, binding by
   a VALUES block, the IRIs named, relative IRIs, a constant GRAPH, the top-level LIMIT, a
   final ORDER BY, the variables named.
+- ``complexity``: how deeply a text nests and how long its chains are (refused past a limit
+  before any engine's parser recurses into a stack overflow).
 - ``parse``: pyoxigraph's syntax error for a text (parse only; never a text naming SERVICE
   or LOAD, which pyoxigraph would call as it reads it).
 

@@ -17,7 +17,7 @@ not counted.
 
 from __future__ import annotations
 
-from justicegraph.sparqltext import tokenize
+from justicegraph.sparqltext.lexer import tokenize
 
 MAX_DEPTH = 200
 MAX_LINKS = 1000
