@@ -38,7 +38,7 @@ from justicegraph import access, resources
 from justicegraph.namespaces import DEFAULT_BASE, JG, ONTOLOGY_IRI, PREFIXES, VOCAB
 from justicegraph.server.content import entity, ontology_doc, view
 from justicegraph.server.content.search import RDF_TYPE, norm, store_fingerprint, visible_quads
-from justicegraph.server.protocol import jsonld
+from justicegraph.server.protocol import caching, jsonld
 from justicegraph.server.web import conneg, context
 
 bp = Blueprint("pages", __name__)
@@ -178,6 +178,12 @@ def entity_iri(rest: str):
     chosen = choose(ENTITY_OFFERS, forced)
     if not is_iri(iri):
         return not_found(f"{iri!r} is not an IRI.", chosen)
+    # An anonymous GET names its answer (public snapshot, URL, variant): a client or cache
+    # that holds it is told so before the page is built (server/protocol/caching.py).
+    tag = caching.etag(chosen)
+    unchanged = caching.not_modified(tag)
+    if unchanged is not None:
+        return unchanged
     dataset = context.query_dataset()
     store = context.store()
     if chosen in RDF:
@@ -191,7 +197,7 @@ def entity_iri(rest: str):
         data["alternates"] = _alternate_links(f"/id/{record_id}")
         response = page("entity.html", data, ENTITY_OFFERS, chosen)
     response.headers["Link"] = alternates(f"/id/{record_id}", ENTITY_OFFERS)
-    return data_licence(response)
+    return caching.mark(data_licence(response), tag)
 
 
 def _description(store, iri: str, dataset: dict, media_type: str) -> Response | None:

@@ -19,6 +19,7 @@ from werkzeug.sansio.utils import get_current_url
 
 from justicegraph import access
 from justicegraph.namespaces import PREFIXES
+from justicegraph.server.protocol import caching
 from justicegraph.server.protocol import write as protocol_write
 from justicegraph.server.protocol.executor import Busy, QueryTimeout
 from justicegraph.server.protocol.jobs import NOT_MALFORMED
@@ -117,6 +118,13 @@ def _query(req) -> Response:
         raise _not_acceptable(scan.form, conneg.RESULTS)
     if scan.form in ("CONSTRUCT", "DESCRIBE") and gf is None:
         raise _not_acceptable(scan.form, conneg.GRAPHS)
+    # An anonymous GET names its answer (public snapshot, URL, format): a client or cache that
+    # holds it is told so before anything runs (server/protocol/caching.py).
+    variant = rf if scan.form in ("SELECT", "ASK") else gf if scan.form in ("CONSTRUCT", "DESCRIBE") else None
+    tag = caching.etag(variant.name) if variant is not None else None
+    unchanged = caching.not_modified(tag)
+    if unchanged is not None:
+        return unchanged
     job = {"kind": "query", "query": req.text, "base": base, "dataset": dataset,
            "results_format": rf and rf.name, "graph_format": gf and gf.name,
            "row_cap": s.row_cap, "prefixes": {**PREFIXES, **s.minter.prefixes}}
@@ -139,7 +147,7 @@ def _query(req) -> Response:
     if meta["truncated"]:
         response.headers["X-JusticeGraph-Truncated"] = "true"
         ep.metrics.inc("justicegraph_rows_truncated_total")
-    return response
+    return caching.mark(response, tag if fmt is variant else None)
 
 
 def _run(job: dict, what: str, *, bounded: bool = False):

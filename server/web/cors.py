@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
-EXPOSED = "X-JusticeGraph-Truncated, X-JusticeGraph-Row-Cap, Content-Type, Content-Length, Link, Vary"
+EXPOSED = "X-JusticeGraph-Truncated, X-JusticeGraph-Row-Cap, Content-Type, Content-Length, Link, Vary, ETag"
 
 
 def init_app(app: Flask) -> None:
