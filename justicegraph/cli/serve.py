@@ -18,27 +18,42 @@ def _publish(location: str, audit) -> None:
 
 def _prepare(settings: Settings) -> None:
     """Publish a snapshot of the on-disk store as it is now, so every worker (and every
-    query executor) reads the data committed before the server started.
+    query executor) reads the data committed before the server started."""
+    _finish_prepare(_start_prepare(settings), settings)
+
+
+def _start_prepare(settings: Settings):
+    """Start publishing (see ``_prepare``) and return at once: the process to wait for with
+    ``_finish_prepare``, or None when there is nothing to publish. ``serve`` builds the app
+    and starts the front meanwhile (neither opens the store), so a first start does not
+    wait for the publication before it begins its own work.
 
     Done in a separate, spawned process: RocksDB must never be opened in the gunicorn master,
     because its background threads do not survive the fork and a worker that then writes
     waits forever for a flush."""
-    import multiprocessing
-
-    from justicegraph.server.protocol.audit import AuditLog
-    from justicegraph.server.protocol.machinery import is_disk_store
-    from justicegraph.server.protocol.snapshot import SnapshotStore
+    # the snapshot module alone (not the app's): the publication starts before the master imports the app
+    from justicegraph.server.protocol.snapshot import SnapshotStore, is_disk_store
 
     if not is_disk_store(settings.store):
-        return
+        return None
     if SnapshotStore(settings.store).up_to_date():
         # The current snapshot (and its public view) holds what the primary holds: start on
         # it at once (reading the primary's file list opens no store).
-        return
+        return None
+    import multiprocessing
+
+    from justicegraph.server.protocol.audit import AuditLog
+
     # Audit records a killed write left in the primary go to the audit log, not into the snapshot.
     process = multiprocessing.get_context("spawn").Process(target=_publish,
                                                            args=(settings.store, AuditLog.for_settings(settings)))
     process.start()
+    return process
+
+
+def _finish_prepare(process, settings: Settings) -> None:
+    if process is None:
+        return
     process.join()
     if process.exitcode != 0:
         raise click.ClickException(
@@ -84,12 +99,13 @@ def _warm_validation() -> None:
     validation.background()
 
 
-def run_gunicorn(settings: Settings) -> None:
+def run_gunicorn(settings: Settings, publishing=None) -> None:
+    """gunicorn with the app built here, in the master (``preload_app``), behind the front.
+    ``publishing``: the snapshot being published (``_start_prepare``), awaited before any
+    worker starts; the front starts and the app is built meanwhile."""
     from gunicorn.app.base import BaseApplication
 
-    from justicegraph.server.app import create_app
-
-    bind = None
+    bind = front = None
     if settings.front:
         # gunicorn on a private Unix socket, the buffering front on host:port (server/front.py):
         # slow or stalled clients then cost the front a coroutine, never a worker thread.
@@ -104,7 +120,6 @@ def run_gunicorn(settings: Settings) -> None:
         bind = f"unix:{socket_path}"
         front = subprocess.Popen([sys.executable, "-m", "justicegraph.server.front", settings.host,
                                   str(settings.port), socket_path, str(settings.max_body)], stdin=subprocess.DEVNULL)
-        _wait_listening(front, settings)
         master = os.getpid()
 
         def stop_front():
@@ -118,6 +133,14 @@ def run_gunicorn(settings: Settings) -> None:
             shutil.rmtree(private, ignore_errors=True)
 
         atexit.register(stop_front)
+    # While the front starts (and a first start publishes), the master imports and builds the
+    # app: it opens no store (the snapshot is opened by each worker at its first request).
+    from justicegraph.server.app import create_app
+
+    app = create_app(settings)
+    _finish_prepare(publishing, settings)
+    if front is not None:
+        _wait_listening(front, settings)
 
     class Application(BaseApplication):
         def load_config(self):
@@ -125,7 +148,7 @@ def run_gunicorn(settings: Settings) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
-            return create_app(settings)
+            return app
 
     Application().run()
 
@@ -164,13 +187,15 @@ def serve(ctx, host, port, workers, threads, dev):
     ctx.close()  # the server opens the store itself; the CLI must not hold it
     if settings.serve_mode not in ("disk", "memory"):
         raise click.ClickException(f"serve_mode must be 'disk' or 'memory', not {settings.serve_mode!r}")
-    _prepare(settings)
+    publishing = _start_prepare(settings)
     if dev:
         from justicegraph.server.app import create_app
 
-        create_app(settings).run(host=settings.host, port=settings.port, threaded=True)
+        app = create_app(settings)
+        _finish_prepare(publishing, settings)
+        app.run(host=settings.host, port=settings.port, threaded=True)
     else:
-        run_gunicorn(settings)
+        run_gunicorn(settings, publishing)
 
 
 @click.command("publish")
@@ -178,7 +203,7 @@ def serve(ctx, host, port, workers, threads, dev):
 def publish(ctx):
     """Make the on-disk store's current content visible to a running server (after changing
     the store offline, e.g. with `justicegraph load`, while `justicegraph serve` runs)."""
-    from justicegraph.server.protocol.machinery import is_disk_store
+    from justicegraph.server.protocol.snapshot import is_disk_store
 
     settings = ctx.settings
     ctx.close()

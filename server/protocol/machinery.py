@@ -20,16 +20,12 @@ from justicegraph import access
 from justicegraph.server.protocol.audit import AuditLog
 from justicegraph.server.protocol.executor import InlineExecutor, ProcessExecutor
 from justicegraph.server.protocol.metrics import Metrics
-from justicegraph.server.protocol.snapshot import SnapshotStore
+from justicegraph.server.protocol.snapshot import SnapshotStore, is_disk_store
 from justicegraph.server.web import context
 from justicegraph.settings import Settings
 from justicegraph.store import GraphStore, OxigraphStore, open_store
 
 EXTENSION = "justicegraph.endpoint"
-
-
-def is_disk_store(location: str) -> bool:
-    return location != "memory" and "://" not in location
 
 
 class Endpoint:
@@ -202,4 +198,4 @@ def primary_path(settings: Settings) -> Path | None:
     return Path(settings.store) if is_disk_store(settings.store) else None
 
 
-__all__ = ["Endpoint", "endpoint", "init_app", "OxigraphStore"]
+__all__ = ["Endpoint", "endpoint", "init_app", "is_disk_store", "OxigraphStore"]

@@ -51,6 +51,11 @@ PUBLIC_SUFFIX = public_view.SUFFIX
 _SNAPSHOT_NAME = re.compile(r"^[0-9]{20}-[0-9]+$")
 
 
+def is_disk_store(location: str) -> bool:
+    """Whether the ``store`` setting names an on-disk store (then it is read through snapshots)."""
+    return location != "memory" and "://" not in location
+
+
 class SnapshotStore:
     def __init__(self, primary: str | Path, *, grace: float = 120.0, audit=None):
         self.primary = Path(primary).resolve()

@@ -18,15 +18,31 @@ never this package or ``justicegraph.store`` itself.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from justicegraph.store.remote.base import PublicBehind, QueryTimeout, RemoteStoreError
-from justicegraph.store.remote.client import RemoteStore, split_location
-from justicegraph.store.remote.public import PublicStore
-from justicegraph.store.remote.public import sync as sync_public
+
+if TYPE_CHECKING:
+    from justicegraph.store.remote.client import RemoteStore
 
 __all__ = ["PublicBehind", "PublicStore", "QueryTimeout", "RemoteStore", "RemoteStoreError", "open_remote", "open_url",
            "sync_public"]
+
+# The HTTP client (requests, urllib3: a tenth of a second) is imported on first use: importing
+# ``base`` — as every query executor and web worker does, for its errors — does not pull it in.
+_LAZY = {"RemoteStore": ("client", "RemoteStore"), "split_location": ("client", "split_location"),
+         "PublicStore": ("public", "PublicStore"), "sync_public": ("public", "sync")}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
 
 
 def open_url(location: str, settings=None, *, read_only: bool = False) -> RemoteStore:
@@ -40,6 +56,9 @@ def open_url(location: str, settings=None, *, read_only: bool = False) -> Remote
 
 def open_remote(settings, *, read_only: bool = False) -> RemoteStore:
     """The store the ``store`` setting names, with its public dataset when one is set."""
+    from justicegraph.store.remote.client import RemoteStore, split_location
+    from justicegraph.store.remote.public import PublicStore
+
     query_url, params = split_location(settings.store)
     update = settings.store_update_url or params.get("update")
     gsp = settings.store_graph_store_url or params.get("store")
