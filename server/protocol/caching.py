@@ -37,22 +37,24 @@ _DEPLOYMENT = "justicegraph.caching.deployment"
 def etag(variant: str) -> str | None:
     """The strong ETag of this request's answer in ``variant`` (a media type), or None when
     the answer is not for shared caches (a token, a POST, no snapshot)."""
-    if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
+    environ = request.environ
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ:
         return None
     snapshots = endpoint().snapshots
     if snapshots is None:
         return None
-    digest = hashlib.sha256()
-    for part in (_deployment(), snapshots.public_version(), variant, request.url):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()[:40]
+    # The request's URL as it came (scheme, host, script root, path, query string: what
+    # ``request.url`` is made of, without re-quoting it on every request).
+    url = "\0".join((environ["wsgi.url_scheme"], environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+                     environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
+    text = "\0".join((_deployment(), snapshots.public_version(), variant, url))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def not_modified(tag: str | None, vary: str = "Accept") -> Response | None:
     """A 304 when the client's ``If-None-Match`` holds ``tag`` (weak comparison, as RFC 9110
     §13.1.2 asks for GET), else None: then answer and ``mark`` the response."""
-    if tag is None or not request.if_none_match or not request.if_none_match.contains_weak(tag):
+    if tag is None or "HTTP_IF_NONE_MATCH" not in request.environ or not request.if_none_match.contains_weak(tag):
         return None
     response = Response(status=304)
     mark(response, tag, vary)
@@ -60,11 +62,13 @@ def not_modified(tag: str | None, vary: str = "Accept") -> Response | None:
 
 
 def mark(response: Response, tag: str | None, vary: str = "Accept") -> Response:
-    """Give an anonymous 200 (or 304) its validator and cache policy."""
+    """Give an anonymous 200 (or 304) its validator and cache policy. A 200 of the routes
+    that call this already varies by ``vary``; a 304 is given it here."""
     if tag is not None and response.status_code in (200, 304):
-        response.set_etag(tag)
+        response.headers["ETag"] = f'"{tag}"'
         response.headers["Cache-Control"] = CACHE_CONTROL
-        response.vary.add(vary)
+        if response.status_code == 304:
+            response.vary.add(vary)
     return response
 
 
