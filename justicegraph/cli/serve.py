@@ -10,12 +10,6 @@ import click
 from justicegraph.settings import Settings
 
 
-def _publish(location: str, audit) -> None:
-    from justicegraph.server.protocol.snapshot import SnapshotStore
-
-    SnapshotStore(location, audit=audit).publish()
-
-
 def _prepare(settings: Settings) -> None:
     """Publish a snapshot of the on-disk store as it is now, so every worker (and every
     query executor) reads the data committed before the server started."""
@@ -28,9 +22,9 @@ def _start_prepare(settings: Settings):
     and starts the front meanwhile (neither opens the store), so a first start does not
     wait for the publication before it begins its own work.
 
-    Done in a separate, spawned process: RocksDB must never be opened in the gunicorn master,
-    because its background threads do not survive the fork and a worker that then writes
-    waits forever for a flush."""
+    Done in a separate, fresh process (server/protocol/publish.py): RocksDB must never be
+    opened in the gunicorn master, because its background threads do not survive the fork and
+    a worker that then writes waits forever for a flush."""
     # the snapshot module alone (not the app's): the publication starts before the master imports the app
     from justicegraph.server.protocol.snapshot import SnapshotStore, is_disk_store
 
@@ -40,22 +34,21 @@ def _start_prepare(settings: Settings):
         # The current snapshot (and its public view) holds what the primary holds: start on
         # it at once (reading the primary's file list opens no store).
         return None
-    import multiprocessing
+    import subprocess
+    import sys
 
     from justicegraph.server.protocol.audit import AuditLog
 
     # Audit records a killed write left in the primary go to the audit log, not into the snapshot.
-    process = multiprocessing.get_context("spawn").Process(target=_publish,
-                                                           args=(settings.store, AuditLog.for_settings(settings)))
-    process.start()
-    return process
+    audit = AuditLog.for_settings(settings)
+    return subprocess.Popen([sys.executable, "-m", "justicegraph.server.protocol.publish", str(settings.store),
+                             str(audit.path), *audit.graphs], stdin=subprocess.DEVNULL)
 
 
 def _finish_prepare(process, settings: Settings) -> None:
     if process is None:
         return
-    process.join()
-    if process.exitcode != 0:
+    if process.wait() != 0:
         raise click.ClickException(
             f"cannot open the store at {settings.store!r}; is another process writing it? (see above)")
 
