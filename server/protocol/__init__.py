@@ -3,7 +3,9 @@
 - ``machinery``: what each app process builds once (snapshots, executors, write sessions);
 - ``request``: reading a Protocol request (query or update, dataset parameters);
 - ``snapshot``, ``public``, ``memory``: the read-only snapshots readers query, the public
-  view anonymous readers get, and serving from memory;
+  view anonymous readers get, and serving from memory; ``publish``: a snapshot published in
+  a process of its own (``justicegraph serve`` at start);
+- ``caching``: ETags and conditional GET for anonymous reads;
 - ``executor`` (the pools), ``process`` (one executor process, killed at the time limit),
   ``remote_diff`` (an update's change on a remote store, in such a process), ``jobs`` (the
   work one request does inside it);
