@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 
 import h11
@@ -153,22 +154,36 @@ class Front:
         headers = [(k, v) for k, v in request.headers if k not in HOP_BY_HOP]
         headers += [(b"content-length", str(len(body)).encode()), (CLIENT_HEADER, client.encode()),
                     (b"connection", b"close")]
+        # A raw socket, not asyncio streams: when the app answers before reading the whole body
+        # (a 401, 403 or 413 decided from the headers), gunicorn closes its end with the body
+        # unread and our send fails — the answer is still in the socket's queue, but a stream
+        # transport would drop it with the error; a raw socket reads it first.
+        loop = asyncio.get_running_loop()
+        up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        up.setblocking(False)
         try:
-            up_reader, up_writer = await asyncio.open_unix_connection(self.backend)
+            await loop.sock_connect(up, self.backend)
         except OSError:
+            up.close()
             await self._error(conn, writer, 503, "The server is starting or restarting; retry shortly.")
             raise ConnectionError("no backend") from None
+        started = False
         try:
             backend = h11.Connection(h11.CLIENT)
-            up_writer.write(backend.send(h11.Request(method=request.method, target=request.target, headers=headers)))
-            up_writer.write(backend.send(h11.Data(data=body)) if body else b"")
-            up_writer.write(backend.send(h11.EndOfMessage()))
-            await up_writer.drain()
-            started = False
+            payload = backend.send(h11.Request(method=request.method, target=request.target, headers=headers))
+            payload += (backend.send(h11.Data(data=body)) if body else b"") + backend.send(h11.EndOfMessage())
+            try:
+                await loop.sock_sendall(up, payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # answered before the whole body was read: the answer is read below
             while True:
                 event = backend.next_event()
                 if event is h11.NEED_DATA:
-                    backend.receive_data(await up_reader.read(READ))
+                    try:
+                        data = await loop.sock_recv(up, READ)
+                    except ConnectionResetError:  # after the queued answer: the backend's end is gone
+                        data = b""
+                    backend.receive_data(data)
                     continue
                 if isinstance(event, h11.InformationalResponse):
                     continue
@@ -191,7 +206,7 @@ class Front:
                 await self._error(conn, writer, 502, "The server's answer could not be read.")
             raise ConnectionError("the backend's answer broke off") from None
         finally:
-            up_writer.close()
+            up.close()
 
     async def _error(self, conn, writer, status: int, message: str) -> None:
         """Answer with the one JSON error shape and close (written directly: the request may
