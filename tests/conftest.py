@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"  # the seed report, when checked out beside the project (optional)
 W3C = ROOT / "tests" / "w3c"  # the vendored W3C test suites (tests/w3c/README.md)
 
 

@@ -1,4 +1,5 @@
-"""Competency questions (../shared/competency-questions.md) answered on the 1988 dataset.
+"""Competency questions answered on the 1988 dataset (the questions were first written in the
+project's competency-questions.md; each is restated here by its test, which reads nothing else).
 
 Each saved query in queries/ runs through justicegraph.savedqueries — the same path the CLI
 and the HTTP API take — against the packaged 1988 dataset loaded once into an in-memory

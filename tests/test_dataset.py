@@ -8,13 +8,14 @@ them on purpose, a change that loses records fails here.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import report_fingerprint as fingerprint
 from click.testing import CliRunner
 from stores import new_store
 
@@ -33,8 +34,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX role: <https://w3id.org/justicegraph/vocab/role/>
 """
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_a526994df29eae1a.txt"
-PARAGRAPHS = 103  # non-empty lines of the source report
+PARAGRAPHS = 103  # non-empty lines of the source report (tests/fixtures/report/fingerprint.json)
 REPORT = "inn-live-report"
 LOCATOR = re.compile(r"^¶(\d+)(?:–(\d+))?$")
 
@@ -427,32 +427,51 @@ def test_documents_are_things_their_events_issue_or_act_on(store):
 
 OWN_TEXT = """SELECT ?x ?t WHERE { { ?x jg:summary ?t } UNION { ?x rdfs:comment ?t } UNION { ?x jg:timeNote ?t }
     UNION { ?x jg:action ?t } UNION { ?x jg:countOf ?t } }"""
-WINDOW = 8
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.replace("’", "'").casefold())
-
-
-@pytest.mark.skipif(not SEED.exists(), reason="the source report is not available here")
 def test_no_sentence_of_the_report_is_copied(store):
-    words = _words(SEED.read_text(encoding="utf-8"))
-    report = {tuple(words[i:i + WINDOW]) for i in range(len(words) - WINDOW + 1)}
+    """No text of ours repeats eight words of the report in a row (the report's runs of words
+    are known here only by their hashes: tests/report_fingerprint.py)."""
+    report = set(fingerprint.load()["windows"])
     texts = [t for x, t in select(store, OWN_TEXT) if "://" not in x]  # records, not ontology terms
     assert len(texts) > 300
-    copied = []
-    for text in texts:
-        w = _words(text)
-        copied += [(" ".join(w[i:i + WINDOW]), text) for i in range(len(w) - WINDOW + 1)
-                   if tuple(w[i:i + WINDOW]) in report]
+    copied = [text for text in texts if fingerprint.windows(text) & report]
     assert copied == []
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the source report is not available here")
+def test_the_fingerprint_catches_a_copied_run():  # the check above can fail
+    ours = "one two three four five six seven eight nine ten"
+    report = fingerprint.windows("Before that, " + ours + ", and after.")
+    assert fingerprint.windows("so: one two three four five six seven eight, it went") & report  # 8 in a row
+    assert not fingerprint.windows("one two three four five six seven, then eight") & report  # 7 only
+    assert len(fingerprint.load()["windows"]) > 3000  # every run of the report's ~3,200 words
+
+
 def test_the_report_has_the_paragraphs_the_locators_count():
-    lines = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(lines) == PARAGRAPHS
-    assert "Hamid Nouri" in lines[98] and "Hajilouei" in lines[96]  # ¶99, ¶97
+    found = fingerprint.load()
+    assert found["paragraphs"] == PARAGRAPHS
+    assert 99 in found["people"]["hamid-noury"] and 97 in found["people"]["azadali-hajilouei"]
+
+
+def test_a_named_persons_first_mention_names_them():
+    """Each named person's locator (their first mention) spans a paragraph where the report
+    names them, in full or in part (relatives are often named by first name only)."""
+    named = fingerprint.load()["people"]
+    wrong = []
+    with (dataset_dir("1988") / "people.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("unnamed") == "true" or not row.get("locator"):
+                continue
+            first, last = _span(row["locator"])
+            if not any(first <= n <= last for n in named.get(row["id"], ())):
+                wrong.append((row["id"], row["locator"], named.get(row["id"], "not in the fingerprint")))
+    # a new person is "not in the fingerprint" until tests/report_fingerprint.py is run again
+    assert len(named) >= 30 and wrong == []
+
+
+def _span(locator: str) -> tuple[int, int]:
+    match = LOCATOR.match(locator)
+    return int(match[1]), int(match[2] or match[1])
 
 
 def test_counter_sanity():  # the coverage tables add up to the statement kinds
