@@ -62,11 +62,11 @@ def write(state: Path, drop_graphs: list[str], delete: list[ox.Quad], insert: li
     # written last: its presence in a renamed journal is what ``pending`` looks for
     _write_file(tmp / "change.json", json.dumps({"drop_graphs": drop_graphs, "create_graphs": create_graphs,
                                                  "delete": len(delete), "insert": len(insert)}).encode())
-    _fsync(tmp)
+    fsync_dir(tmp)
     target = state / NAME
     shutil.rmtree(target, ignore_errors=True)  # a completed journal whose deletion was cut short
     os.rename(tmp, target)
-    _fsync(state)
+    fsync_dir(state)
     return target
 
 
@@ -88,7 +88,7 @@ def read(state: Path) -> tuple[list[str], list[ox.Quad], list[ox.Quad], list[str
 
 def remove(state: Path) -> None:
     shutil.rmtree(state / NAME, ignore_errors=True)
-    _fsync(state)
+    fsync_dir(state)
 
 
 def leftovers(state: Path) -> list[Path]:
@@ -123,7 +123,8 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new entry in ``directory`` durable (swaps and the journal)."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from justicegraph.store.journal import apply_steps, fsync_dir
+
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 STAGING_PREFIX = "commit-"
@@ -103,7 +105,7 @@ def exchange(a: Path, b: Path) -> bool:
             return False
         raise OSError(code, f"cannot swap {a} and {b}: {os.strerror(code)}")
     for directory in {Path(a).parent, Path(b).parent}:
-        _fsync_dir(directory)
+        fsync_dir(directory)
     return True
 
 
@@ -124,14 +126,6 @@ def can_exchange(path: Path) -> bool:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class StagedChange:
     """A change being applied to a checkpoint in a background thread. ``commit()`` waits for
     it and swaps it in (the store's ``_swap_in``); ``abort()`` waits and deletes it."""
@@ -147,8 +141,6 @@ class StagedChange:
 
     def _build(self) -> None:
         try:
-            from justicegraph.store.journal import apply_steps
-
             copy = ox.Store(str(self.staging))
             # in the private copy the steps need not be one transaction (nobody sees them)
             apply_steps(copy, self.drop_graphs, self.delete, (), ())
