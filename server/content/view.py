@@ -153,12 +153,11 @@ def human_time(text: str) -> str:
 
 
 def _human_single(text: str) -> str:
-    qualifier = text[-1] if text[-1:] in ("~", "?", "%") else ""
-    core = text[:-1] if qualifier else text
-    m = re.fullmatch(r"(\d{4}|\d{3}X|\d{2}XX)(?:-(\d{2})(?:-(\d{2}))?)?", core)
+    m = re.fullmatch(edtf.DATE_PATTERN, text)  # the one EDTF grammar (justicegraph/edtf.py)
     if not m:
         return text
-    year, month, day = m.groups()
+    qualifier = text[-1] if text[-1:] in ("~", "?", "%") else ""
+    year, month, day = m.group(1), m.group(3), m.group(5)
     if year.endswith("XX"):
         words = f"the {year[:2]}00s"
     elif year.endswith("X"):
