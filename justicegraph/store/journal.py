@@ -31,10 +31,6 @@ NAME = "journal"
 _TMP_PREFIX = "journal.tmp-"
 
 
-def journal_dir(state: Path) -> Path:
-    return state / NAME
-
-
 def pending(state: Path) -> bool:
     """Whether a change was journaled and not (known to be) completed."""
     return (state / NAME / "change.json").is_file()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Flask, current_app, g, has_request_context, request
@@ -192,10 +191,6 @@ def warm_up(app: Flask) -> None:
 
 def endpoint() -> Endpoint:
     return current_app.extensions[EXTENSION]
-
-
-def primary_path(settings: Settings) -> Path | None:
-    return Path(settings.store) if is_disk_store(settings.store) else None
 
 
 __all__ = ["Endpoint", "endpoint", "init_app", "is_disk_store", "OxigraphStore"]
