@@ -10,6 +10,7 @@ Terms reach queries only through ``substitutions=``.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections import OrderedDict
 
 import pyoxigraph as ox
@@ -49,6 +50,23 @@ def visible(dataset: dict):
     if dataset.get("union") and "default_graph" not in dataset:  # nothing hidden: every named graph
         return lambda g: isinstance(g, ox.NamedNode)
     return None
+
+
+_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def snapshot_memo(store, dataset: dict) -> dict | None:
+    """A dict for results that depend only on what ``dataset`` shows of ``store``, kept as
+    long as the store object lives — or None when the store may change under it (one open
+    for writing, a remote engine). A read-only embedded store is a snapshot (or its public
+    view): immutable, and replaced by a new object when another snapshot is published."""
+    if not getattr(store, "read_only", False) or getattr(store, "engine", None) is None:
+        return None
+    graphs = dataset.get("named_graphs")
+    key = (tuple(sorted(dataset)), dataset.get("union"),
+           None if graphs is None else tuple(g.value for g in graphs if isinstance(g, ox.NamedNode)),
+           tuple(str(g) for g in dataset.get("default_graph") or ()))
+    return _MEMOS.setdefault(store, {}).setdefault(key, {})
 
 
 def engine_quads(store, dataset: dict, s=None, p=None, o=None):

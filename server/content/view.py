@@ -36,7 +36,14 @@ import pyoxigraph as ox
 
 from justicegraph import edtf
 from justicegraph.namespaces import JG, PREFIXES, VOCAB
-from justicegraph.server.content.entity import Labels, kind_of, local_href, visible, vocabulary_label
+from justicegraph.server.content.entity import (
+    Labels,
+    kind_of,
+    local_href,
+    snapshot_memo,
+    visible,
+    vocabulary_label,
+)
 
 J = str(JG)
 SKOS, RDFS, RDF = PREFIXES["skos"], PREFIXES["rdfs"], PREFIXES["rdf"]
@@ -100,6 +107,7 @@ class Reader:
         self.store, self.dataset = store, dataset
         self.engine, self.shown = getattr(store, "engine", None), visible(dataset)
         self._cache: dict[tuple, list[ox.Quad]] = {}
+        self.memo = snapshot_memo(store, dataset)  # results shared by every page of a snapshot
 
     def quads(self, s=None, p=None, o=None, g=None) -> list[ox.Quad]:
         key = (s, p, o, g)
@@ -298,12 +306,22 @@ class Voices:
 
     def _dataset_sources(self, dataset: str) -> list[dict]:
         """The sources a dataset's graphs come from: what its identity records were compiled from."""
-        found: list[str] = []
-        for q in self.reader.quads(None, ox.NamedNode(J + "dataset"), ox.Literal(dataset))[:MAX_DATASET_GRAPHS]:
-            for s in self.reader.values(q.subject, PROV + "wasDerivedFrom"):
-                if isinstance(s, ox.NamedNode) and s.value.startswith(self.minter.base + "id/") and s.value not in found:
-                    found.append(s.value)
-        return [self.source(s) for s in found[:5]]
+        # The same on every page of a snapshot, and a read of up to 200 graphs' provenance
+        # (most of a person page's CPU at 100k quads): worked out once per snapshot and dataset.
+        memo = self.reader.memo
+        key = ("dataset sources", dataset, self.minter.base)
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = []
+            for q in self.reader.quads(None, ox.NamedNode(J + "dataset"), ox.Literal(dataset))[:MAX_DATASET_GRAPHS]:
+                for s in self.reader.values(q.subject, PROV + "wasDerivedFrom"):
+                    if isinstance(s, ox.NamedNode) and s.value.startswith(self.minter.base + "id/") \
+                            and s.value not in found:
+                        found.append(s.value)
+            found = tuple(found[:5])
+            if memo is not None:
+                memo[key] = found
+        return [self.source(s) for s in found]
 
     def cite(self, graph, locator: str | None = None, mode: str | None = None, reported_by=None) -> dict:
         """The attribution of one item: its graph's voice, with the item's own paragraph and mode."""

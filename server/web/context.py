@@ -3,11 +3,13 @@ blueprint. The store is opened once per process, on first use."""
 
 from __future__ import annotations
 
+import weakref
+
 from flask import current_app, g, request
 
 from justicegraph import access
 from justicegraph.settings import Settings
-from justicegraph.store import GraphStore, open_store
+from justicegraph.store import GraphStore, OxigraphStore, open_store
 
 
 def settings() -> Settings:
@@ -61,12 +63,30 @@ def query_dataset(**kwargs) -> dict:
     """Dataset keyword arguments for ``store().query`` limited to what this caller may see."""
     s = settings()
     exclude = s.excluded_graphs
-    if not kwargs and not exclude and s.union_default_graph and getattr(store(), "only_public", False):
+    current = store()
+    if not kwargs and not exclude and s.union_default_graph and getattr(current, "only_public", False):
         return {"union": True}  # a remote store's public dataset holds public graphs only: no listing
-    return access.dataset(
-        store().graphs(),  # the graphs of this request's store (listed once per snapshot)
-        restricted_ok=can_read_restricted(),
+    restricted_ok = can_read_restricted()
+    frozen = not kwargs and isinstance(current, OxigraphStore) and current.read_only
+    if frozen:
+        # A read-only embedded store (a snapshot or its public view) never changes: its
+        # visible graphs are worked out once per store and caller level, not on every request
+        # (filtering thousands of graph names by the access rule). Callers never mutate it.
+        key = (restricted_ok, s.union_default_graph, exclude)
+        found = _DATASETS.get(current, {}).get(key)
+        if found is not None:
+            return found
+    found = access.dataset(
+        current.graphs(),  # the graphs of this request's store (listed once per snapshot)
+        restricted_ok=restricted_ok,
         union=s.union_default_graph,
         exclude=exclude,
         **kwargs,
     )
+    if frozen:
+        _DATASETS.setdefault(current, {})[key] = found
+    return found
+
+
+# read-only store → {(restricted_ok, union, excluded graphs): dataset}; gone with the store
+_DATASETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
