@@ -133,11 +133,12 @@ def validate_quads(
     minter = minter or Minter()
     quads = list(quads)
     graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
-    focus: set | None = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)} | graphs
     context: list[ox.Quad] = []
     if store is not None and _empty(store):
-        store = None  # a first load: no context to fetch
+        store = None  # a first load: no context to fetch, so nothing to leave out of the results
+    focus: set | None = None
     if store is not None:
+        focus = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)} | graphs
         # the ontology and vocabularies come from the package (background), not the store
         gone_graphs = set(dropped_graphs) | {minter.ontology_graph, minter.vocabulary_graph}
         gone = {(q.subject, q.predicate, q.object, q.graph_name) for q in deleted}
@@ -149,7 +150,7 @@ def validate_quads(
         # ids are unique across the store: the other holders of the change's record ids
         ids = sorted({q.object.value for q in quads if q.predicate == _RECORD_ID and isinstance(q.object, ox.Literal)})
         context += _holders(store, ids, gone_graphs, gone)
-    if not {q.subject.value for q in context if isinstance(q.subject, ox.NamedNode)} - focus:
+    if focus is None or not {q.subject.value for q in context if isinstance(q.subject, ox.NamedNode)} - focus:
         focus = None  # nothing from the store to leave out of the results
     else:
         focus |= {BNode(q.subject.value) for q in quads if isinstance(q.subject, ox.BlankNode)}
