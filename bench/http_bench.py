@@ -1,7 +1,9 @@
 """HTTP serving, side by side: each engine started on the same data (justicegraph on its
 store, serving the public graphs; the others on the public graphs as N-Quads), checked to
 give the same number of rows for one query of each kind, then driven by closed-loop
-clients for each mix and client count; stopped after, with its peak RSS."""
+clients for each mix and client count; stopped after, with its peak RSS. justicegraph also
+serves its entity pages (the pages mix: person and prison pages as HTML, Turtle and JSON-LD,
+one cell per kind and client count, pages/s and server CPU per page)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from urllib.parse import quote
 
 import loadgen
 import servers
-from mixes import one_of_each, requests_for
+from mixes import PAGES, one_of_each, page_requests, requests_for
 
 
 def run(scale, params, args, log) -> dict:
@@ -56,10 +58,11 @@ def _measure(server, name, load_s, params, clients, args, out, log) -> dict:
     info = {"engine": name, "first_answer_s": round(server.first_answer_s, 3), "bulk_load_s":
             None if load_s is None else round(load_s, 2), "notes": server.notes}
     log(f"    first answer after {server.first_answer_s:.2f} s" + (f"; bulk load {load_s:.1f} s" if load_s else ""))
-    for mix in ("light", "heavy"):
+    mixes = [m for m in ("light", "heavy") if m in args.mixes.split(",")]
+    for mix in mixes:
         for qname, text in one_of_each(mix, params):
             out["row_checks"].setdefault(f"{mix}:{qname}", {})[name] = rows_of(server.endpoint, text)
-    for mix in ("light", "heavy"):
+    for mix in mixes:
         queries = requests_for(mix, params, 400)
         for c in clients:
             cpu = servers.tree_cpu_s(server.process.pid)
@@ -70,8 +73,43 @@ def _measure(server, name, load_s, params, clients, args, out, log) -> dict:
             out["cells"].append(cell)
             log(f"    {mix:<5} c={c:<3} {result['throughput_rps']:>8.1f} req/s  p50 {result['p50_ms']} ms  "
                 f"p99 {result['p99_ms']} ms  errors {result['errors']}")
+    if name.startswith("justicegraph") and "pages" in args.mixes.split(","):
+        _pages(server, name, params, clients, args, out, log)
     info["peak_rss_mb"] = round(server.peak_rss_mb() or 0, 1)
     return info
+
+
+def _pages(server, name, params, clients, args, out, log) -> None:
+    """Entity pages (/id/…), one cell per kind: pages/s, server CPU per page, p50/p99, errors."""
+    checks = out.setdefault("page_checks", {})
+    for kind in PAGES:
+        requests = page_requests(kind, params)
+        checks[kind] = {"entities": len(requests), **page_check(server.endpoint, requests[:3])}
+        for c in clients:
+            cpu = servers.tree_cpu_s(server.process.pid)
+            result = loadgen.run_paths(server.endpoint, requests, clients=c, duration=args.duration, cap=args.cap,
+                                       timeout=args.request_timeout)
+            cell = {"engine": name, "mix": f"pages:{kind}", "clients": c, "entities": len(requests), **result,
+                    **servers.cpu_per_request(servers.tree_cpu_s(server.process.pid) - cpu, result["requests"])}
+            out["cells"].append(cell)
+            log(f"    {kind:<13} c={c:<3} {result['throughput_rps']:>8.1f} pages/s  "
+                f"CPU {cell['server_cpu_ms_per_request']} ms/page  p50 {result['p50_ms']} ms  "
+                f"p99 {result['p99_ms']} ms  errors {result['errors']}")
+
+
+def page_check(endpoint: str, requests: list[tuple[str, str, str]]) -> dict:
+    """Status and size of a few pages of a kind, asked once before the cells run."""
+    statuses, sizes = [], []
+    root = endpoint.split("/", 3)
+    for _, path, accept in requests:
+        request = urllib.request.Request(f"{root[0]}//{root[2]}{path}", headers={"Accept": accept})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                statuses.append(response.status)
+                sizes.append(len(response.read()))
+        except Exception as exc:  # noqa: BLE001 — reported beside the cells
+            statuses.append(f"error: {exc}"[:200])
+    return {"statuses": statuses, "bytes": sizes}
 
 
 def rows_of(endpoint: str, text: str) -> int | str:

@@ -1,4 +1,4 @@
-"""A closed-loop HTTP load client for SPARQL endpoints on loopback.
+"""A closed-loop HTTP load client for SPARQL endpoints (and entity pages) on loopback.
 
 ``c`` clients each send one request, wait for the whole answer, and send the next, for a
 fixed duration or until a request cap. The clients run as threads spread over a few
@@ -21,6 +21,15 @@ def run(endpoint: str, queries: list[tuple[str, str]], *, clients: int, duration
         processes: int = 2, timeout: float = 120.0) -> dict:
     """Drive ``endpoint`` (a query URL, e.g. http://127.0.0.1:7878/query) with ``queries``
     (name, text), cycled; return throughput, latency percentiles and errors."""
+    path = urlsplit(endpoint).path
+    return run_paths(endpoint, [(name, f"{path}?query={quote(text)}", ACCEPT) for name, text in queries],
+                     clients=clients, duration=duration, cap=cap, processes=processes, timeout=timeout)
+
+
+def run_paths(server: str, requests: list[tuple[str, str, str]], *, clients: int, duration: float, cap: int,
+              processes: int = 2, timeout: float = 120.0) -> dict:
+    """The same for any GET: ``requests`` are (name, path, Accept), sent to ``server``'s host
+    and port (entity pages: /id/… as HTML, Turtle, JSON-LD)."""
     processes = max(1, min(processes, clients))
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
@@ -28,7 +37,7 @@ def run(endpoint: str, queries: list[tuple[str, str]], *, clients: int, duration
     workers = []
     for p in range(processes):
         ids = list(range(p, clients, processes))
-        proc = ctx.Process(target=_process, args=(endpoint, queries, ids, clients, start_at, duration,
+        proc = ctx.Process(target=_process, args=(server, requests, ids, clients, start_at, duration,
                                                   max(1, cap // clients), timeout, queue))
         proc.start()
         workers.append(proc)
@@ -51,7 +60,6 @@ def _process(endpoint, queries, ids, clients, start_at, duration, cap, timeout, 
 
 def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout, results) -> None:
     url = urlsplit(endpoint)
-    paths = [f"{url.path}?query={quote(text)}" for _, text in queries]
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     latencies, errors, timeouts, stopped, samples = [], 0, 0, 0, []
     time.sleep(max(0.0, start_at - time.time()))
@@ -59,11 +67,11 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
     deadline = began + duration
     i = index
     while len(latencies) + errors < cap and time.perf_counter() < deadline:
-        path = paths[i % len(paths)]
+        _, path, accept = queries[i % len(queries)]
         i += clients
         t0 = time.perf_counter()
         try:
-            conn.request("GET", path, headers={"Accept": ACCEPT})
+            conn.request("GET", path, headers={"Accept": accept})
             response = conn.getresponse()
             body = response.read()
             if response.status != 200:

@@ -4,7 +4,9 @@ Virtuoso's default). Parameters are drawn from the generated records with a fixe
 every engine answers the same sequence of requests.
 
 light — entity lookups (what a page for one person does);
-heavy — timelines, prison rosters, aggregates, property paths, provenance by GRAPH, name search.
+heavy — timelines, prison rosters, aggregates, property paths, provenance by GRAPH, name search;
+pages — justicegraph's own entity pages (/id/…), person and prison, as HTML, Turtle and
+        JSON-LD, one cell per kind, over every sampled entity (no other engine serves them).
 """
 
 from __future__ import annotations
@@ -122,3 +124,23 @@ def one_of_each(mix: str, params: Params) -> list[tuple[str, str]]:
 def _bind(rng: random.Random, params: Params) -> dict[str, str]:
     return {"person": f"{BASE}id/{rng.choice(params.people)}", "victim": f"{BASE}id/{rng.choice(params.victims)}",
             "prison": f"{BASE}id/{rng.choice(params.prisons)}", "fragment": rng.choice(FRAGMENTS)}
+
+
+# Entity pages: kind → (which entities, Accept). People are the sampled public people and
+# victims (up to 1,000 distinct), prisons every prison of the generated data.
+PAGES = {
+    "person-html": ("people", "text/html"),
+    "person-turtle": ("people", "text/turtle"),
+    "person-jsonld": ("people", "application/ld+json"),
+    "prison-html": ("prisons", "text/html"),
+    "prison-turtle": ("prisons", "text/turtle"),
+    "prison-jsonld": ("prisons", "application/ld+json"),
+}
+
+
+def page_requests(kind: str, params: Params, seed: int = 1) -> list[tuple[str, str, str]]:
+    """(kind, path, Accept) for every entity of a page kind, in a fixed shuffled order."""
+    which, accept = PAGES[kind]
+    ids = list(dict.fromkeys(params.people + params.victims)) if which == "people" else list(params.prisons)
+    random.Random(seed).shuffle(ids)
+    return [(kind, f"/id/{i}", accept) for i in ids]
