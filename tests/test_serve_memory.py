@@ -4,6 +4,8 @@ seen by the next query, writes are validated, runaway queries are stopped."""
 
 from __future__ import annotations
 
+import time
+
 import pyoxigraph as ox
 import pytest
 from fixtures.restricted.harness import build_store, leaks
@@ -27,6 +29,13 @@ def app(tmp_path_factory):
     path = build_store(tmp_path_factory.mktemp("memory") / "store")
     app = create_app(Settings.from_env({}, store=str(path), serve_mode="memory", read_token=READ,
                                        write_token=WRITE, rate_limit="", query_timeout=2.0, executors=1))
+    with app.app_context():
+        executor = endpoint().executor
+        executor.warm()  # as gunicorn's workers do at start: the zygote loads the copy
+        deadline = time.monotonic() + 120
+        while not executor.memory_ready and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert executor.memory_ready, "the in-memory copy was not loaded"
     yield app
     with app.app_context():
         endpoint().executor.close()
@@ -39,8 +48,17 @@ def select(app, query, token=None):
 
 
 def test_executors_load_the_snapshot_into_memory(app):
+    assert select(app, "ASK { ?s ?p ?o }").get_json()["boolean"] is True
     with app.app_context():
-        assert endpoint().executor.memory is True
+        executor = endpoint().executor
+        assert executor.memory is True
+        idle = list(executor._idle.queue)
+        # the executor that answered was forked from the zygote, which holds the copy
+        assert idle and all(handle.memory for handle in idle)
+        zygote = executor._zygote.pid
+        for handle in idle:
+            with open(f"/proc/{handle.pid}/stat") as stat:
+                assert int(stat.read().rsplit(")", 1)[1].split()[1]) == zygote
 
 
 def test_anonymous_callers_see_only_public_graphs(app):

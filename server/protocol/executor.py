@@ -23,7 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from justicegraph.server.protocol.jobs import run_job
-from justicegraph.server.protocol.process import STARTUP_SECONDS, QueryTimeout, _Handle, _open
+from justicegraph.server.protocol.process import STARTUP_SECONDS, QueryTimeout, Zygote, _Handle, _open
 from justicegraph.server.protocol.remote_diff import KillableDiff
 
 
@@ -47,12 +47,16 @@ class ProcessExecutor:
         self._count = 0
         self._lock = threading.Lock()
         self._stores: dict[str, ox.Store] = {}  # for run_bounded
-        self.memory = False  # serve_mode = memory: executors load snapshots into memory
+        self.memory = False  # serve_mode = memory: executors query in-memory copies (memory.py)
+        self._zygote: Zygote | None = None  # memory mode: holds the copy, forks executors from it
+        self._zygote_started = False
+        self._swap = threading.Lock()
         self.max_rss_mb = 0  # executor_max_rss_mb: replace an executor grown past it (0: never)
         self.recycled = 0
         self.killed = 0
 
     def _acquire(self, deadline: float) -> _Handle:
+        self._start_memory()
         try:
             return self._idle.get_nowait()
         except queue.Empty:
@@ -65,7 +69,7 @@ class ProcessExecutor:
                 spawn = False
         if spawn:
             try:
-                return _Handle()
+                return self._spawn()
             except Exception:
                 with self._lock:
                     self._count -= 1
@@ -75,18 +79,45 @@ class ProcessExecutor:
         except queue.Empty:
             raise Busy() from None
 
+    def _spawn(self) -> _Handle:
+        """A new executor: in memory mode, once the zygote holds its copy, forked from it (it
+        shares the copy); otherwise a fresh process reading the snapshots on disk (so memory
+        mode answers from the start, as disk mode does, while the copy loads)."""
+        zygote = self._zygote
+        if zygote is not None:
+            try:
+                return zygote.fork(self._current_paths())
+            except Exception:  # noqa: BLE001 - the zygote is gone: carry on from disk
+                with self._lock:
+                    if self._zygote is zygote:
+                        self._zygote = None
+                zygote.close()
+        return _Handle()
+
+    def _current_paths(self) -> list[str]:
+        return [str(p) for p in (self.snapshots.public_view(), self.snapshots.current()) if p is not None]
+
     def _release(self, handle: _Handle) -> None:
         """Back to the pool after a job — unless the executor has grown past ``max_rss_mb``
-        (a big query's working memory stays with the process): then it is replaced, in the
-        background, so the server's memory stays bounded by executors × the limit."""
+        (a big query's working memory stays with the process), or it reads from disk while the
+        memory copy is ready: then it is replaced, in the background, so the server's memory
+        stays bounded by executors × the limit."""
         if self.max_rss_mb and handle.rss_mb() > self.max_rss_mb:
             self.recycled += 1
-            handle.kill()
-            with self._lock:
-                self._count -= 1
-            self.warm()
-        else:
+        elif self._keep(handle):
+            return
+        handle.kill()
+        with self._lock:
+            self._count -= 1
+        self.warm()
+
+    def _keep(self, handle: _Handle) -> bool:
+        """Put an executor in the pool, unless it reads from disk while the memory copy is ready."""
+        with self._swap:  # against _start_zygote: a disk executor is drained by it or refused here
+            if self._zygote is not None and not handle.memory:
+                return False
             self._idle.put(handle)
+            return True
 
     def _discard(self, handle: _Handle) -> None:
         handle.kill()
@@ -98,7 +129,11 @@ class ProcessExecutor:
         self.warm()
 
     def warm(self) -> None:
-        """Start every executor now (in the background), so no request pays for a start."""
+        """Start every executor now (in the background), so no request pays for a start. In
+        memory mode, also start the zygote loading the copy: the executors read from disk
+        until it is loaded, then are replaced by executors forked from it."""
+        self._start_memory()
+
         def start():
             while True:
                 with self._lock:
@@ -106,9 +141,12 @@ class ProcessExecutor:
                         return
                     self._count += 1
                 try:
-                    handle = _Handle()
+                    handle = self._spawn()
                     self._open_snapshots(handle)
-                    self._idle.put(handle)
+                    if not self._keep(handle):  # the copy became ready meanwhile: fork instead
+                        handle.kill()
+                        with self._lock:
+                            self._count -= 1
                 except Exception:  # noqa: BLE001 - warming is best effort
                     with self._lock:
                         self._count -= 1
@@ -139,16 +177,61 @@ class ProcessExecutor:
             return {"error": (first[1], first[2])}, iter(())
         return None  # not a SELECT/ASK answer held whole: the executor's general path
 
+    def _start_memory(self) -> None:
+        if self.memory and not self._zygote_started:
+            with self._lock:
+                if self._zygote_started:
+                    return
+                self._zygote_started = True
+            threading.Thread(target=self._start_zygote, name="jg-memory-copy", daemon=True).start()
+
+    @property
+    def memory_ready(self) -> bool:
+        """Memory mode: the copy is loaded and new executors are forked from it."""
+        return self._zygote is not None
+
+    def _start_zygote(self) -> None:
+        """Memory mode: load the copy once, in the zygote (seconds per million quads), then
+        swap the executors reading from disk for ones forked from it, idle ones at once and
+        busy ones when their job ends (``_release``)."""
+        try:
+            zygote = Zygote()
+        except Exception:  # noqa: BLE001 - memory mode unavailable: the executors stay on disk
+            return
+        try:
+            # One copy at start (the view anonymous callers read); the other on first use.
+            zygote.open(self._current_paths()[:1], STARTUP_SECONDS * 60)
+        except Exception:  # noqa: BLE001
+            zygote.close()
+            return
+        with self._swap:
+            self._zygote = zygote
+        idle = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for handle in idle:
+            if handle.memory:
+                self._idle.put(handle)
+                continue
+            try:
+                fresh = self._spawn()
+            except Exception:  # noqa: BLE001
+                self._idle.put(handle)
+                continue
+            self._idle.put(fresh)
+            handle.kill()
+
     def _open_snapshots(self, handle: _Handle) -> None:
         """Have a new executor open the current snapshot and its public view now, so the first
-        query it runs does not pay for opening them."""
-        paths = [str(p) for p in (self.snapshots.public_view(), self.snapshots.current()) if p is not None]
-        if self.memory:
-            paths = paths[:1]  # one copy in memory at start (the view); the other on first use
+        query it runs does not pay for opening them (one forked from the zygote holds them)."""
+        if handle.memory:
+            return
         try:
-            handle.conn.send({"kind": "open", "snapshots": paths, "memory": self.memory})
-            # Loading into memory (serve_mode = memory) takes seconds per million quads.
-            if handle.recv(time.monotonic() + STARTUP_SECONDS * (10 if self.memory else 1)) != ("opened",):
+            handle.conn.send({"kind": "open", "snapshots": self._current_paths(), "memory": False})
+            if handle.recv(time.monotonic() + STARTUP_SECONDS) != ("opened",):
                 raise RuntimeError("a query executor could not open the snapshot")
         except BaseException:
             handle.kill()
@@ -166,7 +249,7 @@ class ProcessExecutor:
         deadline = time.monotonic() + timeout
         # A job may name an immutable view of the snapshot (the public view); else the current one.
         dataset = job.get("dataset", {})
-        job = dict(job, snapshot=dataset.get("snapshot") or str(self.snapshots.current()), memory=self.memory)
+        job = dict(job, snapshot=dataset.get("snapshot") or str(self.snapshots.current()), memory=handle.memory)
         key = dataset.get("key")
         if key is not None:
             # Long graph lists cross the pipe once per executor; later jobs name them by key.
@@ -225,7 +308,9 @@ class ProcessExecutor:
             try:
                 self._idle.get_nowait().kill()
             except queue.Empty:
-                return
+                break
+        if self._zygote is not None:
+            self._zygote.close()
 
 
 class InlineExecutor:

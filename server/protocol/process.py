@@ -4,16 +4,24 @@ justicegraph.server.protocol.process <fd>``) and its handle in the web worker (`
 The child imports only what running a job needs (pyoxigraph and ``jobs``), so it starts
 fast and inherits no RocksDB or thread state from the web worker. The pools that use it
 are in ``executor`` (queries) and ``remote_diff`` (updates of a remote store).
+
+``serve_mode = memory`` adds a **zygote** (``python -m justicegraph.server.protocol.process
+<fd> zygote``, handle ``Zygote``): one process per pool that loads the in-memory copy once
+and forks the executors from it, so they share its pages copy-on-write instead of each
+loading (and holding) a copy of its own (server/protocol/memory.py).
 """
 
 from __future__ import annotations
 
 import os
+import select
+import signal
 import socket
 import subprocess
 import sys
 import time
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import recvfds, sendfds
 
 import pyoxigraph as ox
 
@@ -38,13 +46,15 @@ class EngineCrash(RuntimeError):
         self.signal_number = signal_number
 
 
-def _child_main(conn) -> None:
+def _child_main(conn, stores: dict[str, ox.Store] | None = None) -> None:
     """Executor process: open the snapshots jobs name (a few kept open: the current snapshot and
-    its public view, which anonymous and token-holding callers alternate between), run jobs."""
-    stores: dict[str, ox.Store] = {}
+    its public view, which anonymous and token-holding callers alternate between), run jobs.
+    ``stores``: the in-memory copies an executor forked by the zygote starts with."""
     datasets: dict = {}  # dataset key → the description, sent once per executor
     remotes: dict = {}  # remote stores, by their connection parameters
-    conn.send(("ready",))
+    if stores is None:
+        stores = {}
+        conn.send(("ready",))
     while True:
         try:
             job = conn.recv()
@@ -118,11 +128,13 @@ class _Handle:
     """One executor: a fresh ``python -m justicegraph.server.protocol.process`` (imports only the
     executor; no inherited RocksDB or thread state) talking over a socket pair."""
 
-    def __init__(self):
+    memory = False  # it reads snapshots in place (a job asks it for memory copies or not)
+
+    def __init__(self, *role: str):
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "justicegraph.server.protocol.process", str(theirs.fileno())],
+                [sys.executable, "-m", "justicegraph.server.protocol.process", str(theirs.fileno()), *role],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         finally:
             theirs.close()
@@ -140,18 +152,25 @@ class _Handle:
         try:
             return self.conn.recv()
         except EOFError:
-            try:
-                code = self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                code = None
+            code = self._exit_code()
             if code is not None and code < 0:
                 raise EngineCrash(-code) from None
             raise RuntimeError("the query executor process died") from None
 
+    def _exit_code(self) -> int | None:
+        try:
+            return self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
     def rss_mb(self) -> float:
         """Resident memory of the executor process (0 when it cannot be read)."""
         try:
-            with open(f"/proc/{self.process.pid}/statm") as handle:
+            with open(f"/proc/{self.pid}/statm") as handle:
                 return int(handle.read().split()[1]) * _PAGE / 2**20
         except (OSError, ValueError, IndexError):
             return 0.0
@@ -162,6 +181,154 @@ class _Handle:
             self.process.wait(timeout=5)
         finally:
             self.conn.close()
+
+
+class _ForkedHandle(_Handle):
+    """An executor forked by the zygote (``Zygote.fork``): it starts holding the zygote's
+    in-memory copies. Not our child, so it is signalled through a pidfd (never a pid that may
+    have been reused) and its exit status is asked of the zygote, which reaps it."""
+
+    memory = True
+
+    def __init__(self, zygote: Zygote, pid: int, conn: Connection, pidfd: int):
+        self.zygote = zygote
+        self._pid = pid
+        self.conn = conn
+        self.pidfd = pidfd
+        self.datasets = set()
+
+    @property
+    def pid(self) -> int:
+        return self._pid
+
+    def _exit_code(self) -> int | None:
+        return self.zygote.exit_code(self._pid)
+
+    def kill(self) -> None:
+        try:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # already gone
+            select.select([self.pidfd], [], [], 5)  # readable once the process has exited
+        finally:
+            os.close(self.pidfd)
+            self.conn.close()
+
+
+class Zygote:
+    """The web worker's handle on the zygote (``_zygote_main``): a fresh interpreter that loads
+    the in-memory copies once, then forks an executor per request. Requests are serialised (one
+    connection); ``open`` may take as long as loading the copy takes."""
+
+    def __init__(self):
+        import threading
+
+        self._handle = _Handle("zygote")
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int:
+        return self._handle.process.pid
+
+    def _ask(self, request: dict, seconds: float):
+        with self._lock:
+            self._handle.conn.send(request)
+            reply = self._handle.recv(time.monotonic() + seconds)
+            if reply[0] == "forked":  # then its socket and pidfd, passed as file descriptors
+                with socket.fromfd(self._handle.conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+                    return reply, *recvfds(raw, 2)
+            return reply
+
+    def open(self, paths: list[str], seconds: float) -> None:
+        """Load ``paths`` into memory (the start: seconds per million quads)."""
+        if self._ask({"kind": "open", "snapshots": paths}, seconds) != ("opened",):
+            raise RuntimeError("the memory-mode zygote could not load the snapshot")
+
+    def fork(self, paths: list[str]) -> _ForkedHandle:
+        """A new executor holding the zygote's copies, first advanced to ``paths`` where a
+        recorded change allows (never a full load here: the executor loads what it lacks)."""
+        (_, pid), sock, pidfd = self._ask({"kind": "fork", "snapshots": paths}, STARTUP_SECONDS)
+        return _ForkedHandle(self, pid, Connection(sock), pidfd)
+
+    def exit_code(self, pid: int) -> int | None:
+        try:
+            return self._ask({"kind": "status", "pid": pid}, 5)[1]
+        except (QueryTimeout, EOFError, OSError, RuntimeError):
+            return None
+
+    def close(self) -> None:
+        self._handle.kill()
+
+
+def _zygote_main(conn) -> None:
+    """Zygote: load the copies the pool asks for, then fork executors from them. It stays
+    single-threaded in Python (pyoxigraph's in-memory store survives a fork; RocksDB's idle
+    background threads of the read-only source do not, and no forked executor writes RocksDB)."""
+    from justicegraph.server.protocol.memory import advance
+
+    stores: dict[str, ox.Store] = {}
+    statuses: dict[int, int] = {}  # reaped executors: pid → exit code (-signal when killed by one)
+    conn.send(("ready",))
+    while True:
+        _reap(statuses)
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job["kind"] == "open":
+            gate = os.environ.get("JG_TEST_MEMORY_GATE")
+            while gate and not os.path.exists(gate):  # tests only: hold the copy back (tests/test_serve_memory_start.py)
+                time.sleep(0.05)
+            for path in job["snapshots"]:
+                _open(stores, path, True)
+            conn.send(("opened",))
+        elif job["kind"] == "fork":
+            for path in job["snapshots"]:  # follow writes made since the copy was loaded, cheaply
+                if path not in stores:
+                    advanced = advance(stores, path)
+                    if advanced is not None:
+                        stores[path] = advanced
+            ours, theirs = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:  # the executor
+                conn.close()
+                ours.close()
+                code = 0
+                try:
+                    _child_main(Connection(theirs.detach()), stores)
+                except BaseException:  # noqa: BLE001 - reported, then the process ends
+                    import traceback
+
+                    traceback.print_exc()
+                    code = 1
+                os._exit(code)
+            theirs.close()
+            pidfd = os.pidfd_open(pid)  # before any reaping: it names this process, whatever happens
+            conn.send(("forked", pid))
+            with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+                sendfds(raw, [ours.fileno(), pidfd])
+            ours.close()
+            os.close(pidfd)
+        elif job["kind"] == "status":
+            deadline = time.monotonic() + 2
+            while job["pid"] not in statuses and time.monotonic() < deadline:
+                time.sleep(0.01)
+                _reap(statuses)
+            conn.send(("status", statuses.pop(job["pid"], None)))
+
+
+def _reap(statuses: dict[int, int]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if len(statuses) > 256:  # statuses nobody asked for (executors killed on purpose)
+            statuses.clear()
+        statuses[pid] = os.waitstatus_to_exitcode(status)
 
 
 def open_remote(stores: dict, spec: dict):
@@ -175,5 +342,8 @@ def open_remote(stores: dict, spec: dict):
     return store
 
 
-if __name__ == "__main__":  # an executor process: python -m justicegraph.server.protocol.process <fd>
-    _child_main(Connection(int(sys.argv[1])))
+if __name__ == "__main__":  # an executor process: python -m justicegraph.server.protocol.process <fd> [zygote]
+    if sys.argv[2:] == ["zygote"]:
+        _zygote_main(Connection(int(sys.argv[1])))
+    else:
+        _child_main(Connection(int(sys.argv[1])))
