@@ -45,7 +45,10 @@ def execute(store, text: str, base: str | None, dataset: dict):
     if isinstance(store, ox.Store):
         return store.query(text, base_iri=base, **dataset_kwargs(dataset))
     if dataset.get("public"):
-        store = store.public  # a remote store's public dataset; never the whole store instead
+        # a remote store's public dataset or anonymous endpoint; never the whole store instead
+        store = store.public_view()
+        if store is None:
+            raise PermissionError("no public view of this store")
     kwargs = dataset_kwargs(dataset)
     if base and has_relative_iri(text):
         # relative IRIs resolve against the endpoint's URL, as pyoxigraph's base_iri does (on

@@ -129,14 +129,21 @@ class Endpoint:
                 return {"union": True}
             return {"union": True, "snapshot": str(snapshot.with_name(snapshot.name + "-public") if restricted
                                                    else snapshot)}
-        if not explicit and not restricted_ok and not exclude and self.snapshots is None \
-                and getattr(self.store(), "public", None) is not None:
-            # A remote store's public dataset holds exactly the public graphs: its own default
-            # dataset is what the caller may see, with no graph list (and no listing).
+        remote = self.snapshots is None and hasattr(self.store(), "public_view")
+        if not explicit and not restricted_ok and not exclude and remote and self.store().public_view() is not None:
+            # A remote store's public dataset, or the anonymous endpoint of an engine with graph
+            # security, holds exactly the public graphs: its own default dataset is what the
+            # caller may see, with no graph list (and no listing): one engine call.
             return {"public": True, "union": True} if s.union_default_graph else \
                 {"public": True, "default": [""], "named": None}
-        graphs = self.graphs()
+        # A remote store's graphs as last listed (at most graphs_max_age old: no listing per query)
+        graphs = self.store().known_graphs() if remote else self.graphs()
         visible = access.visible_graphs(graphs, restricted_ok=restricted_ok, exclude=exclude)
+        if not explicit and remote and not restricted_ok:
+            # Always the list of visible names, even when nothing is hidden: "the union of every
+            # graph" would be the engine's graphs at query time (the remote store lists them
+            # again), and a restricted graph another process created since would be in it.
+            return {"default": ["", *visible] if s.union_default_graph else [""], "named": visible}
         if not explicit and len(visible) == len(graphs):
             # Everything is visible: let the engine use its own (fast) union / default graph.
             return {"union": True} if s.union_default_graph else {"default": [""], "named": None}

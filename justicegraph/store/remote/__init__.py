@@ -71,7 +71,7 @@ def open_remote(settings, *, read_only: bool = False) -> RemoteStore:
         query_timeout=settings.query_timeout, update_timeout=settings.store_update_timeout,
         max_response_bytes=settings.store_max_response_mb * 2**20, read_only=read_only,
         read_url=urljoin(query_url, read) if read else None, reader_user=settings.store_reader_user,
-        reader_password=settings.store_reader_password,
+        reader_password=settings.store_reader_password, graphs_max_age=settings.store_graphs_max_age,
     )
     PublicStore.attach(store, settings)
     return store

@@ -26,6 +26,7 @@ justicegraph's default graph is the named graph ``DEFAULT_GRAPH`` on remote engi
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -66,7 +67,8 @@ class RemoteStore:
                  engine: str = "auto", user: str = "", password: str = "", auth: str = "auto",
                  query_timeout: float = 30.0, update_timeout: float = 600.0,
                  max_response_bytes: int = 512 * 2**20, read_only: bool = False,
-                 read_url: str | None = None, reader_user: str = "", reader_password: str = ""):
+                 read_url: str | None = None, reader_user: str = "", reader_password: str = "",
+                 graphs_max_age: float = 1.0):
         self.query_url = query_url
         # Engine-side graph security (remote_access.py): query_url answers as the anonymous
         # user (public graphs only), read_url as an account that reads every graph of ours.
@@ -85,6 +87,11 @@ class RemoteStore:
         self._anonymous.headers["User-Agent"] = "justicegraph-remote-store"
         self._reader_user, self._reader_password = reader_user, reader_password
         self._listed: list[str] | None = None  # the last graphs() answer
+        # known_graphs(): the last listing and when it was taken, reused for graphs_max_age
+        # seconds (a server's reads: no listing per query); our own writes drop it at once
+        self.graphs_max_age = graphs_max_age
+        self._known: tuple[float, list[str]] | None = None
+        self._known_lock = threading.Lock()
         self._engine_name, self._user, self._password, self._auth = engine, user, password, auth
         self._dialect: dialects.Dialect | None = None
         self.public = None  # the public-only second dataset (remote_public.py), when configured
@@ -95,7 +102,8 @@ class RemoteStore:
                     engine=self._engine_name, user=self._user, password=self._password, auth=self._auth,
                     query_timeout=self.query_timeout, update_timeout=self.update_timeout,
                     max_response_bytes=self.max_response_bytes, read_only=self.read_only, read_url=self.read_url,
-                    reader_user=self._reader_user, reader_password=self._reader_password)
+                    reader_user=self._reader_user, reader_password=self._reader_password,
+                    graphs_max_age=self.graphs_max_age)
 
     @property
     def dialect(self) -> dialects.Dialect:
@@ -127,7 +135,8 @@ class RemoteStore:
                 raise
             return ordered
 
-    def _query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None):
+    def _query(self, query: str, *, default_graph=None, named_graphs=None, union=False, substitutions=None,
+               anonymous: bool = False):
         found = sparqltext.shape(query)
         if found.pragmas and self.dialect.dataset_pragmas:
             raise SyntaxError("engine pragmas ('define …') are not accepted: they could change the dataset")
@@ -142,14 +151,25 @@ class RemoteStore:
             text = self.dialect.describe_preamble + text
         listed: list[list[str]] = []
 
-        def every_graph() -> list[str]:  # listed once per query, only when needed
+        def every_graph() -> list[str]:  # the known graphs, only when needed
             if not listed:
-                listed.append(self.graphs())
+                listed.append(self.known_graphs())
             return listed[0]
 
         tabular = found.form in ("SELECT", "ASK")
         accept, limit = self.dialect.results_media if tabular else _NT, sparqltext.limit(query, found)
-        route = self._engine_route(default_graph, named_graphs, union, text) if self.read_url else None
+        route = None
+        if anonymous:
+            route = self._anonymous_route(default_graph, named_graphs, union, text)
+            if route is None:  # a dataset of lists: public names only, whatever the lists said
+                public = [ox.NamedNode(g) for g in every_graph() if _public_name(g)]
+                if default_graph is None:
+                    default_graph = [ox.DefaultGraph(), *public] if union else [ox.DefaultGraph()]
+                default_graph = [g for g in default_graph if isinstance(g, ox.DefaultGraph) or _public_name(g.value)]
+                named_graphs = public if named_graphs is None else [g for g in named_graphs if _public_name(g.value)]
+                union = False
+        if route is None and self.read_url:
+            route = self._engine_route(default_graph, named_graphs, union, text)
         if route is not None:  # the endpoint's account sees exactly this dataset: no list
             url, session, preamble = route
             text = preamble + text
@@ -221,6 +241,54 @@ class RemoteStore:
             return anonymous
         return None
 
+    def _anonymous_route(self, default_graph, named_graphs, union, text: str):
+        """The anonymous endpoint for the whole public dataset: engine-side graph security
+        answers alone (the anonymous user reads exactly the public graphs, remote_access.py),
+        so the query needs no graph list and no listing. None: a dataset the pragmas cannot
+        state there (explicit lists; GRAPH <iri> with the store's own default graph)."""
+        if not (self.read_url and self.dialect.graph_security) or default_graph is not None \
+                or named_graphs is not None:
+            return None
+        constant = sparqltext.constant_graph(text)
+        preamble = "" if constant else self.dialect.secured_preamble
+        if union:
+            return self.query_url, self._anonymous, "" if constant else preamble + self.dialect.secured_union
+        if constant:
+            return None
+        return self.query_url, self._anonymous, preamble + f"define input:default-graph-uri <{DEFAULT_GRAPH}>\n"
+
+    def public_view(self):
+        """What answers a caller who may not read restricted graphs with no graph list: the
+        public dataset (public.py) or, with engine-side graph security, the anonymous
+        endpoint (AnonymousView); None when neither is configured."""
+        if self.public is not None:
+            return self.public
+        if self.read_url and self.dialect.graph_security:
+            return AnonymousView(self)
+        return None
+
+    def known_graphs(self) -> list[str]:
+        """graphs(), listed again only when the last listing is older than graphs_max_age
+        seconds or a write of this process came since (server reads: no listing per query).
+        Writes by other processes are seen within graphs_max_age. Safe for access decisions
+        only as a list of names: a restricted graph is never in a public list, whatever its
+        age — but "no restricted graph exists" must not be concluded from it (a union)."""
+        known = self._known
+        if known is not None and time.monotonic() - known[0] < self.graphs_max_age:
+            return list(known[1])
+        with self._known_lock:
+            known = self._known
+            if known is not None and time.monotonic() - known[0] < self.graphs_max_age:
+                return list(known[1])
+            started = time.monotonic()  # the listing's age counts from before it was asked
+            graphs = self.graphs()
+            if self.graphs_max_age > 0:
+                self._known = (started, graphs)
+            return list(graphs)
+
+    def _forget_graphs(self) -> None:
+        self._known = None
+
     @staticmethod
     def _dataset(default_graph, named_graphs, union, every_graph) -> tuple[list[str], list[str]]:
         if default_graph is None:
@@ -278,7 +346,10 @@ class RemoteStore:
         if self.dialect.dataset_pragmas:
             # Virtuoso refuses triples outside GRAPH {…} unless the preamble names a default graph.
             update = f"define input:default-graph-uri {ox.NamedNode(DEFAULT_GRAPH)}\n{update}"
-        self._post(self.update_url, [("update", update)], "*/*", self.update_timeout)
+        try:
+            self._post(self.update_url, [("update", update)], "*/*", self.update_timeout)
+        finally:  # even a failed request may have changed the store
+            self._forget_graphs()
         if self.read_url and grant:  # graphs this text may have created: public ones become readable
             remote_access.publish(self, sparqltext.written_graphs(update))
 
@@ -354,8 +425,11 @@ class RemoteStore:
             self.update(change_as_update([], [], [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph))
                                                   for q in quads]), grant=False)
             return
-        self._request("POST", self.graph_store_url, params={"graph": graph}, data=body,
-                      headers={"Content-Type": _NT}, timeout=self.update_timeout)
+        try:
+            self._request("POST", self.graph_store_url, params={"graph": graph}, data=body,
+                          headers={"Content-Type": _NT}, timeout=self.update_timeout)
+        finally:
+            self._forget_graphs()
 
     def close(self) -> None:
         for session in (self._session, self._reader, self._anonymous):
@@ -400,6 +474,30 @@ class RemoteStore:
                 raise QueryTimeout("the SPARQL engine's answer took longer than the query timeout")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+class AnonymousView:
+    """The remote store as a caller who may not read restricted graphs sees it, on an engine
+    with graph security (Virtuoso, remote_access.py): every query goes to the anonymous
+    endpoint, which reads exactly the public graphs — one engine call, no graph listing,
+    nothing to go stale (a graph is granted to the anonymous user by the write that creates
+    it, and a restricted one never). Datasets the engine's pragmas cannot state are sent as
+    lists of public names only."""
+
+    only_public = True  # server/web/context.py: no listing needed to restrict its queries
+
+    def __init__(self, primary: RemoteStore):
+        self.primary = primary
+
+    def query(self, query: str, **dataset):
+        return self.primary.query(query, anonymous=True, **dataset)
+
+    def graphs(self) -> list[str]:
+        return [g for g in self.primary.known_graphs() if _public_name(g)]
+
+
+def _public_name(graph: str) -> bool:
+    return not (is_restricted(graph) or graph.startswith(STAGING_PREFIX))
 
 
 def split_location(location: str) -> tuple[str, dict[str, str]]:
