@@ -63,7 +63,9 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(5000, "Port the server listens on.")
     workers: int = _setting(2, "gunicorn worker processes.")
-    threads: int = _setting(4, "Threads per gunicorn worker.")
+    threads: int = _setting(0, "Threads per server worker (requests each worker runs at once). 0: 4 on an "
+                            "embedded store, 8 on a remote store (sparql+http…), whose requests mostly wait on "
+                            "the engine: 2 workers then admit 16 at a time (docs/scaling.md).")
     query_timeout: float = _setting(30.0, "Seconds a query may run before it is stopped (503).")
     row_cap: int = _setting(100_000, "Most rows a SELECT answers over HTTP; more are cut and marked.")
     max_body: int = _setting(10 * 1024 * 1024, "Largest request body accepted, in bytes (413 above).")
@@ -112,6 +114,10 @@ class Settings:
     validator: str = _setting("fast", "SHACL validator of loads and writes: 'fast' (the shapes compiled to SPARQL "
                               "on an in-memory Oxigraph store; falls back to pyshacl for shapes it cannot "
                               "compile) or 'pyshacl' (the reference).")
+
+    def __post_init__(self) -> None:
+        if self.threads <= 0:  # the default, from the kind of store (an engine's requests are I/O-bound)
+            object.__setattr__(self, "threads", 8 if self.store.startswith("sparql+") else 4)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
