@@ -110,7 +110,10 @@ def stop_process(process: subprocess.Popen, *, grace: float = 20) -> None:
 def start_oxigraph(workdir: Path, *, timeout_s: float | None = None, on_disk: bool = False,
                    public: bool = False) -> Engine:
     """``public``: also a second ``oxigraph serve`` (its own location) holding the public
-    dataset (justicegraph/store/remote/public.py), named by ``JUSTICEGRAPH_STORE_PUBLIC_URL``."""
+    dataset (justicegraph/store/remote/public.py), named by ``JUSTICEGRAPH_STORE_PUBLIC_URL``.
+    ``timeout_s``: ``--timeout-s``, which holds a thread per query for the whole limit (3,474
+    threads within ~4,000 light queries at 30 s: docs/scaling.md) — for tests' bounded loads
+    only; benchmarks of sustained load leave it out."""
     binary = oxigraph_binary()
     if binary is None:
         raise RuntimeError(oxigraph_missing())
