@@ -19,10 +19,11 @@ BODY = "".join(f"<urn:jg:s{i}> <urn:jg:p> \"value number {i} of a body larger th
                for i in range(40_000)).encode()  # about 3.5 MB: far more than the kernel buffers hold
 
 
-@pytest.fixture(scope="module", params=["front", "gunicorn"])
+@pytest.fixture(scope="module", params=["granian", "front", "gunicorn"])
 def server(tmp_path_factory, request):
     store, env = served(tmp_path_factory.mktemp("early") / "store", lambda s: None)
-    env |= {"JUSTICEGRAPH_WRITE_TOKEN": WRITE, "JUSTICEGRAPH_FRONT": str(request.param == "front").lower()}
+    env |= {"JUSTICEGRAPH_WRITE_TOKEN": WRITE, "JUSTICEGRAPH_FRONT": str(request.param == "front").lower(),
+            "JUSTICEGRAPH_HTTP_SERVER": "granian" if request.param == "granian" else "gunicorn"}
     with running_server(store, env=env, workers=1, threads=2) as s:
         yield s
 

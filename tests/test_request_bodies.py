@@ -21,13 +21,14 @@ LIMIT = 256 * 1024
 GRAPH = "https://example.org/bodies/graph"
 
 
-@pytest.fixture(scope="module", params=["front", "gunicorn"])
+@pytest.fixture(scope="module", params=["granian", "front", "gunicorn"])
 def server(tmp_path_factory, request):
     # through the buffering front (server/front.py), and with gunicorn on the port itself
     # (front = false: server/web/body.py counts the body)
     store, env = served(tmp_path_factory.mktemp("bodies") / "store", lambda s: None)
     env |= {"JUSTICEGRAPH_WRITE_TOKEN": WRITE, "JUSTICEGRAPH_MAX_BODY": str(LIMIT),
-            "JUSTICEGRAPH_FRONT": str(request.param == "front").lower()}
+            "JUSTICEGRAPH_FRONT": str(request.param == "front").lower(),
+            "JUSTICEGRAPH_HTTP_SERVER": "granian" if request.param == "granian" else "gunicorn"}
     with running_server(store, env=env, workers=1, threads=2) as s:
         yield s
 

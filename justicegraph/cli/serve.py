@@ -1,5 +1,6 @@
-"""`justicegraph serve`: the production server (gunicorn, threads per worker) or, with
-``--dev``, Flask's development server."""
+"""`justicegraph serve`: the production server — granian (a Rust HTTP server) with the app's
+gateway (server/web/gateway.py), or gunicorn behind the buffering front (setting
+``http_server``) — or, with ``--dev``, Flask's development server."""
 
 from __future__ import annotations
 
@@ -146,6 +147,46 @@ def run_gunicorn(settings: Settings, publishing=None) -> None:
     Application().run()
 
 
+def run_granian(settings: Settings, publishing=None) -> None:
+    """granian, ``workers`` processes forked from this one after the app is built here (as
+    gunicorn's ``preload_app``: the metrics counters and the rate limiter's table are shared
+    memory made now), each running the app on ``threads`` threads behind the gateway."""
+    import sys
+
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
+
+    from justicegraph.server.app import create_app
+    from justicegraph.server.web.gateway import Gateway
+
+    app = create_app(settings)
+    gateway = Gateway(app, threads=settings.threads, max_body=settings.max_body,
+                      access_log=sys.stdout if settings.access_log else None, server=(settings.host, settings.port),
+                      lane=app.extensions.get("justicegraph.lane"))
+    _finish_prepare(publishing, settings)
+
+    def load(*_args, **_kwargs):
+        # In each worker, after the fork: start its query executors (server/protocol/machinery.py),
+        # and the validator's warm-up when writes are on.
+        from justicegraph.server.protocol.machinery import warm_up
+
+        warm_up(app)
+        if settings.writes_enabled:
+            import threading
+
+            threading.Thread(target=_warm_validation, name="jg-validation-warmup", daemon=True).start()
+        return gateway
+
+    server = Server("justicegraph.server.app:create_app", address=settings.host, port=settings.port,
+                    interface=Interfaces.RSGI, workers=settings.workers, websockets=False,
+                    # the head must arrive within 10 s and fit in 64 KiB + granian's read buffer
+                    http1_settings=HTTP1Settings(header_read_timeout=10_000, max_buffer_size=64 * 1024 + 8192),
+                    backlog=1024, log_access=False, log_level="warning",
+                    workers_kill_timeout=10, respawn_failed_workers=True)
+    server.serve(target_loader=load, wrap_loader=False)
+
+
 def _wait_listening(front, settings: Settings, seconds: float = 20.0) -> None:
     """Until the front accepts connections on host:port; a front that exits (the port is
     taken) stops ``serve`` with its error."""
@@ -178,6 +219,8 @@ def serve(ctx, host, port, workers, threads, dev):
                                        {"host": host, "port": port, "workers": workers, "threads": threads}.items()
                                        if v is not None})
     ctx.close()  # the server opens the store itself; the CLI must not hold it
+    if settings.http_server not in ("granian", "gunicorn"):
+        raise click.ClickException(f"http_server must be 'granian' or 'gunicorn', not {settings.http_server!r}")
     if settings.serve_mode not in ("disk", "memory"):
         raise click.ClickException(f"serve_mode must be 'disk' or 'memory', not {settings.serve_mode!r}")
     publishing = _start_prepare(settings)
@@ -187,8 +230,10 @@ def serve(ctx, host, port, workers, threads, dev):
         app = create_app(settings)
         _finish_prepare(publishing, settings)
         app.run(host=settings.host, port=settings.port, threaded=True)
-    else:
+    elif settings.http_server == "gunicorn":
         run_gunicorn(settings, publishing)
+    else:
+        run_granian(settings, publishing)
 
 
 @click.command("publish")

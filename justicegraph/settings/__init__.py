@@ -100,10 +100,15 @@ class Settings:
     audit_log: str = _setting("", "File the audit of writes over HTTP is appended to (N-Quads, outside the store "
                               "and every dataset; docs/security.md). Empty: <store>.jg/audit.nq beside an "
                               "on-disk store, var/audit.nq for a remote engine, a temporary file for 'memory'.")
-    worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds; 0: query_timeout + 30.")
-    front: bool = _setting(True, "justicegraph serve: answer on host:port through the buffering front "
-                           "(server/front.py), which reads every request whole, under time limits, before a "
-                           "gunicorn worker thread sees it, so slow or stalled clients hold no worker; gunicorn "
+    worker_timeout: int = _setting(0, "gunicorn worker timeout in seconds (http_server 'gunicorn'); 0: "
+                                   "query_timeout + 30.")
+    http_server: str = _setting("granian", "justicegraph serve: 'granian' (a Rust HTTP server; each request read "
+                                "whole in its event loop, then run on one of `threads` threads per worker: "
+                                "server/web/gateway.py) or 'gunicorn' (threads per worker, behind the buffering "
+                                "front unless `front` is off).")
+    front: bool = _setting(True, "justicegraph serve with http_server 'gunicorn': answer on host:port through "
+                           "the buffering front (server/front.py), which reads every request whole, under time "
+                           "limits, before a gunicorn worker thread sees it, so slow or stalled clients hold no worker; gunicorn "
                            "then listens on a private Unix socket. Off: gunicorn listens on host:port itself.")
     access_log: bool = _setting(True, "Write one line per request to standard output (gunicorn's combined format, "
                                 "tokens redacted). Off: ~10% less CPU per light query.")
@@ -111,6 +116,9 @@ class Settings:
                                     "when its answer is under 1 MB, without the round trip to an executor process "
                                     "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "
                                     "an executor.")
+    fast_lane: bool = _setting(True, "Answer an anonymous GET /sparql lookup bounded by its answer (see "
+                               "inline_lookups) without Flask, with the same checks, headers and counts "
+                               "(server/protocol/lane.py). Off: every request goes through the app.")
     validator: str = _setting("fast", "SHACL validator of loads and writes: 'fast' (the shapes compiled to SPARQL "
                               "on an in-memory Oxigraph store; falls back to pyshacl for shapes it cannot "
                               "compile) or 'pyshacl' (the reference).")

@@ -1,5 +1,6 @@
-"""gunicorn's access log, one line per request in its default (combined) format, written
-without the logging machinery.
+"""The access log: one line per request in gunicorn's default (combined) format, written
+without the logging machinery — by granian's gateway (``write_line``, server/web/gateway.py)
+or by gunicorn (``AccessLogger``, the ``http_server = gunicorn`` choice).
 
 gunicorn builds a dict of every header and environ variable per request and sends the line
 through a LogRecord, the token redactor (once on the logger, once on the handler) and a
@@ -16,10 +17,33 @@ from gunicorn import glogging
 
 from justicegraph.server.web.security import REDACTOR
 
+_now = [0, ""]
+
+
+def timestamp() -> str:
+    second = int(time.time())
+    if _now[0] != second:
+        _now[:] = [second, time.strftime("[%d/%b/%Y:%H:%M:%S %z]")]
+    return _now[1]
+
+
+def format_line(host, user, request_line, status, sent, referer, agent) -> str:
+    fields = (host, "-", user, timestamp(), request_line, status, "-" if sent is None else sent, referer, agent)
+    # gunicorn's escaping: a quote inside a field is written \"
+    h, ident, u, t, r, st, b, f, a = (x.replace('"', '\\"') if isinstance(x, str) else x for x in fields)
+    return REDACTOR.redact(f'{h} {ident} {u} {t} "{r}" {st} {b} "{f}" "{a}"\n')
+
+
+def write_line(stream, host, method, target, protocol, status, sent, referer="-", agent="-") -> None:
+    """One line for a request answered by granian's gateway; a failed write never fails it."""
+    try:
+        stream.write(format_line(host or "-", "-", f"{method} {target} {protocol}", status, sent, referer, agent))
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
 
 class AccessLogger(glogging.Logger):
-    _now = (0, "")
-
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
             return
@@ -31,13 +55,9 @@ class AccessLogger(glogging.Logger):
         if isinstance(status, str):
             status = status.split(None, 1)[0]
         sent = getattr(resp, "sent", None)
-        fields = (environ.get("REMOTE_ADDR", "-"), "-", self._get_user(environ) or "-", self._timestamp(),
-                  f'{environ["REQUEST_METHOD"]} {environ["RAW_URI"]} {environ["SERVER_PROTOCOL"]}', status,
-                  "-" if sent is None else sent, environ.get("HTTP_REFERER", "-"), environ.get("HTTP_USER_AGENT", "-"))
-        # gunicorn's escaping: a quote inside a field is written \"
-        h, ident, u, t, r, st, b, f, a = (x.replace('"', '\\"') if isinstance(x, str) else x for x in fields)
-        line = f'{h} {ident} {u} {t} "{r}" {st} {b} "{f}" "{a}"\n'
-        line = REDACTOR.redact(line)
+        line = format_line(environ.get("REMOTE_ADDR", "-"), self._get_user(environ) or "-",
+                           f'{environ["REQUEST_METHOD"]} {environ["RAW_URI"]} {environ["SERVER_PROTOCOL"]}', status,
+                           sent, environ.get("HTTP_REFERER", "-"), environ.get("HTTP_USER_AGENT", "-"))
         for handler in handlers:
             handler.acquire()
             try:
@@ -47,10 +67,3 @@ class AccessLogger(glogging.Logger):
                 pass
             finally:
                 handler.release()
-
-    def _timestamp(self) -> str:
-        second = int(time.time())
-        cached = AccessLogger._now
-        if cached[0] != second:
-            cached = AccessLogger._now = (second, time.strftime("[%d/%b/%Y:%H:%M:%S %z]"))
-        return cached[1]
