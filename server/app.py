@@ -37,4 +37,10 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     importlib.import_module("justicegraph.server.web.security").init_app(app)
     # CORS on every read route (server/web/cors.py).
     importlib.import_module("justicegraph.server.web.cors").init_app(app)
+    # The fast lane for anonymous lookups (server/protocol/lane.py), inside the client-address
+    # middleware (server/web/security.py FrontClient), so its rate limit counts the real client.
+    lane = importlib.import_module("justicegraph.server.protocol.lane").Lane(app)
+    client = app.wsgi_app
+    lane.wsgi_app, client.app = client.app, lane
+    app.extensions["justicegraph.lane"] = lane
     return app

@@ -37,17 +37,20 @@ _DEPLOYMENT = "justicegraph.caching.deployment"
 def etag(variant: str) -> str | None:
     """The strong ETag of this request's answer in ``variant`` (a media type), or None when
     the answer is not for shared caches (a token, a POST, no snapshot)."""
-    environ = request.environ
+    return etag_of(request.environ, variant, endpoint().snapshots, current_app)
+
+
+def etag_of(environ: dict, variant: str, snapshots, app) -> str | None:
+    """``etag`` from the WSGI environ (the app's fast lane has no request context)."""
     if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ:
         return None
-    snapshots = endpoint().snapshots
     if snapshots is None:
         return None
     # The request's URL as it came (scheme, host, script root, path, query string: what
     # ``request.url`` is made of, without re-quoting it on every request).
     url = "\0".join((environ["wsgi.url_scheme"], environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
                      environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
-    text = "\0".join((_deployment(), snapshots.public_version(), variant, url))
+    text = "\0".join((_deployment(app), snapshots.public_version(), variant, url))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
@@ -72,14 +75,14 @@ def mark(response: Response, tag: str | None, vary: str = "Accept") -> Response:
     return response
 
 
-def _deployment() -> str:
+def _deployment(app) -> str:
     """What else an answer depends on, worked out once per app: the code, its templates,
     the settings (secrets left out — they are never part of an anonymous answer)."""
-    found = current_app.extensions.get(_DEPLOYMENT)
+    found = app.extensions.get(_DEPLOYMENT)
     if found is None:
         import justicegraph
 
-        settings = current_app.config["JUSTICEGRAPH"]
+        settings = app.config["JUSTICEGRAPH"]
         digest = hashlib.sha256(justicegraph.__version__.encode())
         for f in fields(settings):
             if not f.metadata.get("secret"):
@@ -92,5 +95,5 @@ def _deployment() -> str:
                     if name.endswith((".py", ".html", ".css", ".js", ".rq", ".ttl")):
                         st = os.stat(os.path.join(folder, name))
                         digest.update(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
-        found = current_app.extensions[_DEPLOYMENT] = digest.hexdigest()
+        found = app.extensions[_DEPLOYMENT] = digest.hexdigest()
     return found

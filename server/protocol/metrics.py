@@ -93,6 +93,22 @@ class Metrics:
         with self._local:
             self._values[self._row * self._width + index] += amount
 
+    def index(self, name: str, **labels: str) -> int:
+        """The position of a public counter, for ``add_public``."""
+        return self._index[_key(name, labels)]
+
+    def add_public(self, *increments: tuple[int, float]) -> None:
+        """Add to public counters (``index``) in one step: a request known to carry no
+        token (the fast lane, server/protocol/lane.py) need not ask, once per counter."""
+        if self._pid != os.getpid():
+            with _CLAIMING:
+                if self._pid != os.getpid():
+                    self._claim()
+        base = self._row * self._width
+        with self._local:
+            for index, amount in increments:
+                self._values[base + index] += amount
+
     def value(self, name: str, *, private: bool = True, **labels: str) -> float:
         """The total (``private``) or the public count only."""
         index = self._index[_key(name, labels)]

@@ -26,21 +26,32 @@ def apply(response: Response) -> Response:
     sparql = request.path == "/sparql"  # a POST there is a query (or an update with the token)
     if request.method not in READS and not sparql:
         return response
-    origins = [o.strip() for o in current_app.config["JUSTICEGRAPH"].cors_origins.split(",") if o.strip()]
-    origin = request.headers.get("Origin")
-    if "*" in origins:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    elif origins:
+    headers, vary_origin = headers_for(current_app.config["JUSTICEGRAPH"].cors_origins,
+                                       request.headers.get("Origin"), request.method, sparql)
+    if vary_origin:
         response.vary.add("Origin")
-        if not origin or origin not in origins:
-            return response
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Credentials"] = "true"
-    else:
-        return response
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS" if sparql else "GET, HEAD, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization"
-        response.headers["Access-Control-Max-Age"] = "600"
+    for name, value in headers:
+        response.headers[name] = value
     return response
+
+
+def headers_for(setting: str, origin: str | None, method: str, sparql: bool) -> tuple[list, bool]:
+    """The CORS headers of a read (``method`` in READS, or any request to /sparql), and
+    whether the answer varies by Origin — the same for the app and its fast lane
+    (server/protocol/lane.py)."""
+    origins = [o.strip() for o in setting.split(",") if o.strip()]
+    headers = []
+    if "*" in origins:
+        headers.append(("Access-Control-Allow-Origin", "*"))
+    elif origins:
+        if not origin or origin not in origins:
+            return headers, True
+        headers += [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")]
+    else:
+        return headers, False
+    headers.append(("Access-Control-Expose-Headers", EXPOSED))
+    if method == "OPTIONS":
+        headers += [("Access-Control-Allow-Methods", "GET, POST, OPTIONS" if sparql else "GET, HEAD, OPTIONS"),
+                    ("Access-Control-Allow-Headers", "Accept, Content-Type, Authorization"),
+                    ("Access-Control-Max-Age", "600")]
+    return headers, bool(origins) and "*" not in origins

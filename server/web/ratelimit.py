@@ -73,6 +73,17 @@ class SharedMemoryStorage(Storage):
             self._counts[slot] += amount
             return self._counts[slot]
 
+    def hit(self, key: str, expiry: float) -> tuple[int, float]:
+        """``incr`` by one and the window's end, under one lock (the fast lane's rate limit)."""
+        h, now = self._hash(key), time.time()
+        with self._lock:
+            slot = self._find(h)
+            if slot is None or self._ends[slot] <= now:
+                slot = self._claim(h, now) if slot is None else slot
+                self._hashes[slot], self._counts[slot], self._ends[slot] = h, 0, now + expiry
+            self._counts[slot] += 1
+            return self._counts[slot], self._ends[slot]
+
     def get(self, key: str) -> int:
         with self._lock:
             slot = self._find(self._hash(key))

@@ -1,0 +1,215 @@
+"""The fast lane: an anonymous SPARQL lookup answered without Flask.
+
+An entity lookup (``GET /sparql?query=SELECT … { <iri> ?p ?o }``) costs the engine about
+0.1 ms; Flask, werkzeug, flask-limiter and the hooks around it cost five times that
+(docs/performance.md, "Where a lookup's time goes"). The lane answers the one kind of
+request that dominates light traffic — an anonymous GET to /sparql with a ``query``
+parameter and nothing else, whose work is bounded by its answer (sparqltext/bounded.py) —
+with the same steps the app takes (server/sparql.py ``_query``), in the same order, from the
+same parts: the size and nesting checks, the SPARQL scan, the SERVICE refusal (a query that
+names any SERVICE is left to the app), the public dataset, negotiation, the ETag, the
+inline bounded run with its time limit and row cap, the rate limit (the same counter, key
+and headers as flask-limiter's), CORS, the security headers and the metrics.
+
+Anything else — a token, a conditional request, another parameter, FROM, a query that is not
+bounded, an error of any kind, a client over its rate limit — is not answered here: the lane
+returns None and the app answers (re-reading what the lane read from its caches). So every
+refusal and every error has one author, the app. tests/test_fast_lane.py compares the lane's
+answers with the app's, header by header and byte by byte.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from urllib.parse import parse_qs
+
+from werkzeug.sansio.utils import get_current_url, get_host
+
+from justicegraph.namespaces import PREFIXES
+from justicegraph.server.protocol import caching
+from justicegraph.server.protocol.machinery import EXTENSION
+from justicegraph.server.web import conneg, cors
+from justicegraph.server.web.security import SECURITY_HEADERS
+from justicegraph.sparqltext import scan_query
+from justicegraph.sparqltext.complexity import too_complex
+
+_FORMS = ("SELECT", "ASK")  # the inline run holds SELECT and ASK answers whole
+_CACHE_CONTROL = caching.CACHE_CONTROL
+
+
+class Lane:
+    """``Lane(app)``: ``answer(environ)`` → (status, headers, body) or None; also a WSGI
+    middleware in front of ``wsgi_app`` (gunicorn, the development server)."""
+
+    def __init__(self, app, wsgi_app=None):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.settings = app.config["JUSTICEGRAPH"]
+        self.prefixes = {**PREFIXES, **self.settings.minter.prefixes}
+        self.cors, self.vary_origin = None, False
+        self._limit = self._init_limit()
+
+    # -- WSGI ------------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        answer = self.answer(environ)
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        start_response(f"{status} OK", headers)
+        return [body]
+
+    # -- the lane --------------------------------------------------------------------------
+    def answer(self, environ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        if (environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") != "/sparql"
+                or "HTTP_AUTHORIZATION" in environ or "HTTP_IF_NONE_MATCH" in environ
+                or environ.get("SCRIPT_NAME")):
+            return None
+        text = _one_query(environ.get("QUERY_STRING", ""))
+        s = self.settings
+        if text is None or len(text) > s.max_query_length or not (s.inline_lookups and s.fast_lane):
+            return None
+        ep = self.app.extensions.get(EXTENSION)
+        if ep is None or ep.snapshots is None or not hasattr(ep.executor, "run_bounded"):
+            return None
+        if too_complex(text, "query"):
+            return None
+        scan = scan_query(text, _base(environ["wsgi.url_scheme"], environ.get("HTTP_HOST"),
+                                      environ.get("SERVER_NAME"), environ.get("SERVER_PORT")))
+        if (not scan.bounded or scan.form not in _FORMS or scan.services or scan.from_graphs
+                or scan.from_named):
+            return None
+        fmt = _negotiate(environ.get("HTTP_ACCEPT"))
+        if fmt is None:
+            return None
+        address = environ.get("REMOTE_ADDR")
+        window = self._hit(address)
+        if window is False:
+            return None  # over the limit: the app counts it too and answers 429
+        answered = None
+        try:
+            answered = self._run(environ, ep, text, scan, fmt, window)
+            return answered
+        finally:
+            if answered is None and window is not None:
+                self._unhit(address)  # the app answers it, and counts it
+
+    def _run(self, environ, ep, text, scan, fmt, window):
+        s = self.settings
+        dataset = ep.dataset(restricted_ok=False)
+        tag = caching.etag_of(environ, fmt.name, ep.snapshots, self.app)
+        job = {"kind": "query", "query": text, "base": scan_base(environ), "dataset": dataset,
+               "results_format": fmt.name, "graph_format": None, "row_cap": s.row_cap, "prefixes": self.prefixes}
+        started = time.monotonic()
+        answer = ep.executor.run_bounded(job, s.query_timeout)
+        if answer is None:
+            return None
+        meta, body = answer
+        if "error" in meta or meta.get("format") != fmt.name:
+            return None
+        body = b"".join(body)
+        counters = self._counters(ep.metrics)
+        increments = [(counters["inline"], 1.0), (counters["seconds"], time.monotonic() - started),
+                      (counters[meta["form"]], 1.0), (counters["http200"], 1.0)]
+        headers = [("Content-Type", fmt.content_type), ("Content-Length", str(len(body))),
+                   ("X-JusticeGraph-Row-Cap", str(s.row_cap))]
+        if meta["truncated"]:
+            headers.append(("X-JusticeGraph-Truncated", "true"))
+            increments.append((counters["truncated"], 1.0))
+        if tag is not None:
+            headers += [("ETag", f'"{tag}"'), ("Cache-Control", _CACHE_CONTROL)]
+        cors_headers, vary_origin = cors.headers_for(s.cors_origins, environ.get("HTTP_ORIGIN"), "GET", True)
+        headers.append(("Vary", "Accept, Origin, Authorization" if vary_origin else "Accept, Authorization"))
+        headers += cors_headers
+        if window is not None:
+            headers += _limit_headers(self._limit, window)
+        headers += SECURITY_HEADERS.items()
+        ep.metrics.add_public(*increments)  # counted as the app counts: a public, anonymous request
+        return 200, headers, body
+
+    def _counters(self, metrics) -> dict:
+        found = self.__dict__.get("_counter_index")
+        if found is None:
+            found = self._counter_index = {
+                "inline": metrics.index("justicegraph_inline_queries_total"),
+                "seconds": metrics.index("justicegraph_query_seconds_total"),
+                "truncated": metrics.index("justicegraph_rows_truncated_total"),
+                "http200": metrics.index("justicegraph_http_requests_total", route="sparql", status="200"),
+                **{form: metrics.index("justicegraph_queries_total", form=form) for form in _FORMS}}
+        return found
+
+    # -- the rate limit: flask-limiter's counter, key and headers -----------------------------
+    def _init_limit(self):
+        limiter = self.app.extensions.get("justicegraph.limiter")
+        if limiter is None:
+            return None
+        from limits import parse
+
+        from justicegraph.server.web.ratelimit import SharedMemoryStorage
+
+        storage = limiter.storage
+        if not isinstance(storage, SharedMemoryStorage) or limiter._strategy not in (None, "fixed-window"):
+            return None  # another storage or strategy: the lane would count differently
+        return storage, parse(self.settings.rate_limit), {}
+
+    def _hit(self, address: str | None):
+        """None: no rate limit (or one the lane cannot count: then it answers nothing);
+        False: over it; else the window (end, remaining) after counting this request on the
+        counter flask-limiter uses (application limit, scope 'global', fixed window)."""
+        if self._limit is None:
+            return None if self.app.extensions.get("justicegraph.limiter") is None else False
+        storage, item, keys = self._limit
+        address = address or "127.0.0.1"
+        key = keys.get(address)
+        if key is None:
+            if len(keys) > 4096:
+                keys.clear()
+            key = keys[address] = item.key_for(address, "global")
+        count, end = storage.hit(key, item.get_expiry())
+        if count > item.amount:
+            self._unhit(address)
+            return False
+        return end, item.amount - count
+
+    def _unhit(self, address: str | None) -> None:
+        storage, item, keys = self._limit
+        key = keys.get(address or "127.0.0.1")
+        if key is not None:
+            storage.incr(key, item.get_expiry(), amount=-1)
+
+
+def _limit_headers(limit, window) -> list[tuple[str, str]]:
+    """flask-limiter's headers: its ``reset_at`` is the window's end + 1 s, truncated."""
+    item = limit[1]
+    reset_at = int(window[0] + 1)
+    return [("X-RateLimit-Limit", str(item.amount)), ("X-RateLimit-Remaining", str(window[1])),
+            ("X-RateLimit-Reset", str(reset_at)), ("Retry-After", str(int(reset_at - time.time())))]
+
+
+def _one_query(query_string: str) -> str | None:
+    """The text of a query string that carries ``query`` once and nothing else."""
+    if not query_string.startswith("query=") or "&" in query_string or ";" in query_string:
+        return None
+    try:
+        values = parse_qs(query_string, keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    found = values.get("query")
+    return found[0] if found and len(values) == 1 and len(found) == 1 and found[0] else None
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate(accept: str | None):
+    return conneg.negotiate(accept, conneg.RESULTS)
+
+
+@functools.lru_cache(maxsize=64)
+def _base(scheme: str, http_host: str | None, server_name: str | None, server_port: str | None) -> str:
+    """The request's URL without its query (``request.base_url``), as the app works it out."""
+    server = (server_name, int(server_port)) if server_name and server_port and server_port.isdigit() else None
+    return get_current_url(scheme, get_host(scheme, http_host, server), "", "/sparql")
+
+
+def scan_base(environ) -> str:
+    return _base(environ["wsgi.url_scheme"], environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+                 environ.get("SERVER_PORT"))

@@ -1,0 +1,186 @@
+"""The fast lane (server/protocol/lane.py) answers anonymous lookups exactly as the app does:
+for each request below, the lane's answer and the app's answer to the same request (the app
+reached past the lane) have the same status, the same body byte for byte and the same
+headers — the rate-limit window counted once per request on the one shared counter. What the
+lane must not answer (a token, a conditional GET, other parameters, FROM, SERVICE, a query
+that is not bounded, a client over its limit, a POST) it leaves to the app. Restricted
+material stays out of both."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+import pytest
+from werkzeug.test import EnvironBuilder
+
+from justicegraph.server.app import create_app
+from justicegraph.settings import Settings
+from justicegraph.sparqltext import scan_query
+from justicegraph.store import OxigraphStore
+
+pytestmark = pytest.mark.embedded_only("the lane reads an on-disk snapshot (server/protocol/snapshot.py)")
+
+READ = "lane-read-token-6f2c1e8a"
+BASE = "https://w3id.org/justicegraph/"
+PEOPLE = [f"{BASE}id/lane-person-{i}" for i in range(3)]
+PUBLIC_GRAPH = f"{BASE}graph/import/lane/public"
+RESTRICTED_GRAPH = f"{BASE}graph/import/lane/restricted"
+LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+KNOWS = ox.NamedNode("http://xmlns.com/foaf/0.1/knows")
+
+ACCEPTS = [None, "*/*", "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+           "text/tab-separated-values", "application/json",
+           "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+           "text/csv;q=0.4, application/sparql-results+json;q=0.9"]
+QUERIES = [f"SELECT ?p ?o WHERE {{ <{p}> ?p ?o }}" for p in PEOPLE] + [
+    f"SELECT * WHERE {{ <{PEOPLE[0]}> ?p ?o }}",
+    f"SELECT ?s WHERE {{ ?s <{KNOWS.value}> <{PEOPLE[1]}> }}",
+    f"PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?l WHERE {{ <{PEOPLE[2]}> skos:prefLabel ?l }}",
+    "SELECT ?p ?o WHERE { <https://w3id.org/justicegraph/id/nobody> ?p ?o }",
+    f"ASK {{ <{PEOPLE[0]}> ?p ?o }}",
+]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lane") / "store"
+    store = OxigraphStore(path)
+    quads = []
+    for i, person in enumerate(PEOPLE):
+        quads.append(ox.Quad(ox.NamedNode(person), LABEL, ox.Literal(f"Lane Person {i}", language="en"),
+                             ox.NamedNode(PUBLIC_GRAPH)))
+        quads.append(ox.Quad(ox.NamedNode(person), LABEL, ox.Literal(f"Sealed name {i}"),
+                             ox.NamedNode(RESTRICTED_GRAPH)))
+    quads.append(ox.Quad(ox.NamedNode(PEOPLE[0]), KNOWS, ox.NamedNode(PEOPLE[1]), ox.NamedNode(PUBLIC_GRAPH)))
+    quads.append(ox.Quad(ox.NamedNode(PEOPLE[2]), KNOWS, ox.NamedNode(PEOPLE[1]), ox.NamedNode(RESTRICTED_GRAPH)))
+    store.apply(insert=quads)
+    store.close()
+    del store
+    app = create_app(Settings(store=str(path), read_token=READ, rate_limit="1000 per minute",
+                              cors_origins="https://one.example, https://two.example"))
+    yield app
+    endpoint = app.extensions["justicegraph.endpoint"]
+    if endpoint._executor is not None:
+        endpoint._executor.close()
+
+
+def environ(query_string: str, headers: dict, method: str = "GET") -> dict:
+    return EnvironBuilder("/sparql", method=method, query_string=query_string, headers=headers,
+                          environ_base={"REMOTE_ADDR": "192.0.2.7"}).get_environ()
+
+
+def by_app(app, env: dict) -> tuple[int, dict, bytes]:
+    lane = app.extensions["justicegraph.lane"]
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = int(status.split()[0]), headers
+
+    body = b"".join(lane.wsgi_app(env, start_response))  # past the lane: Flask and its hooks
+    return answer["status"], _headers(answer["headers"]), body
+
+
+def _headers(pairs) -> dict:
+    out = {}
+    for name, value in pairs:
+        out.setdefault(name.lower(), []).append(value)
+    return out
+
+
+def comparable(headers: dict) -> dict:
+    # Both answers carry a Content-Length when they know it; the rate-limit window is checked apart.
+    return {k: v for k, v in headers.items()
+            if k not in ("content-length", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after")}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("accept", ACCEPTS)
+@pytest.mark.parametrize("origin", [None, "https://two.example", "https://elsewhere.example"])
+def test_the_lane_answers_as_the_app_does(app, query, accept, origin):
+    lane = app.extensions["justicegraph.lane"]
+    headers = {k: v for k, v in {"Accept": accept, "Origin": origin}.items() if v is not None}
+    qs = urlencode({"query": query})
+    fast = lane.answer(environ(qs, headers))
+    if not scan_query(query, "http://localhost/sparql").bounded:
+        assert fast is None  # an executor runs it: the app's way
+        return
+    if fast is None:
+        # left to the app (an answer format the inline run does not hold whole); never JSON
+        assert accept not in (None, "*/*", "application/sparql-results+json", "application/json")
+        return
+    status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
+    app_status, app_headers, app_body = by_app(app, environ(qs, headers))
+    assert (status, fast_body) == (app_status, app_body)
+    assert comparable(fast_headers) == comparable(app_headers)
+    assert fast_headers["content-length"] == [str(len(fast_body))]
+    # one window, counted once per request: the app's answer came one request later
+    assert int(app_headers["x-ratelimit-remaining"][0]) == int(fast_headers["x-ratelimit-remaining"][0]) - 1
+    assert abs(int(app_headers["x-ratelimit-reset"][0]) - int(fast_headers["x-ratelimit-reset"][0])) <= 1
+    assert b"Sealed" not in fast_body
+
+
+@pytest.mark.parametrize("qs, headers", [
+    (urlencode({"query": QUERIES[0]}), {"Authorization": f"Bearer {READ}"}),
+    (urlencode({"query": QUERIES[0]}), {"If-None-Match": '"x"'}),
+    (urlencode({"query": QUERIES[0], "default-graph-uri": PUBLIC_GRAPH}), {}),
+    (urlencode({"query": QUERIES[0], "format": "csv"}), {}),
+    (urlencode({"query": f"SELECT ?p ?o FROM <{PUBLIC_GRAPH}> WHERE {{ <{PEOPLE[0]}> ?p ?o }}"}), {}),
+    (urlencode({"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}), {}),
+    (urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}), {}),  # not bounded: an executor
+    (urlencode({"query": "CONSTRUCT WHERE { <urn:x> ?p ?o }"}), {}),
+    (urlencode({"query": "SELECT ?p WHERE { <urn:x> ?p "}), {}),  # malformed: the app's error
+    (urlencode({"query": "SELECT ?p ?o WHERE { <urn:x> ?p ?o }"}), {"Accept": "image/png"}),  # 406
+    ("query=", {}),
+    ("", {}),
+])
+def test_the_lane_leaves_the_rest_to_the_app(app, qs, headers):
+    lane = app.extensions["justicegraph.lane"]
+    before = _remaining(app)
+    assert lane.answer(environ(qs, headers)) is None
+    assert _remaining(app) == before, "a request the lane leaves is counted once, by the app"
+
+
+def test_a_post_is_left_to_the_app(app):
+    lane = app.extensions["justicegraph.lane"]
+    env = EnvironBuilder("/sparql", method="POST", data=QUERIES[0], content_type="application/sparql-query",
+                         environ_base={"REMOTE_ADDR": "192.0.2.7"}).get_environ()
+    assert lane.answer(env) is None
+
+
+def test_a_client_over_its_limit_gets_the_apps_429(tmp_path):
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    store.apply(insert=[ox.Quad(ox.NamedNode(PEOPLE[0]), LABEL, ox.Literal("x"), ox.NamedNode(PUBLIC_GRAPH))])
+    store.close()
+    del store
+    app = create_app(Settings(store=str(path), rate_limit="3 per minute"))
+    try:
+        client = app.test_client()
+        url = "/sparql?" + urlencode({"query": QUERIES[0]})
+        statuses = [client.get(url, environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code for _ in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]
+        # the lane answered the first three (a Content-Length: Flask streams this answer without one)
+        assert client.get(url, environ_base={"REMOTE_ADDR": "192.0.2.10"}).headers.get("Content-Length")
+    finally:
+        endpoint = app.extensions["justicegraph.endpoint"]
+        if endpoint._executor is not None:
+            endpoint._executor.close()
+
+
+def test_metrics_count_lane_answers_as_app_answers(app):
+    metrics = app.extensions["justicegraph.endpoint"].metrics
+    names = [("justicegraph_http_requests_total", {"route": "sparql", "status": "200"}),
+             ("justicegraph_queries_total", {"form": "SELECT"}), ("justicegraph_inline_queries_total", {})]
+    before = [metrics.value(n, private=False, **labels) for n, labels in names]
+    qs = urlencode({"query": QUERIES[0]})
+    assert app.extensions["justicegraph.lane"].answer(environ(qs, {})) is not None
+    middle = [metrics.value(n, private=False, **labels) for n, labels in names]
+    by_app(app, environ(qs, {}))
+    after = [metrics.value(n, private=False, **labels) for n, labels in names]
+    assert [m - b for m, b in zip(middle, before, strict=True)] == [a - m for a, m in zip(after, middle, strict=True)] == [1, 1, 1]
+
+
+def _remaining(app) -> int:
+    storage = app.extensions["justicegraph.limiter"].storage
+    return storage.get("LIMITER/192.0.2.7/global/1000/1/minute")
