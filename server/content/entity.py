@@ -168,12 +168,17 @@ def local_href(iri: str, base: str) -> str | None:
     return None
 
 
+MAX_SHARED_LABELS = 100_000  # IRIs whose label and types a snapshot keeps (~20 MB per process at most)
+
+
 class Labels:
-    """Labels and types of the IRIs a page shows, looked up once each (per request)."""
+    """Labels and types of the IRIs a page shows, looked up once each: per request, and on a
+    snapshot once for every page of it (a prison page shows hundreds)."""
 
     def __init__(self, store, dataset: dict, base: str):
         self.store, self.dataset, self.base = store, dataset, base
-        self._seen: dict[str, tuple[str | None, list[str]]] = {}
+        memo = snapshot_memo(store, dataset)
+        self._seen: dict[str, tuple[str | None, list[str]]] = {} if memo is None else memo.setdefault("labels", {})
         # the visibility test is built once: building it reads the caller's graph list, which
         # holds thousands of graphs at scale (one per testimony), and a page looks up hundreds of labels
         self._engine, self._shown = getattr(store, "engine", None), visible(dataset)
@@ -184,24 +189,31 @@ class Labels:
         return [q for q in self._engine.quads_for_pattern(s, p, None, None) if self._shown(q.graph_name)]
 
     def lookup(self, iri: str) -> tuple[str | None, list[str]]:
-        if iri not in self._seen:
-            labels: dict[str, str] = {}
-            types: list[str] = []
-            node = ox.NamedNode(iri)
-            named = self._engine_quads(node, PREF_LABEL)
-            if named is not None:
-                for q in named:
-                    if isinstance(q.object, ox.Literal):
-                        labels.setdefault(q.object.language or "", q.object.value)
-                types = [q.object.value for q in self._engine_quads(node, RDF_TYPE)]
-            for r in ([] if named is not None else _rows(self.store, NAMES, self.dataset, x=node)):
-                if r["k"].value == "t":
-                    types.append(r["v"].value)
-                elif isinstance(r["v"], ox.Literal):
-                    labels.setdefault(r["v"].language or "", r["v"].value)
-            label = labels.get("en") or next(iter(labels.values()), None) or vocabulary_label(iri)
-            self._seen[iri] = (label, sorted(set(types)))
-        return self._seen[iri]
+        found = self._seen.get(iri)  # on a snapshot, shared by the process's threads
+        if found is None:
+            found = self._lookup(iri)
+            if len(self._seen) >= MAX_SHARED_LABELS:
+                self._seen.clear()
+            self._seen[iri] = found
+        return found
+
+    def _lookup(self, iri: str) -> tuple[str | None, list[str]]:
+        labels: dict[str, str] = {}
+        types: list[str] = []
+        node = ox.NamedNode(iri)
+        named = self._engine_quads(node, PREF_LABEL)
+        if named is not None:
+            for q in named:
+                if isinstance(q.object, ox.Literal):
+                    labels.setdefault(q.object.language or "", q.object.value)
+            types = [q.object.value for q in self._engine_quads(node, RDF_TYPE)]
+        for r in ([] if named is not None else _rows(self.store, NAMES, self.dataset, x=node)):
+            if r["k"].value == "t":
+                types.append(r["v"].value)
+            elif isinstance(r["v"], ox.Literal):
+                labels.setdefault(r["v"].language or "", r["v"].value)
+        label = labels.get("en") or next(iter(labels.values()), None) or vocabulary_label(iri)
+        return (label, sorted(set(types)))
 
     def term(self, term: ox.Term) -> dict:
         if isinstance(term, ox.Literal):

@@ -125,6 +125,8 @@ class Reader:
             found = [ox.Quad(s or r["s"], p or r["p"], o or r["o"], g or r["g"])
                      for r in self.store.query(PATTERN, substitutions=subs, **self.dataset)]
         # The engine's order depends on its history: sort, so a page is the same whatever the plan.
+        if len(found) < 2:
+            return found
         return sorted(found, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
     def values(self, s, p: str) -> list[ox.Term]:
@@ -243,29 +245,45 @@ def label_of_class(iri: str) -> str:
 # -- voices ----------------------------------------------------------------------------------------
 
 class Voices:
-    """Who asserts each graph (from the provenance graphs): the voice of what it holds."""
+    """Who asserts each graph (from the provenance graphs): the voice of what it holds.
+
+    A voice or a source reads the same on every page of a snapshot: on a snapshot each is
+    worked out once for the caller's dataset (``Reader.memo``) and shared, never changed."""
 
     def __init__(self, reader: Reader, names: Labels, minter):
         self.reader, self.names, self.minter = reader, names, minter
         self._graphs: dict[str, dict] = {}
         self._sources: dict[str, dict] = {}
 
+    def _shared(self, key: tuple, make):
+        memo = self.reader.memo
+        if memo is None:
+            return make()
+        key = (*key, self.minter.base)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = make()
+        return found
+
     def source(self, iri: str) -> dict:
         """A source as a citation: its title, and a short form (publisher, date) for lists."""
         if iri not in self._sources:
-            node = ox.NamedNode(iri)
-            term = self.names.term(node)
-            publisher = next((v.value for v in self.reader.values(node, DCT + "publisher")), None)
-            date = next((v.value for v in self.reader.values(node, DCT + "date")), None)
-            # "Iran News Now, 24 March 2023": who published it and when, else its title
-            short = f"{publisher}, {human_time(date)}" if publisher and date else publisher or term["label"]
-            self._sources[iri] = {**term, "short": short}
+            self._sources[iri] = self._shared(("source", iri), lambda: self._describe_source(iri))
         return self._sources[iri]
+
+    def _describe_source(self, iri: str) -> dict:
+        node = ox.NamedNode(iri)
+        term = self.names.term(node)
+        publisher = next((v.value for v in self.reader.values(node, DCT + "publisher")), None)
+        date = next((v.value for v in self.reader.values(node, DCT + "date")), None)
+        # "Iran News Now, 24 March 2023": who published it and when, else its title
+        short = f"{publisher}, {human_time(date)}" if publisher and date else publisher or term["label"]
+        return {**term, "short": short}
 
     def graph(self, graph) -> dict:
         key = graph.value if isinstance(graph, ox.NamedNode) else ""
         if key not in self._graphs:
-            self._graphs[key] = self._describe(key)
+            self._graphs[key] = self._shared(("voice", key), lambda: self._describe(key))
         return self._graphs[key]
 
     def _describe(self, iri: str) -> dict:
@@ -306,22 +324,14 @@ class Voices:
 
     def _dataset_sources(self, dataset: str) -> list[dict]:
         """The sources a dataset's graphs come from: what its identity records were compiled from."""
-        # The same on every page of a snapshot, and a read of up to 200 graphs' provenance
-        # (most of a person page's CPU at 100k quads): worked out once per snapshot and dataset.
-        memo = self.reader.memo
-        key = ("dataset sources", dataset, self.minter.base)
-        found = memo.get(key) if memo is not None else None
-        if found is None:
-            found = []
-            for q in self.reader.quads(None, ox.NamedNode(J + "dataset"), ox.Literal(dataset))[:MAX_DATASET_GRAPHS]:
-                for s in self.reader.values(q.subject, PROV + "wasDerivedFrom"):
-                    if isinstance(s, ox.NamedNode) and s.value.startswith(self.minter.base + "id/") \
-                            and s.value not in found:
-                        found.append(s.value)
-            found = tuple(found[:5])
-            if memo is not None:
-                memo[key] = found
-        return [self.source(s) for s in found]
+        # A read of up to 200 graphs' provenance (most of a person page's CPU at 100k quads
+        # when it ran on every page): on a snapshot, once, with the voice that shows it.
+        found: list[str] = []
+        for q in self.reader.quads(None, ox.NamedNode(J + "dataset"), ox.Literal(dataset))[:MAX_DATASET_GRAPHS]:
+            for s in self.reader.values(q.subject, PROV + "wasDerivedFrom"):
+                if isinstance(s, ox.NamedNode) and s.value.startswith(self.minter.base + "id/") and s.value not in found:
+                    found.append(s.value)
+        return [self.source(s) for s in found[:5]]
 
     def cite(self, graph, locator: str | None = None, mode: str | None = None, reported_by=None) -> dict:
         """The attribution of one item: its graph's voice, with the item's own paragraph and mode."""
