@@ -20,8 +20,10 @@ Two measurements per store, both in CPU time (``time.process_time`` / ``/proc``)
     ``justicegraph generate --people 5000 --out G && justicegraph --store DIR load G``)
 
 Columns: the /sparql lookup, the same with ``inline_lookups = false`` (in process only: the
-round trip to an executor), the entity document as Turtle, and the entity document asked again
-with ``If-None-Match`` holding the ETag of its first answer (a 304: server/protocol/caching.py).
+round trip to an executor), the entity document as Turtle, the entity document asked again
+with ``If-None-Match`` holding the ETag of its first answer (a 304: server/protocol/caching.py),
+and the HTML pages of a person and of a prison (server/content/view.py builds the view model,
+Jinja renders it; prisons are few and their pages big: ``--count`` / 20 of them per cell).
 
 Prints one Markdown table per store (µs of CPU per request) and the load average around each
 measurement. The machine's other load changes CPU time much less than wall time, but caches
@@ -91,7 +93,7 @@ class Layers:
 
 def instrument(app, layers: Layers) -> None:
     from justicegraph.server import pages, sparql
-    from justicegraph.server.content import entity
+    from justicegraph.server.content import entity, view
     from justicegraph.server.protocol import caching, executor, jobs, machinery, metrics, results_fast
     from justicegraph.server.web import context
 
@@ -122,6 +124,10 @@ def instrument(app, layers: Layers) -> None:
     layers.patch(entity, "graph_provenance", "engine: provenance of its graphs")
     layers.patch(entity, "provenance_quads", "page: description → quads")
     layers.patch(pages, "rdf_response", "serialiser (Turtle, pyoxigraph)")
+    layers.patch(view, "entity_page", "page: view model (server/content/view.py)")
+    layers.patch(view.Reader, "_read", "engine: page patterns (pyoxigraph, visible graphs)")
+    layers.patch(entity.Labels, "_engine_quads", "engine: labels and types (pyoxigraph)")
+    layers.patch(pages, "render_template", "page: HTML rendering (Jinja)")
     layers.patch(pages, "alternates", "page: Link headers, licence")
     layers.patch(pages, "data_licence", "page: Link headers, licence")
     layers.patch(metrics.Metrics, "inc", "metrics")
@@ -142,8 +148,8 @@ def _hook_name(function, kind: str) -> str:
 
 
 # --- the requests ----------------------------------------------------------------------------
-def entity_ids(store: Path, count: int) -> list[str]:
-    """Ids of people in the store's current public data (as /id/<id>)."""
+def entity_ids(store: Path, count: int, kind: str = "Person") -> list[str]:
+    """Ids of people (or prisons, ...) in the store's current public data (as /id/<id>)."""
     import pyoxigraph as ox
 
     from justicegraph.server.protocol.snapshot import SnapshotStore
@@ -152,7 +158,7 @@ def entity_ids(store: Path, count: int) -> list[str]:
     snaps.publish()
     path = snaps.public_view() or snaps.current()
     reader = ox.Store.read_only(str(path))
-    rows = reader.query(f"SELECT DISTINCT ?s WHERE {{ ?s a <https://w3id.org/justicegraph/ontology#Person> "
+    rows = reader.query(f"SELECT DISTINCT ?s WHERE {{ ?s a <https://w3id.org/justicegraph/ontology#{kind}> "
                         f"FILTER(STRSTARTS(STR(?s), '{JG}id/')) }} ORDER BY ?s LIMIT {count}",
                         use_default_graph_as_union=True)
     ids = [row["s"].value[len(JG) + 3:] for row in rows]
@@ -175,10 +181,17 @@ def _wsgi_etag(app, path: str, headers: dict) -> str | None:
     return app.test_client().get(path, headers=headers).headers.get("ETag")
 
 
+def count_for(kind: str, count: int) -> int:
+    """Requests per cell: a prison page costs ~30 person pages."""
+    return max(50, count // 20) if kind == "prison-html" else count
+
+
 def requests_for(kind: str, ids: list[str]) -> list[tuple[str, dict]]:
     if kind == "lookup":
         return [("/sparql?query=" + quote(LOOKUP.format(iri=f"{JG}id/{i}")),
                  {"Accept": "application/sparql-results+json"}) for i in ids]
+    if kind in ("person-html", "prison-html"):
+        return [(f"/id/{i}", {"Accept": "text/html"}) for i in ids]
     return [(f"/id/{i}", {"Accept": "text/turtle"}) for i in ids]  # "entity", and "revalidate" (tags added)
 
 
@@ -224,6 +237,7 @@ def in_process(store: Path, kind: str, ids: list[str], count: int, inline: bool)
     executors = _executor_pids()
     before_children = _cpu_of(executors)
     load = [os.getloadavg()[0]]
+    count = count_for(kind, count)
     started = time.process_time()
     for n in range(count):
         environ = environs[n % len(environs)]
@@ -308,12 +322,14 @@ def over_http(store: Path, kinds: dict[str, list], count: int, workdir: Path, fr
             roles = _roles(server.pid)
             before = {role: _cpu_of(pids) for role, pids in roles.items()}
             load = [os.getloadavg()[0]]
-            for n in range(count):
+            n_requests = count_for(kind, count)
+            for n in range(n_requests):
                 path, headers = requests[n % len(requests)]
                 _get(conn, path, headers)
             after = {role: _cpu_of(pids) for role, pids in roles.items()}
             load.append(os.getloadavg()[0])
-            out[kind] = {"us": {role: 1e6 * (after[role] - before[role]) / count for role in roles}, "load": load}
+            out[kind] = {"us": {role: 1e6 * (after[role] - before[role]) / n_requests for role in roles},
+                         "load": load}
         conn.close()
     finally:
         server.terminate()
@@ -405,6 +421,10 @@ ORDER = [
     "engine: provenance of its graphs",
     "page: description → quads",
     "serialiser (Turtle, pyoxigraph)",
+    "page: view model (server/content/view.py)",
+    "engine: page patterns (pyoxigraph, visible graphs)",
+    "engine: labels and types (pyoxigraph)",
+    "page: HTML rendering (Jinja)",
     "page: Link headers, licence",
     "HTTP caching: ETag, If-None-Match, headers",
     "metrics",
@@ -427,27 +447,38 @@ def table(store_name: str, columns: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+COLUMNS = (("/sparql lookup", "lookup", True),
+           ("/sparql lookup, inline_lookups=false", "lookup", False),
+           ("/id/x as Turtle", "entity", True),
+           ("/id/x as Turtle, If-None-Match → 304", "revalidate", True),
+           ("/id/x person as HTML", "person-html", True),
+           ("/id/x prison as HTML", "prison-html", True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", action="append", required=True, help="an on-disk store (repeatable)")
     parser.add_argument("--count", type=int, default=3000, help="requests per measurement")
     parser.add_argument("--ids", type=int, default=300, help="distinct entities the requests cycle over")
+    parser.add_argument("--columns", default="lookup,entity,revalidate,person-html,prison-html",
+                        help="which requests: lookup, entity (Turtle), revalidate (304), person-html, prison-html")
     args = parser.parse_args()
     log_us = access_log_cost()
     print(f"access log line: {log_us:.1f} µs CPU; load average {os.getloadavg()[0]:.2f}", flush=True)
     for store_arg in args.store:
         store = Path(store_arg).resolve()
         ids = entity_ids(store, args.ids)
-        kinds = {"lookup": requests_for("lookup", ids), "entity": requests_for("entity", ids),
-                 "revalidate": requests_for("entity", ids)}
+        prisons = entity_ids(store, args.ids, "Prison")
+        chosen = args.columns.split(",")
+        cells = [(label, kind, inline) for label, kind, inline in COLUMNS if kind in chosen]
+        id_of = {"prison-html": prisons}
+        kinds = {kind: requests_for("entity" if kind == "revalidate" else kind, id_of.get(kind, ids))
+                 for _, kind, _ in cells}
         with tempfile.TemporaryDirectory(prefix="jg-profile-") as workdir:
             http_runs = over_http(store, kinds, args.count, Path(workdir))
         columns, loads = {}, []
-        for label, kind, inline in (("/sparql lookup", "lookup", True),
-                                    ("/sparql lookup, inline_lookups=false", "lookup", False),
-                                    ("/id/x as Turtle", "entity", True),
-                                    ("/id/x as Turtle, If-None-Match → 304", "revalidate", True)):
-            got = in_process(store, kind, ids, args.count, inline)
+        for label, kind, inline in cells:
+            got = in_process(store, kind, id_of.get(kind, ids), args.count, inline)
             column = {**got["us"], **got["extra_us"]}
             loads += got["load"]
             if inline:
