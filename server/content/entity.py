@@ -132,17 +132,23 @@ def _gather_from_engine(store, node, dataset: dict) -> Gathered | None:
     return Gathered(sorted(own, key=_quad_key), sorted(incoming, key=_quad_key), sorted(nodes, key=_quad_key))
 
 
-def graph_provenance(store, graphs, dataset: dict) -> dict[str, list[tuple[ox.NamedNode, ox.Term]]]:
+def graph_provenance(store, graphs, dataset: dict) -> dict[str, tuple[tuple[ox.NamedNode, ox.Term], ...]]:
     """What the (visible) provenance graphs say about each graph: who, from which source."""
     found = {}
+    # on a snapshot, read once per graph (a prison's description spans ~60 graphs)
+    memo = snapshot_memo(store, dataset)
+    shared = {} if memo is None else memo.setdefault("provenance", {})
     for g in graphs:
         if isinstance(g, ox.NamedNode):
-            fast = engine_quads(store, dataset, g)
-            pairs = ([(q.predicate, q.object) for q in fast] if fast is not None
-                     else [(r["p"], r["o"]) for r in _rows(store, PROVENANCE, dataset, g=g)])
-            # in a fixed order: an engine's row order depends on its history (a remote engine
-            # that once held restricted graphs answers in another order than a fresh copy)
-            found[g.value] = sorted(pairs, key=lambda pair: (str(pair[0]), str(pair[1])))
+            pairs = shared.get(g.value)
+            if pairs is None:
+                fast = engine_quads(store, dataset, g)
+                pairs = ([(q.predicate, q.object) for q in fast] if fast is not None
+                         else [(r["p"], r["o"]) for r in _rows(store, PROVENANCE, dataset, g=g)])
+                # in a fixed order: an engine's row order depends on its history (a remote engine
+                # that once held restricted graphs answers in another order than a fresh copy)
+                pairs = shared[g.value] = tuple(sorted(pairs, key=lambda pair: (str(pair[0]), str(pair[1]))))
+            found[g.value] = pairs
     return found
 
 
