@@ -8,13 +8,17 @@ material stays out of both."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from justicegraph.server.app import create_app
+from justicegraph.server.protocol.lane import _one_query
 from justicegraph.settings import Settings
 from justicegraph.sparqltext import scan_query
 from justicegraph.store import OxigraphStore
@@ -184,3 +188,62 @@ def test_metrics_count_lane_answers_as_app_answers(app):
 def _remaining(app) -> int:
     storage = app.extensions["justicegraph.limiter"].storage
     return storage.get("LIMITER/192.0.2.7/global/1000/1/minute")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(min_size=1, max_size=200), st.booleans())
+def test_the_lanes_query_string_reading_agrees_with_werkzeug(text, plus):
+    qs = "query=" + (quote_plus(text, safe="") if plus else quote(text, safe=""))
+    assert _one_query(qs) == _args(qs).get("query") == text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="%+&;=\\0123456789abcdefABCDEFxyz ?<>{}", max_size=40))
+def test_a_query_string_the_lane_reads_is_read_as_werkzeug_reads_it(raw):
+    qs = "query=" + raw
+    ours = _one_query(qs)
+    if ours is not None:
+        values = _args(qs)
+        assert list(values.keys()) == ["query"] and values.getlist("query") == [ours]
+
+
+def _args(qs: str):
+    """The query string's parameters as the app reads them (werkzeug's request.args)."""
+    return Request(EnvironBuilder("/sparql", query_string=qs).get_environ()).args
+
+
+@pytest.mark.server
+def test_through_granian_the_lane_answers_as_the_app_does(tmp_path):
+    """End to end: the same requests to a server with the lane and to one without it (the
+    gateway builds the lane's environ from the request itself: server/web/gateway.py)."""
+    import requests
+    from servers import running_server
+
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    store.apply(insert=[ox.Quad(ox.NamedNode(p), LABEL, ox.Literal(f"Lane Person {i}", language="en"),
+                                ox.NamedNode(PUBLIC_GRAPH)) for i, p in enumerate(PEOPLE)]
+                + [ox.Quad(ox.NamedNode(PEOPLE[0]), LABEL, ox.Literal("Sealed name"), ox.NamedNode(RESTRICTED_GRAPH))])
+    store.close()
+    del store
+    cases = [({"query": QUERIES[0]}, {}), ({"query": QUERIES[1]}, {"Accept": "application/sparql-results+xml"}),
+             ({"query": QUERIES[2]}, {"Accept": "text/csv;q=0.2, application/json"}),
+             ({"query": QUERIES[0]}, {"Origin": "https://one.example", "Accept": "*/*"}),
+             ({"query": QUERIES[0]}, {"Authorization": f"Bearer {READ}"})]
+    answers = {}
+    for lane in ("true", "false"):
+        env = {"JUSTICEGRAPH_FAST_LANE": lane, "JUSTICEGRAPH_READ_TOKEN": READ,
+               "JUSTICEGRAPH_CORS_ORIGINS": "https://one.example"}
+        with running_server(path, env=env, workers=1, threads=2) as server:
+            got = []
+            for params, headers in cases:
+                r = requests.get(server.url + "/sparql", params=params, headers=headers, timeout=30)
+                # the ETag names the settings too (fast_lane differs here): compared as present or not
+                kept = {k.lower(): v for k, v in r.headers.items()
+                        if k.lower() not in ("date", "server", "content-length", "transfer-encoding", "etag")}
+                kept["etag"] = "ETag" in r.headers
+                got.append((r.status_code, kept, r.content))
+            answers[lane] = got
+    for fast, slow in zip(answers["true"], answers["false"], strict=True):
+        assert fast == slow
+    assert b"Sealed" not in answers["true"][0][2] and b"Sealed" in answers["true"][4][2]

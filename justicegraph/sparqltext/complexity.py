@@ -58,8 +58,22 @@ def measure(text: str) -> tuple[int, int]:
     return deepest, links
 
 
+def _surely_within(text: str) -> bool:
+    """True when counting characters and words already shows the text within both limits:
+    every bracket token is an opening character of the text, every counted operator one of
+    its characters and every group element one of its words, so these counts bound
+    ``measure``'s from above. Most texts pass here without being tokenized."""
+    if sum(text.count(c) for c in _OPEN) > MAX_DEPTH:
+        return False
+    upper = text.upper()
+    links = sum(text.count(c) for c in _OPERATORS) + text.count("{") + sum(upper.count(k) for k in _ELEMENTS)
+    return links <= MAX_LINKS
+
+
 def too_complex(text: str, what: str) -> str | None:
     """The one-line refusal for a text past the limits, or None."""
+    if _surely_within(text):
+        return None
     depth, links = measure(text)
     if depth > MAX_DEPTH:
         return (f"The {what} nests {depth} levels deep; the limit is {MAX_DEPTH} "

@@ -38,6 +38,13 @@ _DROPPED = frozenset({"x-justicegraph-client", "transfer-encoding", "content-len
                       "proxy-connection", "te", "trailer", "upgrade"})
 
 
+# The headers the fast lane reads; any other header leaves its answer unchanged (it declines
+# a request carrying the last two).
+_LANE_HEADERS = {"host": "HTTP_HOST", "accept": "HTTP_ACCEPT", "origin": "HTTP_ORIGIN", "referer": "HTTP_REFERER",
+                 "user-agent": "HTTP_USER_AGENT", "authorization": "HTTP_AUTHORIZATION",
+                 "if-none-match": "HTTP_IF_NONE_MATCH"}
+
+
 class Refused(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -92,8 +99,8 @@ class Gateway:
         except ConnectionError:
             return  # the client went away mid-body: nobody to answer
         try:
-            environ = self._environ(scope, body)
-            if self.lane is not None and not body:
+            if self.lane is not None and not body and scope.method == "GET" and scope.path == "/sparql":
+                environ = self._lane_environ(scope)
                 try:
                     answer = self.lane.answer(environ)
                 except Exception:  # noqa: BLE001 - the app answers it, errors included
@@ -103,6 +110,7 @@ class Gateway:
                     proto.response_bytes(status, head, first)
                     self._log(scope, status, len(first), environ)
                     return
+            environ = self._environ(scope, body)
             loop = asyncio.get_running_loop()
             status, head, first, rest = await loop.run_in_executor(self.pool, self._call, environ)
             if rest is None:
@@ -173,6 +181,21 @@ class Gateway:
             key = "HTTP_" + name.upper().replace("-", "_")
             environ[key] = f"{environ[key]},{value}" if key in environ else value
         if scope.authority and "HTTP_HOST" not in environ:  # HTTP/2
+            environ["HTTP_HOST"] = scope.authority
+        return environ
+
+    def _lane_environ(self, scope) -> dict:
+        """What the fast lane reads of a request (server/protocol/lane.py ``answer``): the
+        request line, the client, and the headers that can change its answer."""
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "SCRIPT_NAME": "",
+                   "QUERY_STRING": scope.query_string, "wsgi.url_scheme": scope.scheme,
+                   "SERVER_NAME": self.base["SERVER_NAME"], "SERVER_PORT": self.base["SERVER_PORT"],
+                   "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]")}
+        for name, value in scope.headers.items():  # a repeated header is joined, as in the full environ
+            key = _LANE_HEADERS.get(name)
+            if key is not None:
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        if "HTTP_HOST" not in environ and scope.authority:
             environ["HTTP_HOST"] = scope.authority
         return environ
 
