@@ -80,3 +80,24 @@ def test_bad_chunked_encoding_is_a_client_error(server, chunks):
     status = int(answer.split(b" ", 2)[1])
     assert 400 <= status < 500, answer[:300]
     assert requests.get(server.url + "/healthz", timeout=30).status_code == 200
+
+
+def test_a_chunked_body_cut_short_writes_nothing(server):
+    """A PUT whose chunked body stops before its last chunk (the client closes its side) is
+    never taken for a whole body: nothing is written."""
+    graph = GRAPH + "/cut"
+    first = b"".join(triples(50))
+    head = (f"PUT /graphs?graph={graph} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Content-Type: application/n-triples\r\nAuthorization: Bearer {WRITE}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(head + f"{len(first):x}\r\n".encode() + first + b"\r\n")  # no terminating 0-chunk
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except OSError:
+            pass
+    assert not answer.startswith(b"HTTP/1.1 2"), answer[:300]
+    assert count(server, graph) is None
