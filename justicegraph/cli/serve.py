@@ -178,6 +178,8 @@ def run_granian(settings: Settings, publishing=None) -> None:
             threading.Thread(target=_warm_validation, name="jg-validation-warmup", daemon=True).start()
         return gateway
 
+    click.echo(f"justicegraph: serving {settings.store} at http://{settings.host}:{settings.port}/ "
+               f"(granian, {settings.workers} workers x {settings.threads} threads; Ctrl-C stops)", err=True)
     server = Server("justicegraph.server.app:create_app", address=settings.host, port=settings.port,
                     interface=Interfaces.RSGI, workers=settings.workers, websockets=False,
                     # the head must arrive within 10 s and fit in 64 KiB + granian's read buffer

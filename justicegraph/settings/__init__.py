@@ -62,7 +62,7 @@ class Settings:
                                  "or an IRI of the person or organisation.")
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(5000, "Port the server listens on.")
-    workers: int = _setting(2, "gunicorn worker processes.")
+    workers: int = _setting(2, "Server worker processes (granian or gunicorn).")
     threads: int = _setting(0, "Threads per server worker (requests each worker runs at once). 0: 4 on an "
                             "embedded store, 8 on a remote store (sparql+http…), whose requests mostly wait on "
                             "the engine: 2 workers then admit 16 at a time (docs/scaling.md).")
