@@ -186,7 +186,7 @@ def test_metrics_count_lane_answers_as_app_answers(app):
 
 
 def _remaining(app) -> int:
-    storage = app.extensions["justicegraph.limiter"].storage
+    storage = app.extensions["justicegraph.limiter"].storage  # server/web/ratelimit.py
     return storage.get("LIMITER/192.0.2.7/global/1000/1/minute")
 
 

@@ -1,15 +1,15 @@
 """The fast lane: an anonymous SPARQL lookup answered without Flask.
 
 An entity lookup (``GET /sparql?query=SELECT … { <iri> ?p ?o }``) costs the engine about
-0.1 ms; Flask, werkzeug, flask-limiter and the hooks around it cost five times that
+0.1 ms; Flask, werkzeug, the rate limiter and the hooks around it cost five times that
 (docs/performance.md, "Where a lookup's time goes"). The lane answers the one kind of
 request that dominates light traffic — an anonymous GET to /sparql with a ``query``
 parameter and nothing else, whose work is bounded by its answer (sparqltext/bounded.py) —
 with the same steps the app takes (server/sparql.py ``_query``), in the same order, from the
 same parts: the size and nesting checks, the SPARQL scan, the SERVICE refusal (a query that
 names any SERVICE is left to the app), the public dataset, negotiation, the ETag, the
-inline bounded run with its time limit and row cap, the rate limit (the same counter, key
-and headers as flask-limiter's), CORS, the security headers and the metrics.
+inline bounded run with its time limit and row cap, the rate limit (the app's own counter
+and headers, server/web/ratelimit.py), CORS, the security headers and the metrics.
 
 Anything else — a token, a conditional request, another parameter, FROM, a query that is not
 bounded, an error of any kind, a client over its rate limit — is not answered here: the lane
@@ -122,7 +122,7 @@ class Lane:
         headers.append(("Vary", "Accept, Origin, Authorization" if vary_origin else "Accept, Authorization"))
         headers += cors_headers
         if window is not None:
-            headers += _limit_headers(self._limit, window)
+            headers += self._limit.headers(window)
         headers += SECURITY_HEADERS.items()
         ep.metrics.add_public(*increments)  # counted as the app counts: a public, anonymous request
         return 200, headers, body
@@ -138,52 +138,23 @@ class Lane:
                 **{form: metrics.index("justicegraph_queries_total", form=form) for form in _FORMS}}
         return found
 
-    # -- the rate limit: flask-limiter's counter, key and headers -----------------------------
+    # -- the rate limit: the app's own counter (server/web/ratelimit.py) -------------------------
     def _init_limit(self):
-        limiter = self.app.extensions.get("justicegraph.limiter")
-        if limiter is None:
-            return None
-        from limits import parse
-
-        from justicegraph.server.web.ratelimit import SharedMemoryStorage
-
-        storage = limiter.storage
-        if not isinstance(storage, SharedMemoryStorage) or limiter._strategy not in (None, "fixed-window"):
-            return None  # another storage or strategy: the lane would count differently
-        return storage, parse(self.settings.rate_limit), {}
+        return self.app.extensions.get("justicegraph.limiter")
 
     def _hit(self, address: str | None):
-        """None: no rate limit (or one the lane cannot count: then it answers nothing);
-        False: over it; else the window (end, remaining) after counting this request on the
-        counter flask-limiter uses (application limit, scope 'global', fixed window)."""
+        """None: no rate limit; False: over it (the app answers 429); else the window after
+        counting this request."""
         if self._limit is None:
-            return None if self.app.extensions.get("justicegraph.limiter") is None else False
-        storage, item, keys = self._limit
-        address = address or "127.0.0.1"
-        key = keys.get(address)
-        if key is None:
-            if len(keys) > 4096:
-                keys.clear()
-            key = keys[address] = item.key_for(address, "global")
-        count, end = storage.hit(key, item.get_expiry())
-        if count > item.amount:
-            self._unhit(address)
+            return None
+        window = self._limit.hit(address)
+        if window is None:
+            self._limit.unhit(address)  # the app counts it again, and refuses it
             return False
-        return end, item.amount - count
+        return window
 
     def _unhit(self, address: str | None) -> None:
-        storage, item, keys = self._limit
-        key = keys.get(address or "127.0.0.1")
-        if key is not None:
-            storage.incr(key, item.get_expiry(), amount=-1)
-
-
-def _limit_headers(limit, window) -> list[tuple[str, str]]:
-    """flask-limiter's headers: its ``reset_at`` is the window's end + 1 s, truncated."""
-    item = limit[1]
-    reset_at = int(window[0] + 1)
-    return [("X-RateLimit-Limit", str(item.amount)), ("X-RateLimit-Remaining", str(window[1])),
-            ("X-RateLimit-Reset", str(reset_at)), ("Retry-After", str(int(reset_at - time.time())))]
+        self._limit.unhit(address)
 
 
 def _one_query(query_string: str) -> str | None:

@@ -1,10 +1,16 @@
-"""The rate limiter's counters in memory shared by every gunicorn worker of one server.
+"""The rate limit: one fixed-window budget per client for the whole server.
 
-flask-limiter's ``memory://`` storage keeps a dictionary per process: with two workers a
-client got twice the limit (1,200 a minute at "600 per minute"; issue #17, item 12). This
-storage (``jgshared://``) keeps fixed-window counters in a table of anonymous shared memory
-made when the app is built — in the gunicorn master (``preload_app``), so the forked workers
-all count into the same table under one lock, as the /metrics counters do.
+``RateLimit`` counts a request against its client's window and gives the headers of the
+answer (``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``, ``Retry-After``, as flask-limiter,
+which this replaces, gave them); the app's hooks (server/web/security.py) and the fast lane
+(server/protocol/lane.py) count through the same object, on the same counter. It is the one
+place a request is counted: flask-limiter's hooks cost 0.1–0.15 ms of CPU per request
+(docs/performance.md) and its ``memory://`` storage kept a dictionary per process, so with
+two workers a client got twice the limit (issue #17, item 12).
+
+The counters (``SharedMemoryStorage``) are a table of anonymous shared memory made when the
+app is built — before the server forks its workers — so every worker counts into the same
+table under one lock, as the /metrics counters do.
 
 The table has ``SLOTS`` entries (a 64-bit hash of the limiter's key, the count, the end of
 its window); a key is looked for in ``PROBES`` slots from its hash. When all of them hold
@@ -19,6 +25,7 @@ import hashlib
 import multiprocessing
 import time
 
+from limits import parse
 from limits.storage import Storage
 
 SLOTS = 8192
@@ -111,3 +118,43 @@ class SharedMemoryStorage(Storage):
             for slot in range(SLOTS):
                 self._hashes[slot], self._counts[slot], self._ends[slot] = 0, 0, 0.0
             return cleared
+
+
+class RateLimit:
+    """``RateLimit("600 per minute")`` (any of the ``limits`` package's forms)."""
+
+    def __init__(self, limit: str):
+        self.item = parse(limit)
+        self.storage = SharedMemoryStorage()
+        self.expiry = self.item.get_expiry()
+        self._keys: dict[str, str] = {}
+
+    def describe(self) -> str:
+        return str(self.item)
+
+    def key(self, address: str | None) -> str:
+        address = address or "127.0.0.1"
+        key = self._keys.get(address)
+        if key is None:
+            if len(self._keys) > 4096:  # a cache of key strings, not of counts: safe to drop
+                self._keys.clear()
+            key = self._keys[address] = self.item.key_for(address, "global")
+        return key
+
+    def hit(self, address: str | None) -> tuple[float, int] | None:
+        """Count one request; its window (end, remaining), or None when it is over the limit."""
+        count, end = self.storage.hit(self.key(address), self.expiry)
+        return (end, max(0, self.item.amount - count)) if count <= self.item.amount else None
+
+    def unhit(self, address: str | None) -> None:
+        """Take back a count (the fast lane's, for a request it leaves to the app)."""
+        self.storage.incr(self.key(address), self.expiry, amount=-1)
+
+    def window(self, address: str | None) -> tuple[float, int]:
+        key = self.key(address)
+        return self.storage.get_expiry(key), max(0, self.item.amount - self.storage.get(key))
+
+    def headers(self, window: tuple[float, int]) -> list[tuple[str, str]]:
+        reset_at = int(window[0] + 1)
+        return [("X-RateLimit-Limit", str(self.item.amount)), ("X-RateLimit-Remaining", str(window[1])),
+                ("X-RateLimit-Reset", str(reset_at)), ("Retry-After", str(max(0, int(reset_at - time.time()))))]

@@ -3,8 +3,8 @@
 - security headers: a Content-Security-Policy with no inline script (data can never reach
   a script), nosniff, no framing, no referrer; answers never cached by shared caches once a
   token may have changed what they hold (``Vary: Authorization``);
-- per-client rate limiting (flask-limiter, counters shared by every worker) on the query, search and
-  write routes;
+- per-client rate limiting (server/web/ratelimit.py, counters shared by every worker) on the
+  query, search and write routes;
 - caps on the request body and on the query/update text, answered before any parsing;
 - tokens redacted from every log record, whatever logger or handler writes it.
 
@@ -17,12 +17,10 @@ import logging
 import re
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, jsonify, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, Response, current_app, g, jsonify, request
 
-from justicegraph.server.web import ratelimit  # noqa: F401 - registers the jgshared:// storage
 from justicegraph.server.web.body import CountedBody
+from justicegraph.server.web.ratelimit import RateLimit
 
 # Scripts, styles and images only from this origin; no plugins, no framing, no <base> games.
 # Scripts have no 'unsafe-inline' and no 'unsafe-eval': a label that slipped past escaping
@@ -119,22 +117,29 @@ def _is_limited_route() -> bool:
 def _init_limiter(app: Flask, limit: str) -> None:
     if not limit.strip():
         return  # operator turned rate limiting off
-    limiter = Limiter(
-        get_remote_address,
-        application_limits=[limit],
-        application_limits_exempt_when=lambda: not _is_limited_route() or request.method == "OPTIONS",
-        # one count per client for the whole server, whichever worker answers (web/ratelimit.py)
-        storage_uri="jgshared://",
-        headers_enabled=True,
-        on_breach=_on_breach,
-    )
-    limiter.init_app(app)
+    limiter = RateLimit(limit)
     app.extensions["justicegraph.limiter"] = limiter
 
+    @app.before_request
+    def _count():
+        if request.method == "OPTIONS" or not _is_limited_route():
+            return None
+        window = limiter.hit(request.remote_addr)
+        if window is None:
+            refused = json_error(429, f"Too many requests from this client: the limit is {limiter.describe()}. "
+                                      "Wait and retry (see the Retry-After header).")
+            refused.headers.extend(limiter.headers(limiter.window(request.remote_addr)))
+            return refused
+        g.jg_rate_window = window
+        return None
 
-def _on_breach(limit) -> Response:
-    return json_error(429, f"Too many requests from this client: the limit is {limit.limit}. "
-                           "Wait and retry (see the Retry-After header).")
+    @app.after_request
+    def _window_headers(response: Response) -> Response:
+        window = g.pop("jg_rate_window", None)
+        if window is not None:
+            for name, value in limiter.headers(window):
+                response.headers[name] = value
+        return response
 
 
 # -- size caps ---------------------------------------------------------------------------
