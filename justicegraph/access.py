@@ -39,15 +39,21 @@ def dataset(
     default_graph_uris: list[str] | None = None,
     named_graph_uris: list[str] | None = None,
     exclude: tuple[str, ...] = (),
+    stable: bool = False,
 ) -> dict:
     """Keyword arguments for ``GraphStore.query`` that restrict a query to what the caller
     may see. ``all_graphs`` must be every named graph of the store (leave graphs out with
-    ``exclude``): when nothing is hidden the engine's own union is used. Protocol dataset parameters (or FROM/FROM NAMED, passed here by the caller)
-    can only narrow the visible set, never widen it."""
+    ``exclude``): when nothing is hidden the engine's own union is used — for a caller who
+    may see everything, or on a ``stable`` store (a read-only snapshot, a store only this
+    process writes), where "nothing is hidden" cannot stop being true before the query runs.
+    Elsewhere a caller who may not read restricted graphs always gets the list of visible
+    names: the union would be the store's graphs when the query runs, and a restricted graph
+    written meanwhile by another process would be in it. Protocol dataset parameters (or
+    FROM/FROM NAMED, passed here by the caller) can only narrow the visible set, never widen it."""
     visible = visible_graphs(all_graphs, restricted_ok=restricted_ok, exclude=exclude)
     allowed = set(visible)
     explicit = default_graph_uris is not None or named_graph_uris is not None
-    if not explicit and union and len(visible) == len(all_graphs):
+    if not explicit and union and len(visible) == len(all_graphs) and (restricted_ok or stable):
         # Nothing to hide: the engine's own union is ~100x faster than an explicit list of
         # graphs (pyoxigraph evaluates each pattern once per listed graph).
         return {"union": True}

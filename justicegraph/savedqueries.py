@@ -140,7 +140,8 @@ class SavedQuery:
         query sees the public graphs (union default graph plus each as a named graph)."""
         substitutions = self.bind(values, minter)
         if not dataset_kwargs:
-            dataset_kwargs = access_dataset(store.graphs(), restricted_ok=False)
+            dataset_kwargs = access_dataset(store.graphs(), restricted_ok=False,
+                                            stable=bool(getattr(store, "read_only", False)))
         return store.query(self.text, substitutions=substitutions, **dataset_kwargs)
 
 

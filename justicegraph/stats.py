@@ -26,7 +26,8 @@ def collect(store, minter: Minter, *, restricted_ok: bool = False) -> dict:
         per_graph[g] = sum(1 for _ in store.quads(g))
     # classes are counted outside the ontology itself (its classes are not entities)
     kwargs = access_dataset(store.graphs(), restricted_ok=restricted_ok,
-                            exclude=(minter.ontology_graph, minter.vocabulary_graph))
+                            exclude=(minter.ontology_graph, minter.vocabulary_graph),
+                            stable=bool(getattr(store, "read_only", False)))
     classes = {row["class"].value.replace(str(JG), "jg:"): int(row["n"].value) for row in store.query(_CLASSES, **kwargs)}
     speakers = [
         {"speaker": row["speaker"].value, "name": row["name"].value if row["name"] else "",

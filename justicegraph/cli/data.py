@@ -246,7 +246,14 @@ def _dataset_for(sparql: str, store, settings, restricted: bool, exclude) -> dic
     explicit = bool(scan.from_graphs or scan.from_named)
     return access_dataset(store.graphs(), restricted_ok=restricted, union=settings.union_default_graph,
                           default_graph_uris=scan.from_graphs if explicit else None,
-                          named_graph_uris=scan.from_named if explicit else None, exclude=exclude)
+                          named_graph_uris=scan.from_named if explicit else None, exclude=exclude,
+                          stable=_stable(store))
+
+
+def _stable(store) -> bool:
+    """An on-disk store the command holds (RocksDB's lock: no other process writes it while
+    the command runs); a remote engine's graphs can change under it (justicegraph.access)."""
+    return not hasattr(store, "public_view")
 
 
 def _run_saved(store, settings, name, params, queries_dir, restricted, exclude):
@@ -264,7 +271,8 @@ def _run_saved(store, settings, name, params, queries_dir, restricted, exclude):
         raise click.ClickException(str(exc)) from None
     if name not in saved:
         raise click.ClickException(f"no saved query {name!r} (saved queries: {', '.join(sorted(saved)) or 'none'})")
-    kwargs = access_dataset(store.graphs(), restricted_ok=restricted, union=settings.union_default_graph, exclude=exclude)
+    kwargs = access_dataset(store.graphs(), restricted_ok=restricted, union=settings.union_default_graph, exclude=exclude,
+                            stable=_stable(store))
     try:
         return saved[name].run(store, values, settings.minter, **kwargs)
     except ParamError as exc:

@@ -81,6 +81,7 @@ def query_dataset(**kwargs) -> dict:
         restricted_ok=restricted_ok,
         union=s.union_default_graph,
         exclude=exclude,
+        stable=frozen,
         **kwargs,
     )
     if frozen:
