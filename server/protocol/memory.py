@@ -1,6 +1,14 @@
-"""``serve_mode = memory``: executor processes load the snapshot (or public view) a job
-names into an in-memory pyoxigraph store instead of reading it in place (server/protocol/executor.py
+"""``serve_mode = memory``: executor processes query an in-memory pyoxigraph copy of the
+snapshot (or public view) a job names instead of reading it in place (server/protocol/executor.py
 keeps the last two it opened: the current snapshot and its public view).
+
+The copy is loaded once per pool, by its **zygote** (server/protocol/process.py), and the
+executors are forked from it: they share its pages copy-on-write, so a pool holds one copy
+plus what each executor changes (a write's delta, its queries' working memory), not one copy
+per executor. Until the zygote has loaded it, the pool's executors read the snapshot on disk,
+as in disk mode — the same jobs, datasets and time limit, so the server answers from the
+moment its port opens — and are then replaced by forked ones (idle ones at once, busy ones
+when their job ends).
 
 Snapshots are immutable, so a loaded copy stays exact for as long as the snapshot is the
 one jobs name; a write publishes a new snapshot, the next job names it, and the executor
@@ -8,15 +16,18 @@ applies that write's change (recorded beside the new snapshot) to its copy of th
 one — the public part only to a copy of the public view — or, when it holds no such copy or
 the change is not recorded, loads the new one (the first query after a write waits for it,
 within its time limit).
-When an executor starts it loads only the view anonymous callers read (or the snapshot
-when there is no view); the other is loaded by the first job that needs it (a token
-holder's query, or the first update's diff, which then pays for that load once).
-Every store an executor keeps is then an in-memory copy, which ``advance`` may change.
+The zygote loads only the view anonymous callers read (or the snapshot when there is no
+view); the other is loaded by the first job that needs it, in the executor that runs it (a
+token holder's query, or the first update's diff, which then pays for that load once; that
+copy is the executor's own). When it forks an executor after a write, the zygote first
+advances its copy by the recorded change where it can (never a full load: the executor does
+that if it must). Every store a forked executor keeps is an in-memory copy, which
+``advance`` may change.
 
 Memory mode trades memory and start time for speed: pyoxigraph's in-memory store answers
-scans and joins several times faster than RocksDB, but each executor holds its own copy
+scans and joins several times faster than RocksDB, but each pool (web worker) holds a copy
 (about 400 MB per million quads) and loading one takes seconds per million quads (see
-docs/performance.md). It suits stores of up to a few million quads with few executors.
+docs/performance.md, "Memory mode"). It suits stores of up to a few million quads.
 """
 
 from __future__ import annotations
