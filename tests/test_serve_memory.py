@@ -74,6 +74,28 @@ def test_the_read_token_sees_restricted_graphs(app):
     assert any(g.endswith("/restricted") for g in seen)
 
 
+def test_a_token_holders_snapshot_is_read_on_disk_until_the_zygote_holds_it_too(app):
+    """The zygote loaded only the public view at start: a token holder's query is answered from
+    the snapshot on disk at once (no executor loads a copy within a query's time limit), the
+    zygote loads it in the background, and the executors are forked again to share it."""
+    first = sorted(b["g"]["value"] for b in select(app, GRAPHS, READ).get_json()["results"]["bindings"])
+    with app.app_context():
+        executor = endpoint().executor
+        full = str(executor.snapshots.current())
+        deadline = time.monotonic() + 120
+        while full not in executor._held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert full in executor._held
+        while not all(h.generation == executor._generation for h in list(executor._idle.queue)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+    again = sorted(b["g"]["value"] for b in select(app, GRAPHS, READ).get_json()["results"]["bindings"])
+    assert again == first and any(g.endswith("/restricted") for g in again)
+    with app.app_context():
+        idle = list(executor._idle.queue)
+        assert idle and all(h.memory and full in h.held and h.generation == executor._generation for h in idle)
+
+
 def test_a_write_is_seen_by_the_next_query_and_invalid_writes_are_refused(app):
     client = app.test_client()
     ask = f"ASK {{ GRAPH <{NEW}> {{ ?s ?p ?o }} }}"

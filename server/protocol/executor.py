@@ -23,7 +23,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from justicegraph.server.protocol.jobs import run_job
-from justicegraph.server.protocol.process import STARTUP_SECONDS, QueryTimeout, Zygote, _Handle, _open
+from justicegraph.server.protocol.process import (
+    STARTUP_SECONDS,
+    QueryTimeout,
+    Zygote,
+    ZygoteBusy,
+    _Handle,
+    _open,
+)
 from justicegraph.server.protocol.remote_diff import KillableDiff
 
 
@@ -51,6 +58,9 @@ class ProcessExecutor:
         self._zygote: Zygote | None = None  # memory mode: holds the copy, forks executors from it
         self._zygote_started = False
         self._swap = threading.Lock()
+        self._generation = 0  # bumped when the zygote loads another copy: executors forked before are replaced
+        self._held: frozenset[str] = frozenset()  # the snapshots the zygote holds copies of
+        self._loading: set[str] = set()  # asked of the zygote, not yet held
         self.max_rss_mb = 0  # executor_max_rss_mb: replace an executor grown past it (0: never)
         self.recycled = 0
         self.killed = 0
@@ -69,7 +79,7 @@ class ProcessExecutor:
                 spawn = False
         if spawn:
             try:
-                return self._spawn()
+                return self._spawn(wait=False)  # a request is waiting: no wait for a load in the zygote
             except Exception:
                 with self._lock:
                     self._count -= 1
@@ -79,14 +89,20 @@ class ProcessExecutor:
         except queue.Empty:
             raise Busy() from None
 
-    def _spawn(self) -> _Handle:
+    def _spawn(self, wait: bool = True) -> _Handle:
         """A new executor: in memory mode, once the zygote holds its copy, forked from it (it
         shares the copy); otherwise a fresh process reading the snapshots on disk (so memory
         mode answers from the start, as disk mode does, while the copy loads)."""
         zygote = self._zygote
         if zygote is not None:
             try:
-                return zygote.fork(self._current_paths())
+                generation = self._generation
+                handle = zygote.fork(self._current_paths(), wait)
+                handle.generation = generation
+                self._held = handle.held
+                return handle
+            except ZygoteBusy:
+                pass  # from disk this time; replaced by a forked one after its job (_keep)
             except Exception:  # noqa: BLE001 - the zygote is gone: carry on from disk
                 with self._lock:
                     if self._zygote is zygote:
@@ -113,8 +129,8 @@ class ProcessExecutor:
 
     def _keep(self, handle: _Handle) -> bool:
         """Put an executor in the pool, unless it reads from disk while the memory copy is ready."""
-        with self._swap:  # against _start_zygote: a disk executor is drained by it or refused here
-            if self._zygote is not None and not handle.memory:
+        with self._swap:  # against _swap_idle: a stale executor is drained by it or refused here
+            if self._stale(handle):
                 return False
             self._idle.put(handle)
             return True
@@ -185,6 +201,41 @@ class ProcessExecutor:
                 self._zygote_started = True
             threading.Thread(target=self._start_zygote, name="jg-memory-copy", daemon=True).start()
 
+    def _stale(self, handle: _Handle) -> bool:
+        """Memory mode: it reads from disk though the copy is ready, or was forked before the
+        zygote loaded another copy."""
+        if self._zygote is None:
+            return False
+        return not handle.memory or handle.generation != self._generation
+
+    def _load_in_zygote(self, path: str) -> None:
+        """A forked executor was given a snapshot the zygote holds no copy of (a token holder's
+        first query, a write it could not follow): it reads that one on disk meanwhile; the
+        zygote loads it (or advances its copy by the recorded change) in the background, then
+        the executors are forked again, sharing it."""
+        with self._lock:
+            if path in self._loading or path in self._held:
+                return
+            self._loading.add(path)
+
+        def load():
+            try:
+                zygote = self._zygote
+                if zygote is None:
+                    return
+                held = zygote.open([path], STARTUP_SECONDS * 60)
+                with self._swap:
+                    self._held = held
+                    self._generation += 1
+                self._swap_idle()
+            except Exception:  # noqa: BLE001 - the executors go on reading it on disk
+                pass
+            finally:
+                with self._lock:
+                    self._loading.discard(path)
+
+        threading.Thread(target=load, name="jg-memory-copy", daemon=True).start()
+
     @property
     def memory_ready(self) -> bool:
         """Memory mode: the copy is loaded and new executors are forked from it."""
@@ -200,12 +251,17 @@ class ProcessExecutor:
             return
         try:
             # One copy at start (the view anonymous callers read); the other on first use.
-            zygote.open(self._current_paths()[:1], STARTUP_SECONDS * 60)
+            held = zygote.open(self._current_paths()[:1], STARTUP_SECONDS * 60)
         except Exception:  # noqa: BLE001
             zygote.close()
             return
         with self._swap:
             self._zygote = zygote
+            self._held = held
+        self._swap_idle()
+
+    def _swap_idle(self) -> None:
+        """Replace the idle executors that are stale (``_stale``) by ones forked now."""
         idle = []
         while True:
             try:
@@ -213,7 +269,7 @@ class ProcessExecutor:
             except queue.Empty:
                 break
         for handle in idle:
-            if handle.memory:
+            if not self._stale(handle):
                 self._idle.put(handle)
                 continue
             try:
@@ -250,6 +306,8 @@ class ProcessExecutor:
         # A job may name an immutable view of the snapshot (the public view); else the current one.
         dataset = job.get("dataset", {})
         job = dict(job, snapshot=dataset.get("snapshot") or str(self.snapshots.current()), memory=handle.memory)
+        if handle.memory and job["snapshot"] not in self._held:
+            self._load_in_zygote(job["snapshot"])
         key = dataset.get("key")
         if key is not None:
             # Long graph lists cross the pipe once per executor; later jobs name them by key.

@@ -69,7 +69,9 @@ def _child_main(conn, stores: dict[str, ox.Store] | None = None) -> None:
             if "remote" in job:  # an update's diff on a remote store (server/protocol/remote_diff.py)
                 store = open_remote(remotes, job["remote"])
             else:
-                store = _open(stores, job["snapshot"], job.get("memory", False))
+                # An executor never loads a copy itself (the zygote does): what it holds no copy
+                # of, it reads on disk meanwhile (server/protocol/executor.py asks the zygote).
+                store = _open(stores, job["snapshot"], job.get("memory", False), load=False)
         except (OSError, ValueError) as exc:
             conn.send(("error", 500, f"cannot open the store snapshot: {exc}"))
             continue
@@ -86,7 +88,7 @@ def _child_main(conn, stores: dict[str, ox.Store] | None = None) -> None:
 STORES_KEPT = 2  # the current snapshot and its public view
 
 
-def _open(stores: dict, path: str, memory: bool = False) -> ox.Store:
+def _open(stores: dict, path: str, memory: bool = False, load: bool = True) -> ox.Store:
     store = stores.pop(path, None)
     if store is None and memory:
         # The copy of the previous snapshot, advanced by the write that made this one.
@@ -98,7 +100,7 @@ def _open(stores: dict, path: str, memory: bool = False) -> ox.Store:
     else:
         while len(stores) >= STORES_KEPT:  # the oldest: superseded snapshots go first
             del stores[next(iter(stores))]
-        if memory:  # serve_mode = memory (server/protocol/memory.py)
+        if memory and load:  # serve_mode = memory (server/protocol/memory.py)
             from justicegraph.server.protocol.memory import load_in_memory
 
             store = stores[path] = load_in_memory(path)
@@ -129,6 +131,7 @@ class _Handle:
     executor; no inherited RocksDB or thread state) talking over a socket pair."""
 
     memory = False  # it reads snapshots in place (a job asks it for memory copies or not)
+    generation = 0  # memory mode: the zygote's copies it was forked with (ProcessExecutor._stale)
 
     def __init__(self, *role: str):
         ours, theirs = socket.socketpair()
@@ -189,6 +192,7 @@ class _ForkedHandle(_Handle):
     have been reused) and its exit status is asked of the zygote, which reaps it."""
 
     memory = True
+    held: frozenset[str] = frozenset()  # the snapshots it was forked holding copies of
 
     def __init__(self, zygote: Zygote, pid: int, conn: Connection, pidfd: int):
         self.zygote = zygote
@@ -216,6 +220,10 @@ class _ForkedHandle(_Handle):
             self.conn.close()
 
 
+class ZygoteBusy(RuntimeError):
+    """The zygote is loading a copy; it forks once that is done."""
+
+
 class Zygote:
     """The web worker's handle on the zygote (``_zygote_main``): a fresh interpreter that loads
     the in-memory copies once, then forks an executor per request. Requests are serialised (one
@@ -231,25 +239,36 @@ class Zygote:
     def pid(self) -> int:
         return self._handle.process.pid
 
-    def _ask(self, request: dict, seconds: float):
-        with self._lock:
+    def _ask(self, request: dict, seconds: float, wait: bool = True):
+        if not self._lock.acquire(blocking=wait):
+            raise ZygoteBusy()
+        try:
             self._handle.conn.send(request)
             reply = self._handle.recv(time.monotonic() + seconds)
             if reply[0] == "forked":  # then its socket and pidfd, passed as file descriptors
                 with socket.fromfd(self._handle.conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as raw:
                     return reply, *recvfds(raw, 2)
             return reply
+        finally:
+            self._lock.release()
 
-    def open(self, paths: list[str], seconds: float) -> None:
-        """Load ``paths`` into memory (the start: seconds per million quads)."""
-        if self._ask({"kind": "open", "snapshots": paths}, seconds) != ("opened",):
+    def open(self, paths: list[str], seconds: float) -> frozenset[str]:
+        """Load ``paths`` into memory (advanced from a copy it holds where a recorded change
+        allows; else seconds per million quads); the paths it now holds."""
+        reply = self._ask({"kind": "open", "snapshots": paths}, seconds)
+        if reply[0] != "opened":
             raise RuntimeError("the memory-mode zygote could not load the snapshot")
+        return frozenset(reply[1])
 
-    def fork(self, paths: list[str]) -> _ForkedHandle:
+    def fork(self, paths: list[str], wait: bool = True) -> _ForkedHandle:
         """A new executor holding the zygote's copies, first advanced to ``paths`` where a
-        recorded change allows (never a full load here: the executor loads what it lacks)."""
-        (_, pid), sock, pidfd = self._ask({"kind": "fork", "snapshots": paths}, STARTUP_SECONDS)
-        return _ForkedHandle(self, pid, Connection(sock), pidfd)
+        recorded change allows (never a full load here: ``open`` does that). ``held`` on the
+        handle: the paths the copies are of. ``wait=False``: raise ZygoteBusy at once while the
+        zygote is loading (a request waiting for an executor must not wait for a load)."""
+        (_, pid, held), sock, pidfd = self._ask({"kind": "fork", "snapshots": paths}, STARTUP_SECONDS, wait)
+        handle = _ForkedHandle(self, pid, Connection(sock), pidfd)
+        handle.held = frozenset(held)
+        return handle
 
     def exit_code(self, pid: int) -> int | None:
         try:
@@ -282,7 +301,7 @@ def _zygote_main(conn) -> None:
                 time.sleep(0.05)
             for path in job["snapshots"]:
                 _open(stores, path, True)
-            conn.send(("opened",))
+            conn.send(("opened", sorted(stores)))
         elif job["kind"] == "fork":
             for path in job["snapshots"]:  # follow writes made since the copy was loaded, cheaply
                 if path not in stores:
@@ -305,7 +324,7 @@ def _zygote_main(conn) -> None:
                 os._exit(code)
             theirs.close()
             pidfd = os.pidfd_open(pid)  # before any reaping: it names this process, whatever happens
-            conn.send(("forked", pid))
+            conn.send(("forked", pid, sorted(stores)))
             with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as raw:
                 sendfds(raw, [ours.fileno(), pidfd])
             ours.close()
