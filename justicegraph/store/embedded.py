@@ -194,6 +194,14 @@ class OxigraphStore:
         if self.path is not None and not self.read_only:
             self._store.flush()
 
+    def optimize(self) -> None:
+        """Compact the on-disk store (RocksDB: every level merged, deleted quads dropped).
+        Reads of a store built by many transactions touch several levels of table files; after
+        this, snapshots (hard links of these files) answer heavy queries ~30% faster
+        (docs/performance.md)."""
+        if self.path is not None and not self.read_only:
+            self._store.optimize()
+
     def __len__(self) -> int:
         return len(self._store)
 
