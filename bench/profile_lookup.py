@@ -2,18 +2,19 @@
 
 Two measurements per store, both in CPU time (``time.process_time`` / ``/proc``), never wall time:
 
-1. **In process**: the Flask app of ``create_app`` called as WSGI, with every layer of the
-   request path wrapped in a CPU timer (exclusive time: a layer's own, without the layers it
-   calls) — security hooks and rate limiter, protocol request reading, query analysis
+1. **In process**: the app of ``create_app`` called as WSGI (the fast lane first, then Flask),
+   with every layer of the request path wrapped in a CPU timer (exclusive time: a layer's own,
+   without the layers it calls) — the lane's own steps, security hooks and rate limiter,
+   protocol request reading, query analysis
    (sparqltext), access decision, negotiation, executor (inline bounded run, or the round
    trip to an executor process with that process's own CPU read from /proc), engine and
    serialiser, metrics; what is left of the WSGI call is Flask and werkzeug themselves.
-   The access log line is timed apart (gunicorn's logger class of server/web/accesslog.py).
-2. **Over HTTP**: ``justicegraph serve`` (1 worker x 1 thread, the buffering front on, rate
-   limit on but high), one keep-alive client sending the same requests one at a time; the
-   CPU of the front, the gunicorn master, the worker and its executors from /proc. The
-   gunicorn layer is the worker's CPU per request less the in-process WSGI total and the
-   access log.
+   The access log line is timed apart (server/web/accesslog.py).
+2. **Over HTTP**: ``justicegraph serve`` (1 worker x 1 thread, granian — or with ``--server
+   gunicorn`` gunicorn behind the buffering front —, rate limit on but high), one keep-alive
+   client sending the same requests one at a time; the CPU of the master, the worker and its
+   executors (and the front) from /proc. The server's own layer is the worker's CPU per
+   request less the in-process total and the access log.
 
     .venv/bin/python bench/profile_lookup.py --store /tmp/jgprof/s1988 --store /tmp/jgprof/s100k
     (stores made with ``justicegraph --store DIR load data/1988`` and
@@ -94,12 +95,24 @@ class Layers:
 def instrument(app, layers: Layers) -> None:
     from justicegraph.server import pages, sparql
     from justicegraph.server.content import entity, view
-    from justicegraph.server.protocol import caching, executor, jobs, machinery, metrics, results_fast
-    from justicegraph.server.web import context
+    from justicegraph.server.protocol import caching, executor, jobs, lane, machinery, metrics, results_fast
+    from justicegraph.server.web import context, cors
 
-    # The outermost WSGI objects (web/security.py FrontClient → web/body.py CountedBody → Flask).
-    counted = app.wsgi_app.app
+    # The WSGI objects: web/security.py FrontClient → protocol/lane.py Lane → web/body.py
+    # CountedBody → Flask. The lane answers anonymous bounded lookups itself.
+    fast = app.extensions["justicegraph.lane"]
+    fast.answer = layers.wrap("fast lane (server/protocol/lane.py): its own steps", fast.answer)
+    counted = fast.wsgi_app
     counted.app = layers.wrap("Flask + werkzeug: request, routing, dispatch, response", counted.app)
+    layers.patch(lane, "_one_query", "protocol request (server/protocol/request.py)")
+    layers.patch(lane, "too_complex", "query analysis (sparqltext: nesting check)")
+    layers.patch(lane, "scan_query", "query analysis (sparqltext: scan)")
+    layers.patch(lane, "_negotiate", "content negotiation")
+    layers.patch(lane, "_base", "base IRI")
+    layers.patch(lane.Lane, "_hit", "rate limiter (server/web/ratelimit.py)")
+    layers.patch(cors, "headers_for", "CORS")
+    layers.patch(metrics.Metrics, "add_public", "metrics")
+    layers.patch(caching, "etag_of", "HTTP caching: ETag, If-None-Match, headers")
     for hooks, kind in ((app.before_request_funcs, "before"), (app.after_request_funcs, "after"),
                         (app.teardown_request_funcs, "teardown")):
         for key, functions in hooks.items():
@@ -138,8 +151,8 @@ def instrument(app, layers: Layers) -> None:
 def _hook_name(function, kind: str) -> str:
     name = getattr(function, "__qualname__", repr(function))
     module = getattr(function, "__module__", "") or ""
-    if "limiter" in module or "Limiter" in name:
-        return "rate limiter (flask-limiter)"
+    if "limiter" in module or "limiter" in name:
+        return "rate limiter (server/web/ratelimit.py)"
     if name.startswith("init_app.<locals>._count"):
         return "metrics"
     if module.endswith("cors"):
@@ -302,11 +315,13 @@ def access_log_cost(count: int = 20000) -> float:
 
 
 # --- 2. over HTTP ------------------------------------------------------------------------------
-def over_http(store: Path, kinds: dict[str, list], count: int, workdir: Path, front: bool = True) -> dict:
+def over_http(store: Path, kinds: dict[str, list], count: int, workdir: Path, server_kind: str = "granian",
+              front: bool = True) -> dict:
     port = _free_port()
     env = dict(os.environ, JUSTICEGRAPH_STORE=str(store), JUSTICEGRAPH_HOST="127.0.0.1", JUSTICEGRAPH_PORT=str(port),
                JUSTICEGRAPH_WORKERS="1", JUSTICEGRAPH_THREADS="1", JUSTICEGRAPH_EXECUTORS="1",
-               JUSTICEGRAPH_RATE_LIMIT=RATE_LIMIT, JUSTICEGRAPH_FRONT="true" if front else "false")
+               JUSTICEGRAPH_RATE_LIMIT=RATE_LIMIT, JUSTICEGRAPH_FRONT="true" if front else "false",
+               JUSTICEGRAPH_HTTP_SERVER=server_kind)
     log = open(workdir / "serve.log", "wb")
     server = subprocess.Popen([str(VENV_BIN / "justicegraph"), "serve"], env=env, stdout=log,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -319,7 +334,7 @@ def over_http(store: Path, kinds: dict[str, list], count: int, workdir: Path, fr
             for path, headers in requests[:200] * 2:
                 _get(conn, path, headers)
             time.sleep(0.5)
-            roles = _roles(server.pid)
+            roles = _roles(server.pid, server_kind)
             before = {role: _cpu_of(pids) for role, pids in roles.items()}
             load = [os.getloadavg()[0]]
             n_requests = count_for(kind, count)
@@ -338,11 +353,11 @@ def over_http(store: Path, kinds: dict[str, list], count: int, workdir: Path, fr
     return out
 
 
-def _roles(master: int) -> dict[str, list[int]]:
+def _roles(master: int, server_kind: str) -> dict[str, list[int]]:
     sys.path.insert(0, str(ROOT / "bench"))
     from servers import descendants
 
-    roles: dict[str, list[int]] = {"front": [], "gunicorn master": [master], "worker": [], "executors": []}
+    roles: dict[str, list[int]] = {"front": [], f"{server_kind} master": [master], "worker": [], "executors": []}
     for pid in descendants(master):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -395,13 +410,17 @@ def _free_port() -> int:
 
 
 # --- the report ------------------------------------------------------------------------------------
+GRANIAN_WORKER = "granian worker: HTTP (Rust), event loop, gateway (worker CPU − WSGI − access log)"
 ORDER = [
     "HTTP front (server/front.py, asyncio)",
     "gunicorn master",
     "gunicorn gthread worker: HTTP parse, environ, write (worker CPU − WSGI − access log)",
+    "granian master",
+    GRANIAN_WORKER,
     "WSGI: web/security.py FrontClient, web/body.py CountedBody",
     "Flask + werkzeug: request, routing, dispatch, response",
-    "rate limiter (flask-limiter)",
+    "rate limiter (server/web/ratelimit.py)",
+    "fast lane (server/protocol/lane.py): its own steps",
     "security hooks (before)",
     "security hooks (after)",
     "CORS",
@@ -460,6 +479,8 @@ def main() -> None:
     parser.add_argument("--store", action="append", required=True, help="an on-disk store (repeatable)")
     parser.add_argument("--count", type=int, default=3000, help="requests per measurement")
     parser.add_argument("--ids", type=int, default=300, help="distinct entities the requests cycle over")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                        help="the HTTP server of `justicegraph serve` (setting http_server)")
     parser.add_argument("--columns", default="lookup,entity,revalidate,person-html,prison-html",
                         help="which requests: lookup, entity (Turtle), revalidate (304), person-html, prison-html")
     args = parser.parse_args()
@@ -475,7 +496,7 @@ def main() -> None:
         kinds = {kind: requests_for("entity" if kind == "revalidate" else kind, id_of.get(kind, ids))
                  for _, kind, _ in cells}
         with tempfile.TemporaryDirectory(prefix="jg-profile-") as workdir:
-            http_runs = over_http(store, kinds, args.count, Path(workdir))
+            http_runs = over_http(store, kinds, args.count, Path(workdir), args.server)
         columns, loads = {}, []
         for label, kind, inline in cells:
             got = in_process(store, kind, id_of.get(kind, ids), args.count, inline)
@@ -485,15 +506,20 @@ def main() -> None:
                 measured = http_runs[kind]
                 loads += measured["load"]
                 wsgi = got["total_us"]
-                column["HTTP front (server/front.py, asyncio)"] = measured["us"]["front"]
-                column["gunicorn master"] = measured["us"]["gunicorn master"]
                 column["access log (server/web/accesslog.py)"] = log_us
-                column["gunicorn gthread worker: HTTP parse, environ, write (worker CPU − WSGI − access log)"] = \
-                    max(0.0, measured["us"]["worker"] - wsgi - log_us)
+                worker = max(0.0, measured["us"]["worker"] - wsgi - log_us)
+                if args.server == "gunicorn":
+                    column["HTTP front (server/front.py, asyncio)"] = measured["us"]["front"]
+                    column["gunicorn master"] = measured["us"]["gunicorn master"]
+                    column["gunicorn gthread worker: HTTP parse, environ, write (worker CPU − WSGI − access log)"] = \
+                        worker
+                else:
+                    column["granian master"] = measured["us"]["granian master"]
+                    column[GRANIAN_WORKER] = worker
                 if measured["us"]["executors"] > 1:
                     column["executor processes (over HTTP)"] = measured["us"]["executors"]
                 column["total"] = sum(v for k, v in column.items() if k != "total")
-                column["(over HTTP: front + master + worker + executors, measured)"] = sum(measured["us"].values())
+                column["(over HTTP: master + worker + executors [+ front], measured)"] = sum(measured["us"].values())
             else:
                 column["total"] = sum(column.values())
             columns[label] = column
