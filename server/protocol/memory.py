@@ -17,12 +17,11 @@ one — the public part only to a copy of the public view — or, when it holds 
 the change is not recorded, loads the new one (the first query after a write waits for it,
 within its time limit).
 The zygote loads only the view anonymous callers read (or the snapshot when there is no
-view); the other is loaded by the first job that needs it, in the executor that runs it (a
-token holder's query, or the first update's diff, which then pays for that load once; that
-copy is the executor's own). When it forks an executor after a write, the zygote first
-advances its copy by the recorded change where it can (never a full load: the executor does
-that if it must). Every store a forked executor keeps is an in-memory copy, which
-``advance`` may change.
+view) at start. A job naming a snapshot the executor holds no copy of, and cannot advance
+to, is run on that snapshot on disk — never a load within a query's time limit — and the
+pool has the zygote load it (or advance its copy by the recorded change) in the background,
+then forks the executors again so that they share it (server/protocol/executor.py,
+``_load_in_zygote``).
 
 Memory mode trades memory and start time for speed: pyoxigraph's in-memory store answers
 scans and joins several times faster than RocksDB, but each pool (web worker) holds a copy

@@ -239,8 +239,11 @@ class Zygote:
     def pid(self) -> int:
         return self._handle.process.pid
 
-    def _ask(self, request: dict, seconds: float, wait: bool = True):
-        if not self._lock.acquire(blocking=wait):
+    def _ask(self, request: dict, seconds: float, wait: bool | float = True):
+        """``wait``: True, False (ZygoteBusy at once while another request, e.g. a load, is
+        under way) or the seconds to wait for it."""
+        acquired = self._lock.acquire(timeout=wait) if not isinstance(wait, bool) else self._lock.acquire(blocking=wait)
+        if not acquired:
             raise ZygoteBusy()
         try:
             self._handle.conn.send(request)
@@ -271,8 +274,8 @@ class Zygote:
         return handle
 
     def exit_code(self, pid: int) -> int | None:
-        try:
-            return self._ask({"kind": "status", "pid": pid}, 5)[1]
+        try:  # not for long while the zygote loads a copy: then the crash is reported as a failure
+            return self._ask({"kind": "status", "pid": pid}, 5, wait=2.0)[1]
         except (QueryTimeout, EOFError, OSError, RuntimeError):
             return None
 
