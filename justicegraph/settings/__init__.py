@@ -95,8 +95,9 @@ class Settings:
                                "place) or 'memory' (executors query an in-memory copy, loaded once per web "
                                "worker by a zygote process and shared by the executors forked from it; they "
                                "read from disk until it is loaded, so the server answers from the start: "
-                               "heavy queries about 3x faster, about 400 MB more per million quads per worker, "
-                               "seconds per million quads of CPU at start; docs/endpoint.md, Choosing a mode).")
+                               "heavy queries at 1/2-1/3 of the server CPU, about 400 MB more per million quads "
+                               "per worker, seconds of CPU per million quads at start; docs/endpoint.md, "
+                               "Choosing a mode).")
     write_token_name: str = _setting("operator", "Name recorded (jg:writtenBy) in the audit of writes "
                                      "authorised by the write token.")
     audit_log: str = _setting("", "File the audit of writes over HTTP is appended to (N-Quads, outside the store "
