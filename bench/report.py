@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Tables for the terminal (Markdown, so they paste into docs/performance.md) and the check
-of each target of issue 9 against the run's own numbers (every ratio is between engines of
+of each target of issues 9 and 18 against the run's own numbers (every ratio is between engines of
 the same run, never across runs).
 
     python bench/report.py bench/results/<run>.json [more.json …]   # tables again, targets recomputed
@@ -15,7 +15,9 @@ from pathlib import Path
 
 REFERENCE = "oxigraph serve"
 VIRTUOSO = "virtuoso"
-LOAD_GOAL = 50_000          # validated triples/s at 1M
+LOAD_GOAL = 100_000         # validated triples/s at 1M (issue #18; issue 9 asked 50,000)
+LIGHT_GOAL, HEAVY_GOAL = 0.5, 1.0   # throughput vs oxigraph serve on disk (issue #18; issue 9: 0.8 and 1.0)
+P99_GOAL = 2.0              # p99 vs oxigraph serve's (issue #18; issue 9: 1.5)
 RSS_GOAL_MB = 1024          # serving 5M from disk
 PAGES_GOAL = 500            # entity pages per second at 100k (issue #18)
 MILLION, FIVE_MILLION = 900_000, 4_500_000   # a scale "is" 1M / 5M from this many quads
@@ -68,7 +70,7 @@ def print_tables(results: dict, log) -> None:
     for s in scales:
         if "http" in s:
             _http_tables(s, log)
-    log("## Targets (issue 9)")
+    log("## Targets (issues 9 and 18)")
     log("Ratios are between engines of this run, under the load average shown above.\n")
     log("(CPU ratio: the reference's server CPU per request over ours — the throughput ratio if CPU were the "
         "only limit; informative.)\n")
@@ -274,13 +276,14 @@ def _http_targets(s: dict, scale: str) -> list[dict]:
             ref = _cell(http, REFERENCE, cell["mix"], cell["clients"])
             if not ref or not ref["throughput_rps"]:
                 continue
-            goal = 1.0 if cell["mix"] == "heavy" else 0.8
+            goal = HEAVY_GOAL if cell["mix"] == "heavy" else LIGHT_GOAL
             row = _row(f"{engine}: {cell['mix']} throughput vs oxigraph serve, c={cell['clients']}", scale,
                        cell["throughput_rps"], ref["throughput_rps"], f"≥ {goal}×", goal, higher=True, unit=" req/s")
             out.append(_invalid(_cpu_ratio(row, ref, cell), http, engine))
             if ref["p99_ms"] and cell["p99_ms"]:
                 out.append(_invalid(_row(f"{engine}: {cell['mix']} p99 vs oxigraph's, c={cell['clients']}", scale,
-                                         cell["p99_ms"], ref["p99_ms"], "≤ 1.5×", 1.5, higher=False, unit=" ms"),
+                                         cell["p99_ms"], ref["p99_ms"], f"≤ {P99_GOAL:g}×", P99_GOAL, higher=False,
+                                         unit=" ms"),
                                     http, engine))
         out.append(_errors(engine, cells, scale))
         if "memory" not in engine:  # the on-disk targets (start, RSS) are not asked of an in-memory mode
@@ -363,7 +366,7 @@ def _virtuoso_targets(http: dict, s: dict, scale: str) -> list[dict]:
             if not ref or not ref["throughput_rps"] or not mine:
                 continue
             best = max(mine, key=lambda cell: cell["throughput_rps"])
-            row = _row(f"fastest justicegraph mode: {mix} vs Virtuoso, c={c}", scale, best["throughput_rps"],
+            row = _row(f"fastest justicegraph mode: {mix} vs Virtuoso, c={c} (issue 9)", scale, best["throughput_rps"],
                        ref["throughput_rps"], text, goal, higher=True, unit=" req/s", strict=mix == "light")
             row["value"] += f" ({best['engine']})"
             _cpu_ratio(row, ref, best)
@@ -378,7 +381,7 @@ def _load_targets(s: dict, scale: str) -> list[dict]:
     load = s.get("load", {})
     if load.get("pipeline_triples_per_s"):
         row = _row("validated load (records → committed, SHACL on)", scale, load["pipeline_triples_per_s"], None,
-                   "≥ 50,000 triples/s at 1M", LOAD_GOAL, higher=True, unit=" triples/s", absolute=True)
+                   f"≥ {LOAD_GOAL:,} triples/s at 1M", LOAD_GOAL, higher=True, unit=" triples/s", absolute=True)
         if _per_cpu(load):
             row["value"] += f" ({_per_cpu(load):,} per CPU second)"
         if (s.get("triples") or 0) < MILLION:
