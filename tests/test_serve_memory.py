@@ -158,3 +158,30 @@ def test_an_in_memory_copy_advances_by_the_write_instead_of_reloading(tmp_path):
     assert set(advanced_view) == set(ox.Store.read_only(new_view)) == {q("a", "open", public), q("d", "new open", public)}
     assert set(advanced) == set(ox.Store.read_only(new))
     assert protocol_memory.advance({}, new) is None  # no copy of the previous one: load afresh
+
+
+def test_if_the_zygote_dies_queries_are_answered_from_disk(tmp_path):
+    path = build_store(tmp_path / "store")
+    app = create_app(Settings.from_env({}, store=str(path), serve_mode="memory", read_token=READ, rate_limit="",
+                                       query_timeout=2.0, executors=1, inline_lookups=False))
+    try:
+        with app.app_context():
+            executor = endpoint().executor
+            executor.warm()
+            deadline = time.monotonic() + 120
+            while not executor.memory_ready and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert executor.memory_ready
+            expected = select(app, GRAPHS, READ).get_json()
+            executor._zygote._handle.process.kill()  # e.g. the kernel's out-of-memory killer
+            executor._zygote._handle.process.wait()
+            # the runaway query's executor is killed at the limit; its replacement cannot be forked
+            r = select(app, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }")
+            assert r.status_code == 503
+            for _ in range(3):
+                assert select(app, GRAPHS, READ).get_json() == expected
+            assert not executor.memory_ready
+            assert [h.memory for h in list(executor._idle.queue)] == [False]  # reads the snapshot on disk
+    finally:
+        with app.app_context():
+            endpoint().executor.close()
