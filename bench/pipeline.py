@@ -37,6 +37,7 @@ def load_numbers(loaded: dict) -> dict:
     return {"pipeline_load_s": loaded["seconds"], "triples": loaded["quads"], "records": loaded["records"],
             "pipeline_triples_per_s": round(loaded["inserted"] / loaded["seconds"]),
             "pipeline_peak_rss_mb": loaded["peak_rss_mb"], "pipeline_stages_s": loaded["stages"],
+            "compact_s": loaded.get("compact_s"),  # justicegraph load's compaction after the commit
             "pipeline_warmup_s": loaded.get("warmup_s"),
             # CPU seconds of the load's process (all threads): steadier than wall time on a shared machine
             "pipeline_cpu_s": loaded.get("cpu_s"), "pipeline_stages_cpu_s": loaded.get("stages_cpu")}
