@@ -202,3 +202,18 @@ def test_content_made_restricted_by_another_process_is_hidden_at_once(setup, res
         count = setup[client].get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
                                   headers=JSON_RESULTS).get_json()
         assert count["results"]["bindings"][0]["n"]["value"] == "0", client
+
+
+def test_a_token_holder_sees_another_process_write_at_once(setup):
+    """Only anonymous reads reuse a listing: a token holder's query — and a write's validation,
+    which reads its context the same way — lists the graphs now. With a reused listing, a
+    label removal through one worker was validated without the person another worker had
+    just written, and let through (found by the CI run on oxigraph serve)."""
+    _reset(setup, restricted=True)
+    auth = {"Authorization": f"Bearer {WRITE}"}
+    query = "SELECT ?l WHERE { ?s <" + LABEL + "> ?l }"
+    first = setup["steady"].get("/sparql", query_string={"query": query}, headers={**JSON_RESULTS, **auth})
+    assert first.status_code == 200  # the listing is warm, and kept for minutes in "steady"
+    _other_process(setup, f"store.apply(insert=[q('d', 'just written', {OTHER!r})])")
+    again = setup["steady"].get("/sparql", query_string={"query": query}, headers={**JSON_RESULTS, **auth})
+    assert "just written" in {b["l"]["value"] for b in again.get_json()["results"]["bindings"]}

@@ -48,9 +48,10 @@ class Settings:
                                      "additions after); `justicegraph public-sync` rebuilds it; anonymous queries "
                                      "are answered there with no graph list (docs/scaling.md, public dataset).")
     store_graphs_max_age: float = _setting(1.0, "Remote store only: seconds a server reuses its listing of the "
-                                           "engine's graphs for access decisions instead of listing them per "
+                                           "engine's graphs for anonymous reads instead of listing them per "
                                            "query; writes of other processes (a CLI load) are seen within it, the "
-                                           "server's own at once. 0: list for every query (docs/scaling.md).")
+                                           "server's own at once. Token holders' reads and writes list every time. "
+                                           "0: list for every query (docs/scaling.md).")
     store_update_timeout: float = _setting(600.0, "Remote store only: seconds one update request may take.")
     store_max_response_mb: int = _setting(512, "Remote store only: largest answer read from the engine, in MB "
                                           "(larger answers are refused, never cut).")

@@ -137,7 +137,9 @@ class Endpoint:
             return {"public": True, "union": True} if s.union_default_graph else \
                 {"public": True, "default": [""], "named": None}
         # A remote store's graphs as last listed (at most graphs_max_age old: no listing per query)
-        graphs = self.store().known_graphs() if remote else self.graphs()
+        # for an anonymous caller; a token holder (who may write, and read what was written
+        # through the other worker) gets a fresh listing.
+        graphs = self.store().known_graphs() if remote and not restricted_ok else self.graphs()
         visible = access.visible_graphs(graphs, restricted_ok=restricted_ok, exclude=exclude)
         if not explicit and remote and not restricted_ok:
             # Always the list of visible names, even when nothing is hidden: "the union of every

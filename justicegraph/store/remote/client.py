@@ -151,9 +151,14 @@ class RemoteStore:
             text = self.dialect.describe_preamble + text
         listed: list[list[str]] = []
 
-        def every_graph() -> list[str]:  # the known graphs, only when needed
+        def every_graph() -> list[str]:  # the graphs, only when needed
             if not listed:
-                listed.append(self.known_graphs())
+                # An anonymous read may use a listing up to graphs_max_age old (it keeps public
+                # names only: a stale one can miss a new public graph, never show a restricted
+                # one). Anything else lists now: a write's validation reads its context through
+                # here, and a listing taken before another worker's write would leave that
+                # write's data out of it (a SHACL violation let through).
+                listed.append(self.known_graphs() if anonymous else self.graphs())
             return listed[0]
 
         tabular = found.form in ("SELECT", "ASK")
