@@ -71,6 +71,14 @@ class SharedMemoryStorage(Storage):
         return best
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        return self._add(key, expiry, amount)[0]
+
+    def hit(self, key: str, expiry: float) -> tuple[int, float]:
+        """``incr`` by one and the window's end, under one lock (``RateLimit.hit``)."""
+        return self._add(key, expiry, 1)
+
+    def _add(self, key: str, expiry: float, amount: int) -> tuple[int, float]:
+        """Add ``amount`` to the key's window (a fresh one when none is live): (count, end)."""
         h, now = self._hash(key), time.time()
         with self._lock:
             slot = self._find(h)
@@ -78,17 +86,6 @@ class SharedMemoryStorage(Storage):
                 slot = self._claim(h, now) if slot is None else slot
                 self._hashes[slot], self._counts[slot], self._ends[slot] = h, 0, now + expiry
             self._counts[slot] += amount
-            return self._counts[slot]
-
-    def hit(self, key: str, expiry: float) -> tuple[int, float]:
-        """``incr`` by one and the window's end, under one lock (the fast lane's rate limit)."""
-        h, now = self._hash(key), time.time()
-        with self._lock:
-            slot = self._find(h)
-            if slot is None or self._ends[slot] <= now:
-                slot = self._claim(h, now) if slot is None else slot
-                self._hashes[slot], self._counts[slot], self._ends[slot] = h, 0, now + expiry
-            self._counts[slot] += 1
             return self._counts[slot], self._ends[slot]
 
     def get(self, key: str) -> int:
