@@ -47,7 +47,7 @@ class Lane:
         self.wsgi_app = wsgi_app
         self.settings = app.config["JUSTICEGRAPH"]
         self.prefixes = {**PREFIXES, **self.settings.minter.prefixes}
-        self.cors, self.vary_origin = None, False
+        self._counter_index: dict | None = None
         self._limit = self._init_limit()
 
     # -- WSGI ------------------------------------------------------------------------------
@@ -74,8 +74,8 @@ class Lane:
             return None
         if too_complex(text, "query"):
             return None
-        scan = scan_query(text, _base(environ["wsgi.url_scheme"], environ.get("HTTP_HOST"),
-                                      environ.get("SERVER_NAME"), environ.get("SERVER_PORT")))
+        base = _request_base(environ)
+        scan = scan_query(text, base)
         if (not scan.bounded or scan.form not in _FORMS or scan.services or scan.from_graphs
                 or scan.from_named):
             return None
@@ -88,17 +88,17 @@ class Lane:
             return None  # over the limit: the app counts it too and answers 429
         answered = None
         try:
-            answered = self._run(environ, ep, text, scan, fmt, window)
+            answered = self._run(environ, ep, text, base, fmt, window)
             return answered
         finally:
             if answered is None and window is not None:
                 self._unhit(address)  # the app answers it, and counts it
 
-    def _run(self, environ, ep, text, scan, fmt, window):
+    def _run(self, environ, ep, text, base, fmt, window):
         s = self.settings
         dataset = ep.dataset(restricted_ok=False)
         tag = caching.etag_of(environ, fmt.name, ep.snapshots, self.app)
-        job = {"kind": "query", "query": text, "base": scan_base(environ), "dataset": dataset,
+        job = {"kind": "query", "query": text, "base": base, "dataset": dataset,
                "results_format": fmt.name, "graph_format": None, "row_cap": s.row_cap, "prefixes": self.prefixes}
         started = time.monotonic()
         answer = ep.executor.run_bounded(job, s.query_timeout)
@@ -128,7 +128,7 @@ class Lane:
         return 200, headers, body
 
     def _counters(self, metrics) -> dict:
-        found = self.__dict__.get("_counter_index")
+        found = self._counter_index
         if found is None:
             found = self._counter_index = {
                 "inline": metrics.index("justicegraph_inline_queries_total"),
@@ -186,6 +186,6 @@ def _base(scheme: str, http_host: str | None, server_name: str | None, server_po
     return get_current_url(scheme, get_host(scheme, http_host, server), "", "/sparql")
 
 
-def scan_base(environ) -> str:
+def _request_base(environ) -> str:
     return _base(environ["wsgi.url_scheme"], environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
                  environ.get("SERVER_PORT"))
