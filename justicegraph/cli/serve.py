@@ -76,10 +76,15 @@ def gunicorn_options(settings: Settings, bind: str | None = None) -> dict:
 
 
 def _post_worker_init(worker) -> None:
+    _worker_ready(worker.wsgi)
+
+
+def _worker_ready(app) -> None:
+    """In each worker, after the fork (gunicorn or granian): start its query executors."""
     from justicegraph.server.protocol.machinery import warm_up
 
-    warm_up(worker.wsgi)
-    if worker.wsgi.config["JUSTICEGRAPH"].writes_enabled:
+    warm_up(app)
+    if app.config["JUSTICEGRAPH"].writes_enabled:
         # Import the validator and parse shapes and ontology in the background, so neither the
         # first answer (start-up) nor the first write waits for it.
         import threading
@@ -167,23 +172,16 @@ def run_granian(settings: Settings, publishing=None) -> None:
     _finish_prepare(publishing, settings)
 
     def load(*_args, **_kwargs):
-        # In each worker, after the fork: start its query executors (server/protocol/machinery.py),
-        # and the validator's warm-up when writes are on.
-        from justicegraph.server.protocol.machinery import warm_up
-
-        warm_up(app)
-        if settings.writes_enabled:
-            import threading
-
-            threading.Thread(target=_warm_validation, name="jg-validation-warmup", daemon=True).start()
+        _worker_ready(app)
         return gateway
 
     click.echo(f"justicegraph: serving {settings.store} at http://{settings.host}:{settings.port}/ "
                f"(granian, {settings.workers} workers x {settings.threads} threads; Ctrl-C stops)", err=True)
     server = Server("justicegraph.server.app:create_app", address=settings.host, port=settings.port,
                     interface=Interfaces.RSGI, workers=settings.workers, websockets=False,
-                    # the head must arrive within 10 s and fit in 64 KiB + granian's read buffer
-                    http1_settings=HTTP1Settings(header_read_timeout=10_000, max_buffer_size=64 * 1024 + 8192),
+                    # the head must arrive within 10 s (a head over granian's buffer, ~400 KiB,
+                    # closes the connection: measured, docs/endpoint.md)
+                    http1_settings=HTTP1Settings(header_read_timeout=10_000),
                     backlog=1024, log_access=False, log_level="warning",
                     workers_kill_timeout=10, respawn_failed_workers=True)
     server.serve(target_loader=load, wrap_loader=False)
