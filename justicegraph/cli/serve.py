@@ -180,7 +180,7 @@ def run_granian(settings: Settings, publishing=None) -> None:
     server = Server("justicegraph.server.app:create_app", address=settings.host, port=settings.port,
                     interface=Interfaces.RSGI, workers=settings.workers, websockets=False,
                     # the head must arrive within 10 s (a head over granian's buffer, ~400 KiB,
-                    # closes the connection: measured, docs/endpoint.md)
+                    # is answered 431: measured, docs/endpoint.md)
                     http1_settings=HTTP1Settings(header_read_timeout=10_000),
                     backlog=1024, log_access=False, log_level="warning",
                     workers_kill_timeout=10, respawn_failed_workers=True)
