@@ -9,6 +9,7 @@ The top layer: may import every part of ``justicegraph``; nothing imports it.
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -39,6 +40,28 @@ class Context:
                 self._store = open_store(self.settings.store, read_only=read_only, settings=self.settings)
             except OSError as exc:
                 raise click.ClickException(f"cannot open the store at {self.settings.store!r}: {exc}") from None
+        return self._store
+
+    def reader(self):
+        """The store for a command that only reads. A store directory is read without opening
+        it for writing (that would change its files, and the next `serve` would publish again):
+        the snapshot a server reads when it holds the primary's content (immutable, so safe
+        beside a running server's writes), else the primary read-only. A missing directory or
+        one a killed writer left unfinished is opened as before (read-write completes it)."""
+        location = self.settings.store
+        if self._store is not None or location == "memory" or "://" in location or not os.path.isdir(location):
+            return self.store()
+        from justicegraph.server.protocol.snapshot import SnapshotStore
+        from justicegraph.store import OxigraphStore
+
+        if OxigraphStore.has_unfinished_write(location):
+            return self.store()
+        snapshots = SnapshotStore(location)
+        path = snapshots.current() if snapshots.up_to_date() else location
+        try:
+            self._store = OxigraphStore(path, read_only=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot open the store at {location!r}: {exc}") from None
         return self._store
 
     def close(self) -> None:
