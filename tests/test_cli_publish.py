@@ -56,6 +56,7 @@ def test_no_publish_leaves_it_to_serve(tmp_path):
     ("query", "--format", "csv", "--restricted", PEOPLE),
     ("stats",),
     ("export", "--format", "nquads"),
+    ("validate", "--packaged", "1988"),
 ])
 def test_reading_commands_keep_the_snapshot_current(loaded, command):
     name = SnapshotStore(loaded).current().name

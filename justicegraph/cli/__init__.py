@@ -64,6 +64,25 @@ class Context:
             raise click.ClickException(f"cannot open the store at {location!r}: {exc}") from None
         return self._store
 
+    def publish(self) -> float | None:
+        """After a command changed a store directory: publish the snapshot (and public view)
+        servers read, and return the seconds it took; None for other stores. Servers read
+        snapshots, never the primary (docs/endpoint.md): publishing while a write's cost is
+        expected spares the next `serve` the checkpoint and the view's build (2.9 s to the
+        first answer at 1.15M quads instead of 0.6 s) and lets a running server see it."""
+        location = self.settings.store
+        if location == "memory" or "://" in location:
+            return None
+        self.close()  # the publication opens the primary itself, under the write lock
+        import time
+
+        from justicegraph.server.protocol.audit import AuditLog
+        from justicegraph.server.protocol.snapshot import SnapshotStore
+
+        started = time.monotonic()
+        SnapshotStore(location, audit=AuditLog.for_settings(self.settings)).publish()
+        return time.monotonic() - started
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -77,26 +77,13 @@ def load(obj, paths, packaged, dataset_name, no_shacl, allow_empty, max_file_mb,
 
 
 def _publish(obj) -> None:
-    """Servers read snapshots of a store directory, never the primary (docs/endpoint.md).
-    Publishing here, while a load's cost is expected, spares the next `serve` the checkpoint
-    and the public view's build (2.9 s to the first answer at 1.15M quads instead of 0.6 s,
-    docs/performance.md) and lets a running server see the load at once."""
-    from justicegraph.server.protocol.snapshot import is_disk_store
-
-    settings = obj.settings
-    if not is_disk_store(settings.store):
-        return
-    obj.close()  # the publication opens the primary itself, under the write lock
-    from justicegraph.server.protocol.audit import AuditLog
-    from justicegraph.server.protocol.snapshot import SnapshotStore
-
-    started = time.monotonic()
     try:
-        SnapshotStore(settings.store, audit=AuditLog.for_settings(settings)).publish()
+        seconds = obj.publish()
     except OSError as exc:
         raise click.ClickException(f"loaded, but no snapshot was published ({exc}); "
-                                   f"run `justicegraph --store {settings.store} publish`") from None
-    click.echo(f"published a snapshot for the server in {time.monotonic() - started:.2f} s")
+                                   f"run `justicegraph --store {obj.settings.store} publish`") from None
+    if seconds is not None:
+        click.echo(f"published a snapshot for the server in {seconds:.2f} s")
 
 
 @click.command()

@@ -27,8 +27,10 @@ def reason(ctx, materialize: bool, fmt: str) -> None:
     from justicegraph.reasoning.store import reason_store
 
     try:
-        outcome, written = reason_store(ctx.store(read_only=not materialize), ctx.settings,
-                                        materialize=materialize)
+        store = ctx.store() if materialize else ctx.reader()
+        outcome, written = reason_store(store, ctx.settings, materialize=materialize)
+        if written:
+            ctx.publish()  # a running server, and the next start, read the inferred graph
     except JavaMissing as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
