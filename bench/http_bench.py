@@ -76,6 +76,7 @@ def _measure(server, name, load_s, params, clients, args, out, log) -> dict:
     if name.startswith("justicegraph") and "pages" in args.mixes.split(","):
         _pages(server, name, params, clients, args, out, log)
     info["peak_rss_mb"] = round(server.peak_rss_mb() or 0, 1)
+    info["peak_pss_mb"] = round(server.peak_pss_mb() or 0, 1)
     return info
 
 

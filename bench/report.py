@@ -196,8 +196,11 @@ def _http_tables(s: dict, log) -> None:
                                        for e in engines)])
         table(["mix", "clients", *engines], rows, log)
     _pages_table(http, log)
-    table(["engine", "first answer s", "bulk load s", "peak RSS MB", "notes"],
-          [[i["engine"], i["first_answer_s"], i["bulk_load_s"], i["peak_rss_mb"], "; ".join(i.get("notes", []))]
+    # PSS: pages shared by forked processes counted once (memory mode's executors share their
+    # zygote's copy; the RSS sum counts it once per executor).
+    table(["engine", "first answer s", "bulk load s", "peak RSS MB (sum)", "peak PSS MB", "notes"],
+          [[i["engine"], i["first_answer_s"], i["bulk_load_s"], i["peak_rss_mb"], i.get("peak_pss_mb"),
+            "; ".join(i.get("notes", []))]
            for i in http["servers"]], log)
     for skip in http["skipped"]:
         log(f"skipped {skip['engine']}: {skip['reason']}")

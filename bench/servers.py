@@ -39,6 +39,9 @@ class Server:
     def peak_rss_mb(self) -> float | None:
         return self.sampler.peak_mb if self.sampler else None
 
+    def peak_pss_mb(self) -> float | None:
+        return self.sampler.peak_pss_mb if self.sampler else None
+
     def stop(self) -> None:
         if self.sampler:
             self.sampler.stop()
@@ -51,16 +54,25 @@ class Server:
 
 
 class RssSampler:
-    """Samples the summed RSS of a process and its descendants every 0.2 s; keeps the peak."""
+    """Samples the summed RSS of a process and its descendants every 0.2 s, and their summed
+    PSS every second; keeps the peaks. RSS counts a page shared by forked processes (memory
+    mode's executors share their zygote's copy) once per process; PSS divides it among them,
+    so its sum is the memory the tree holds."""
+
+    PSS_EVERY = 5  # samples: smaps_rollup walks the page tables, dearer than status
 
     def __init__(self, pid: int):
-        self.pid, self.peak_mb, self._stop = pid, 0.0, threading.Event()
+        self.pid, self.peak_mb, self.peak_pss_mb, self._stop = pid, 0.0, 0.0, threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
+        sample = 0
         while not self._stop.is_set():
             self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            if sample % self.PSS_EVERY == 0:
+                self.peak_pss_mb = max(self.peak_pss_mb, tree_pss_mb(self.pid))
+            sample += 1
             self._stop.wait(0.2)
 
     def stop(self) -> None:
@@ -76,6 +88,20 @@ def tree_rss_mb(pid: int) -> float:
                 for line in handle:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def tree_pss_mb(pid: int) -> float:
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
         except OSError:
             pass
     return total / 1024
