@@ -21,6 +21,7 @@ a subject that comes back later gets another node object, which JSON-LD merges).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 
@@ -44,8 +45,19 @@ class Compactor:
         self.context = context(prefixes)
         # longest namespace first, so id/ wins over a shorter prefix of it
         self._order = sorted(self.context.items(), key=lambda item: -len(item[1]))
+        # An IRI's compact form, worked out once (a prison's document repeats a few hundred
+        # IRIs thousands of times; the scan over the prefixes was most of its JSON-LD CPU).
+        self._compact: dict[str, str] = {}
 
     def iri(self, iri: str) -> str:
+        found = self._compact.get(iri)
+        if found is None:
+            if len(self._compact) >= MAX_COMPACTED:
+                self._compact.clear()
+            found = self._compact[iri] = self._iri(iri)
+        return found
+
+    def _iri(self, iri: str) -> str:
         for name, ns in self._order:
             if iri.startswith(ns) and len(iri) > len(ns):
                 suffix = iri[len(ns):]
@@ -77,6 +89,20 @@ class Compactor:
             node.setdefault(self.iri(predicate.value), []).append(self.value(obj))
 
 
+MAX_COMPACTED = 50_000  # IRIs a shared compactor remembers (a few MB at most)
+
+
+@functools.lru_cache(maxsize=8)
+def compactor(prefixes: tuple[tuple[str, str], ...]) -> Compactor:
+    """The compactor of one set of prefixes, shared by every answer that uses it (pages pass
+    the same prefixes on every request), so its IRIs are compacted once per process."""
+    return Compactor(dict(prefixes))
+
+
+def _shared(prefixes: Mapping[str, str]) -> Compactor:
+    return compactor(tuple(sorted(prefixes.items())))
+
+
 def _tidy(node: dict) -> dict:
     """Single values without the list (the compacted form's habit; the RDF is the same)."""
     return {k: (v[0] if isinstance(v, list) and len(v) == 1 and k != "@graph" else v) for k, v in node.items()}
@@ -94,13 +120,13 @@ def _nodes(compactor: Compactor, triples: Iterable) -> dict[str, dict]:
 def document(default: Iterable, named: Mapping | None, prefixes: Mapping[str, str]) -> dict:
     """A JSON-LD document: ``default`` triples in the default graph, ``named`` = {graph name
     term: triples} as named graphs."""
-    compactor = Compactor(prefixes)
-    nodes = _nodes(compactor, default)
+    shared = _shared(prefixes)
+    nodes = _nodes(shared, default)
     for graph, triples in (named or {}).items():
-        key = compactor.node_id(graph)
+        key = shared.node_id(graph)
         holder = nodes.setdefault(key, {"@id": key})
-        holder["@graph"] = [_tidy(n) for n in _nodes(compactor, triples).values()]
-    return {"@context": compactor.context, "@graph": [_tidy(n) for n in nodes.values()]}
+        holder["@graph"] = [_tidy(n) for n in _nodes(shared, triples).values()]
+    return {"@context": shared.context, "@graph": [_tidy(n) for n in nodes.values()]}
 
 
 def dumps(doc: dict) -> bytes:
