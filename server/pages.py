@@ -16,7 +16,10 @@ compacted against the context published at ``/context.jsonld`` (server/protocol/
 from __future__ import annotations
 
 import functools
+import threading
+import time
 import zlib
+from collections import OrderedDict
 
 import pyoxigraph as ox
 from flask import (
@@ -184,20 +187,137 @@ def entity_iri(rest: str):
     unchanged = caching.not_modified(tag)
     if unchanged is not None:
         return unchanged
+    kept = bodies().get(tag)
+    if kept is not None:
+        return kept
+    started = time.thread_time()
     dataset = context.query_dataset()
     store = context.store()
+    number = page_number()
+    if number is None:
+        return not_found("page must be a whole number from 1.", chosen)
     if chosen in RDF:
+        if number != 1:  # the RDF description is one document (server/content/entity.py)
+            return not_found("The RDF description of an entity has no pages.", chosen)
         response = _description(store, iri, dataset, chosen)
         if response is None:
             return not_found(f"No visible statement mentions {iri}.", chosen)
     else:
-        data = view.entity_page(store, iri, dataset, settings)
+        data = view.entity_page(store, iri, dataset, settings, number)
         if data is None:
-            return not_found(f"No visible statement mentions {iri}.", chosen)
+            return not_found(f"No visible statement mentions {iri}." if number == 1
+                             else f"{iri} has no page {number}.", chosen)
         data["alternates"] = _alternate_links(f"/id/{record_id}")
+        links = page_links(data, record_id)
         response = page("entity.html", data, ENTITY_OFFERS, chosen)
-    response.headers["Link"] = alternates(f"/id/{record_id}", ENTITY_OFFERS)
-    return caching.mark(data_licence(response), tag)
+        if links:
+            response.headers["Link"] = links
+    link = alternates(f"/id/{record_id}", ENTITY_OFFERS)
+    response.headers["Link"] = f"{response.headers['Link']}, {link}" if "Link" in response.headers else link
+    response = caching.mark(data_licence(response), tag)
+    if time.thread_time() - started >= BodyCache.MIN_CPU_S:
+        bodies().put(tag, response)
+    return response
+
+
+class BodyCache:
+    """Anonymous answers of entity IRIs that were expensive to build (a prison's page, a
+    hub's RDF description: tens of ms of CPU), kept by their ETag, least recently used out
+    first, bounded in bytes per process.
+
+    The ETag names everything an anonymous answer is made of (server/protocol/caching.py:
+    the public version of the snapshot, the deployment and its settings, the full URL, the
+    variant), so an answer kept under it is the answer a rebuild would give, byte for byte.
+    Requests with a token have no ETag: never kept, never served from here. Cheap answers (a
+    person's page, 1–3 ms) are not kept: rebuilding them costs less than the memory."""
+
+    MAX_BYTES = 32 * 1024 * 1024
+    MIN_CPU_S = 0.005
+    HEADERS = ("Content-Type", "Link", "Vary", "ETag", "Cache-Control")
+
+    def __init__(self):
+        self._kept: OrderedDict[str, tuple[bytes, list]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, tag: str | None) -> Response | None:
+        if tag is None:
+            return None
+        with self._lock:
+            found = self._kept.get(tag)
+            if found is None:
+                return None
+            self._kept.move_to_end(tag)
+        body, headers = found
+        return Response(body, status=200, headers=headers)
+
+    def put(self, tag: str | None, response: Response) -> None:
+        if tag is None or response.status_code != 200 or response.is_streamed:
+            return
+        body = response.get_data()
+        if len(body) > self.MAX_BYTES // 8:
+            return
+        headers = [(k, v) for k, v in response.headers.items() if k in self.HEADERS]
+        with self._lock:
+            if tag in self._kept:
+                return
+            self._kept[tag] = (body, headers)
+            self._bytes += len(body)
+            while self._bytes > self.MAX_BYTES:
+                _, (old, _) = self._kept.popitem(last=False)
+                self._bytes -= len(old)
+
+
+def bodies() -> BodyCache:
+    """This app's kept answers (one per app: its ETags name its own store and settings)."""
+    found = current_app.extensions.get("justicegraph.page_bodies")
+    if found is None:
+        found = current_app.extensions.setdefault("justicegraph.page_bodies", BodyCache())
+    return found
+
+
+def page_number() -> int | None:
+    """The ``page`` parameter (1 when absent), or None when it is not a page number."""
+    text = request.args.get("page")
+    if text is None:
+        return 1
+    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) >= 1 else None
+
+
+def page_links(data: dict, record_id: str) -> str:
+    """A paged entity (a place: its people and events, server/content/view.py): the URLs of
+    the first, previous and next pages, in the JSON (``paging``) and as RFC 8288 ``Link``
+    headers. The same path as asked (``/id/x`` or ``/id/x.json``), so the JSON twin's links
+    lead to JSON; offset pages over a fixed order (the snapshot's data), so walking them from
+    the first gives every entry once."""
+    paging = data.get("paging")
+    if not paging:
+        return ""
+    path = request.path
+    at = paging["page"]
+    paging["first_url"] = path
+    paging["prev_url"] = (path if at == 2 else f"{path}?page={at - 1}") if at > 1 else None
+    paging["next_url"] = f"{path}?page={at + 1}" if at < paging["pages"] else None
+    queries = saved_query_list_names()
+    paging["full_lists"] = [{"title": title, "href": f"/queries/{name}?{param}={record_id}"}
+                            for name, param, title in FULL_LISTS if name in queries]
+    links = [f'<{paging["first_url"]}>; rel="first"']
+    if paging["prev_url"]:
+        links.append(f'<{paging["prev_url"]}>; rel="prev"')
+    if paging["next_url"]:
+        links.append(f'<{paging["next_url"]}>; rel="next"')
+    return ", ".join(links)
+
+
+# The saved queries that give a place's lists whole, in one table (queries/*.rq).
+FULL_LISTS = (("cq02-people-in-prison", "prison", "Everyone held here, as a saved query"),
+              ("cq23-events-at-place", "place", "Every event here, as a saved query"))
+
+
+def saved_query_list_names() -> set[str]:
+    from justicegraph.server.api import saved_queries  # the API owns the saved queries
+
+    return set(saved_queries())
 
 
 def _description(store, iri: str, dataset: dict, media_type: str) -> Response | None:

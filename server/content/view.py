@@ -52,7 +52,8 @@ TYPE = RDF + "type"
 
 MAX_INCOMING = 2000   # a hub (the massacre) is linked from thousands: the page reads the first
 MAX_NODES = 500       # statements, participations and positions shown about one entity
-MAX_PLACE_EVENTS = 300
+MAX_PLACE_EVENTS = 2000  # = MAX_INCOMING: every event the links read, listed a page at a time
+PLACE_PAGE_SIZE = 50  # people (and events) per page of a place: the first page costs what 50 cost
 MAX_SOURCE_ITEMS = 1500  # records listed in a source's paragraph index
 MAX_NETWORK_NODES = 60
 MAX_DATASET_GRAPHS = 200  # graphs read to name the sources a dataset's identity records come from
@@ -390,8 +391,9 @@ def _text(term) -> str | None:
 class Page:
     """Builds the view model of one entity page."""
 
-    def __init__(self, store, iri: str, dataset: dict, settings):
+    def __init__(self, store, iri: str, dataset: dict, settings, page: int = 1):
         self.iri, self.node, self.settings = iri, ox.NamedNode(iri), settings
+        self.page = page  # which page of the unbounded lists (a place's people and events)
         self.minter, self.base = settings.minter, settings.base
         self.reader = Reader(store, dataset)
         self.names = Labels(store, dataset, settings.base)
@@ -598,13 +600,19 @@ class Page:
             "said": [], "said_about": [], "testimonies": self._testimonies(graphs_of_it, kind),
             "source": None, "statement": None, "linked_from": [], "derived": self._derived(derived_quads),
             "capped": {"links": len(incoming) >= MAX_INCOMING, "nodes": len(node_links) >= MAX_NODES},
+            "paging": None,
         }
         if kind == "event":
             data["participants"] = self._participants([n for n in participations if n.one("event") == self.node])
             data["parts"] = self._parts(asserted, entity_links)
+        if kind != "place" and self.page > 1:
+            return None  # only a place's lists are paged: no page 2 elsewhere
         if kind == "place":
             events = [q.subject for q in entity_links if q.predicate.value in (J + "place", J + "fromPlace")]
-            data["events_here"], data["held_here"] = self._at_place(list(dict.fromkeys(events)))
+            index = self._place_index(list(dict.fromkeys(events)))
+            data["events_here"], data["held_here"], data["paging"] = self._at_place(index)
+            if data["paging"] is None:
+                return None  # a page past the last
         said = [n for n in statements if n.one("statedBy") == self.node]
         data["said"] = _group_statements([self.statement(n) for n in said])
         data["said_about"] = _group_statements([self.statement(n) for n in statements if n not in said])
@@ -762,25 +770,73 @@ class Page:
         parts += [q.object.value for q in own if q.predicate.value == J + "hasPart" and isinstance(q.object, ox.NamedNode)]
         return _by_date(self.event(e) for e in dict.fromkeys(parts))
 
-    def _at_place(self, events: list) -> tuple[list[dict], list[dict]]:
-        """Events at a place (or moved away from it) and who was held or present there: who,
-        in which role, in which event, when, according to whom."""
-        people: OrderedDict[str, dict] = OrderedDict()
+    def _place_index(self, events: list) -> dict:
+        """The two lists of a place in page order, as keys only: its events by date, and the
+        people of those events (held, moved here or away, tried, executed) by name, each with
+        the participations that place them there. Reading the keys is a light scan (an event's
+        own quads, a participation's own quads; labels from the snapshot's label cache); the
+        views, citations and HTML are built for one page only. On a snapshot the index is kept
+        for the caller's dataset (``Reader.memo``), so every further page of the place costs
+        what its 50 entries cost. Counted over the caller's visible graphs only: a restricted
+        participation is not in an anonymous caller's quads, so it is in no list and no count."""
+        memo, key = self.reader.memo, ("place-index", self.iri)
+        if memo is not None and key in memo:
+            return memo[key]
+        sort_of: dict[ox.Term, str] = {}
+        people: OrderedDict[str, list[tuple]] = OrderedDict()
+        event_p = ox.NamedNode(J + "event")
         for e in events[:MAX_PLACE_EVENTS]:
-            view = self.event(e.value)
-            for q in self.reader.quads(None, ox.NamedNode(J + "event"), e):
+            sort = ""
+            for n in self.nodes_of(e):  # the same sort key as the event's view (add_event_facts)
+                if any(k in n.props for k in EVENT_FACTS):
+                    earliest = _text(n.one("earliest")) or sort_key_of_time(_text(n.one("time")))
+                    if earliest and (not sort or earliest < sort):
+                        sort = earliest
+            sort_of[e] = sort
+            for q in self.reader.quads(None, event_p, e):
                 for n in self.nodes_of(q.subject):
-                    if not n.is_a("Participation", "VictimParticipation") or n.one("agent") is None:
-                        continue
-                    p = self.participation(n)
-                    person = people.setdefault(p["agent"]["value"], {"agent": p["agent"], "stays": []})
-                    person["stays"].append({"event": view["event"], "role": p["role"], "when": view["when"],
-                                            "sort": view["sort"], "cite": p["cite"],
-                                            "moved_from": any(w["term"]["value"] == self.iri for w in view["from"])})
-        for person in people.values():
+                    agent = n.one("agent")
+                    if n.is_a("Participation", "VictimParticipation") and agent is not None:
+                        people.setdefault(agent, []).append((e, n.subject, n.graph))
+        label = lambda t: self.names.term(t)["label"]  # noqa: E731 — the label the page shows
+        index = {
+            "events": sorted(sort_of, key=lambda e: (sort_of[e] == "", sort_of[e], label(e), e.value)),
+            "people": sorted(people.items(), key=lambda p: (label(p[0]).lower(), p[0].value)),
+            "capped": len(events) > MAX_PLACE_EVENTS,
+        }
+        if memo is not None:
+            memo[key] = index
+        return index
+
+    def _at_place(self, index: dict) -> tuple[list[dict], list[dict], dict | None]:
+        """One page of a place's events (by date) and of the people held or present there (by
+        name): who, in which role, in which event, when, according to whom. None for a page
+        past the last (page 1 always exists)."""
+        size, number = PLACE_PAGE_SIZE, self.page
+        events, people = index["events"], index["people"]
+        pages = max(1, -(-len(events) // size), -(-len(people) // size))
+        if number > pages:
+            return [], [], None
+        start = (number - 1) * size
+        held = []
+        for agent, stays in people[start:start + size]:
+            person = {"agent": self.term(agent), "stays": []}
+            for e, subject, graph in stays:
+                n = next(n for n in self.nodes_of(subject) if n.graph == graph)
+                view, p = self.event(e.value), self.participation(n)
+                person["stays"].append({"event": view["event"], "role": p["role"], "when": view["when"],
+                                        "sort": view["sort"], "cite": p["cite"],
+                                        "moved_from": any(w["term"]["value"] == self.iri for w in view["from"])})
             person["stays"].sort(key=lambda s: (s["sort"] == "", s["sort"], s["event"]["label"]))
-        held = sorted(people.values(), key=lambda p: p["agent"]["label"].lower())
-        return _by_date(self.event(e.value) for e in events[:MAX_PLACE_EVENTS]), held
+            held.append(person)
+        shown = [self.event(e.value) for e in events[start:start + size]]
+        paging = {"page": number, "pages": pages, "size": size,
+                  "events": {"total": len(events), "first": start + 1 if shown else 0,
+                             "last": start + len(shown) if shown else 0},
+                  "people": {"total": len(people), "first": start + 1 if held else 0,
+                             "last": start + len(held) if held else 0},
+                  "capped": index["capped"]}
+        return shown, held, paging
 
     def _testimonies(self, graph_links, kind) -> list[dict]:
         """Testimonies given by this speaker (graphs attributed to it), or recorded from this
@@ -1009,8 +1065,11 @@ class Network:
         return {"nodes": list(self.nodes.values()), "edges": edges, "left_out": self.left_out}
 
 
-def entity_page(store, iri: str, dataset: dict, settings) -> dict | None:
-    return Page(store, iri, dataset, settings).build()
+def entity_page(store, iri: str, dataset: dict, settings, page: int = 1) -> dict | None:
+    """The view model of an entity page; ``page`` picks the page of its unbounded lists (a
+    place's people and events). None when nothing visible mentions the entity, or for a page
+    past the last."""
+    return Page(store, iri, dataset, settings, page).build()
 
 
 # -- the page of a graph (a testimony, a source's own voice, the identity records) ----------------
