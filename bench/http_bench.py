@@ -13,8 +13,9 @@ import urllib.request
 from urllib.parse import quote
 
 import loadgen
+import pyoxigraph
 import servers
-from mixes import PAGES, one_of_each, page_requests, requests_for
+from mixes import GRAPH_ACCEPT, MIXES, PAGES, accept_for, one_of_each, page_requests, requests_for
 
 
 def run(scale, params, args, log) -> dict:
@@ -58,7 +59,7 @@ def _measure(server, name, load_s, params, clients, args, out, log) -> dict:
     info = {"engine": name, "first_answer_s": round(server.first_answer_s, 3), "bulk_load_s":
             None if load_s is None else round(load_s, 2), "notes": server.notes}
     log(f"    first answer after {server.first_answer_s:.2f} s" + (f"; bulk load {load_s:.1f} s" if load_s else ""))
-    mixes = [m for m in ("light", "heavy") if m in args.mixes.split(",")]
+    mixes = [m for m in MIXES if m in args.mixes.split(",")]
     for mix in mixes:
         for qname, text in one_of_each(mix, params):
             out["row_checks"].setdefault(f"{mix}:{qname}", {})[name] = rows_of(server.endpoint, text)
@@ -66,8 +67,8 @@ def _measure(server, name, load_s, params, clients, args, out, log) -> dict:
         queries = requests_for(mix, params, 400)
         for c in clients:
             cpu = servers.tree_cpu_s(server.process.pid)
-            result = loadgen.run(server.endpoint, queries, clients=c, duration=args.duration, cap=args.cap,
-                                 timeout=args.request_timeout)
+            result = loadgen.run_paths(server.endpoint, _paths(server.endpoint, queries), clients=c,
+                                       duration=args.duration, cap=args.cap, timeout=args.request_timeout)
             cell = {"engine": name, "mix": mix, "clients": c, **result, **servers.cpu_per_request(
                 servers.tree_cpu_s(server.process.pid) - cpu, result["requests"])}
             out["cells"].append(cell)
@@ -113,14 +114,24 @@ def page_check(endpoint: str, requests: list[tuple[str, str, str]]) -> dict:
     return {"statuses": statuses, "bytes": sizes}
 
 
+def _paths(endpoint: str, queries: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    path = "/" + endpoint.split("/", 3)[3]
+    return [(name, f"{path}?query={quote(text)}", accept_for(text)) for name, text in queries]
+
+
 def rows_of(endpoint: str, text: str) -> int | str:
-    request = urllib.request.Request(f"{endpoint}?query={quote(text)}",
-                                     headers={"Accept": "application/sparql-results+json"})
+    """Rows of a SELECT, 1/0 for an ASK, triples of a CONSTRUCT or DESCRIBE."""
+    accept = accept_for(text)
+    request = urllib.request.Request(f"{endpoint}?query={quote(text)}", headers={"Accept": accept})
     try:
         with urllib.request.urlopen(request, timeout=300) as response:
-            return len(json.loads(response.read())["results"]["bindings"])
+            body = response.read()
     except Exception as exc:  # noqa: BLE001 — reported in the row check table
         return f"error: {exc}"[:200]
+    if accept == GRAPH_ACCEPT:
+        return sum(1 for _ in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.TURTLE))
+    answer = json.loads(body)
+    return int(answer["boolean"]) if "boolean" in answer else len(answer["results"]["bindings"])
 
 
 def cleanup(scale) -> None:

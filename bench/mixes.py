@@ -31,6 +31,34 @@ LIGHT = {
     "entity-label": "SELECT ?label WHERE {{ <{person}> skos:prefLabel ?label }}",
 }
 
+# General lookups: what a linked-data client or another application asks about one entity,
+# beyond the single triple pattern of the light mix (which the fast lane answers inline):
+# joins on the entity, OPTIONAL, FILTER, property paths, CONSTRUCT and DESCRIBE, a label
+# lookup. Written for issue #18's "build for lookups in general, not for the bench's five".
+LOOKUPS = {
+    "label-and-type": "SELECT ?label ?type WHERE {{ <{person}> skos:prefLabel ?label ; a ?type }}",
+    "outgoing-with-labels": """SELECT ?p ?o ?label WHERE {{
+  <{person}> ?p ?o OPTIONAL {{ ?o skos:prefLabel ?label }}
+}}""",
+    "literals-only": "SELECT ?p ?o WHERE {{ <{person}> ?p ?o FILTER(isLiteral(?o)) }}",
+    "any-label": "SELECT ?label WHERE {{ <{person}> skos:prefLabel|skos:altLabel ?label }}",
+    "is-a-person": "ASK {{ <{person}> a jg:Person }}",
+    "by-label": 'SELECT ?s WHERE {{ ?s skos:prefLabel "{label}"@en }}',
+    "construct": "CONSTRUCT WHERE {{ <{person}> ?p ?o }}",
+}
+GRAPH_ACCEPT = "text/turtle"  # CONSTRUCT and DESCRIBE answers: Turtle, which every engine writes
+
+
+def accept_for(text: str) -> str:
+    """The Accept header a client sends for a query: results for SELECT/ASK, Turtle for graphs."""
+    return GRAPH_ACCEPT if _form(text) in ("CONSTRUCT", "DESCRIBE") else "application/sparql-results+json"
+
+
+def _form(text: str) -> str:
+    body = text[len(PREFIXES):] if text.startswith(PREFIXES) else text
+    return body.lstrip().split(None, 1)[0].upper()
+
+
 HEAVY = {
     "timeline": """SELECT ?event ?type ?time ?earliest ?place WHERE {{
   ?part jg:agent <{victim}> ; jg:event ?event .
@@ -103,9 +131,12 @@ def _read(directory: Path, kind: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+MIXES = {"light": LIGHT, "lookups": LOOKUPS, "heavy": HEAVY}
+
+
 def requests_for(mix: str, params: Params, n: int, seed: int = 1) -> list[tuple[str, str]]:
     """``n`` (name, query text) pairs of a mix, in a fixed order for a seed."""
-    templates = LIGHT if mix == "light" else HEAVY
+    templates = MIXES[mix]
     names = sorted(templates)
     rng = random.Random(seed)
     out = []
@@ -116,14 +147,16 @@ def requests_for(mix: str, params: Params, n: int, seed: int = 1) -> list[tuple[
 
 
 def one_of_each(mix: str, params: Params) -> list[tuple[str, str]]:
-    templates = LIGHT if mix == "light" else HEAVY
+    templates = MIXES[mix]
     rng = random.Random(7)
     return [(name, PREFIXES + templates[name].format(**_bind(rng, params))) for name in sorted(templates)]
 
 
 def _bind(rng: random.Random, params: Params) -> dict[str, str]:
-    return {"person": f"{BASE}id/{rng.choice(params.people)}", "victim": f"{BASE}id/{rng.choice(params.victims)}",
-            "prison": f"{BASE}id/{rng.choice(params.prisons)}", "fragment": rng.choice(FRAGMENTS)}
+    person = rng.choice(params.people)
+    label = params.labels.get(person, "").replace("\\", "\\\\").replace('"', '\\"')
+    return {"person": f"{BASE}id/{person}", "victim": f"{BASE}id/{rng.choice(params.victims)}",
+            "prison": f"{BASE}id/{rng.choice(params.prisons)}", "fragment": rng.choice(FRAGMENTS), "label": label}
 
 
 # Entity pages: kind → (which entities, Accept). People are the sampled public people and

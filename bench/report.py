@@ -178,7 +178,7 @@ def _http_tables(s: dict, log) -> None:
     engines = [srv["engine"] for srv in http["servers"]]
     log(f"## HTTP at {scale_name(s)}, {s['triples']:,} quads: requests/s / p99 ms / errors")
     rows = []
-    for mix in ("light", "heavy"):
+    for mix in ("light", "lookups", "heavy"):
         for c in sorted({cell["clients"] for cell in http["cells"]}):
             row = [mix, c]
             for engine in engines:
@@ -190,7 +190,7 @@ def _http_tables(s: dict, log) -> None:
         log("Server CPU per answered request (ms; process tree, user + system) — less sensitive to the "
             "machine's other load than throughput:\n")
         rows = []
-        for mix in ("light", "heavy"):
+        for mix in ("light", "lookups", "heavy"):
             for c in sorted({cell["clients"] for cell in http["cells"]}):
                 rows.append([mix, c, *((_cell(http, e, mix, c) or {}).get("server_cpu_ms_per_request")
                                        for e in engines)])

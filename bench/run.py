@@ -41,8 +41,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"Any of {', '.join(SECTIONS)}.")
     parser.add_argument("--engines", default="justicegraph,oxigraph,virtuoso")
     parser.add_argument("--clients", default="4,16")
-    parser.add_argument("--mixes", default="light,heavy,pages",
-                        help="HTTP mixes: light, heavy (every engine), pages (justicegraph's entity pages).")
+    parser.add_argument("--mixes", default="light,lookups,heavy,pages",
+                        help="HTTP mixes: light (one-pattern lookups), lookups (general lookups: joins, OPTIONAL, "
+                             "FILTER, paths, CONSTRUCT), heavy (every engine), pages (justicegraph's entity pages).")
     parser.add_argument("--duration", type=float, default=20.0, help="Seconds per HTTP cell.")
     parser.add_argument("--cap", type=int, default=20_000, help="Most requests per HTTP cell.")
     parser.add_argument("--layouts", default="2x4", help="justicegraph gunicorn layouts, WORKERSxTHREADS, each "
