@@ -18,6 +18,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from justicegraph.server.app import create_app
+from justicegraph.server.protocol.executor import OUTCOME
 from justicegraph.server.protocol.lane import _one_query
 from justicegraph.settings import Settings
 from justicegraph.sparqltext import scan_query
@@ -43,6 +44,17 @@ QUERIES = [f"SELECT ?p ?o WHERE {{ <{p}> ?p ?o }}" for p in PEOPLE] + [
     f"PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?l WHERE {{ <{PEOPLE[2]}> skos:prefLabel ?l }}",
     "SELECT ?p ?o WHERE { <https://w3id.org/justicegraph/id/nobody> ?p ?o }",
     f"ASK {{ <{PEOPLE[0]}> ?p ?o }}",
+]
+# Not bounded: an executor process runs them; the lane answers a whole answer itself and leaves
+# anything else (an error, a streamed answer) to the app with the executor's outcome.
+UNBOUNDED = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?s ?l WHERE { ?s skos:prefLabel ?l } ORDER BY ?l",
+    f"SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s <{KNOWS.value}> ?o }} }} ORDER BY ?g ?s",
+    f"SELECT ?x WHERE {{ <{PEOPLE[0]}> <{KNOWS.value}>+ ?x }}",
+    "ASK { ?s ?p \"Sealed name 1\" }",
+    "SELECT ?p WHERE { ?s ?p }",  # malformed: the executor's error, mapped by the app
+    "SELECT (1/0 AS ?x) ?y WHERE { BIND(<urn:f>(1) AS ?y) }",  # an unknown function: refused by the engine
 ]
 
 
@@ -98,21 +110,44 @@ def comparable(headers: dict) -> dict:
             if k not in ("content-length", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after")}
 
 
-@pytest.mark.parametrize("query", QUERIES)
+@pytest.fixture
+def executor_runs(app, monkeypatch):
+    """How many jobs reached an executor process (ProcessExecutor.run)."""
+    executor = app.extensions["justicegraph.endpoint"].executor
+    calls = []
+    run = executor.run
+    monkeypatch.setattr(executor, "run", lambda job, timeout: (calls.append(job), run(job, timeout))[1])
+    return calls
+
+
+@pytest.mark.parametrize("query", QUERIES + UNBOUNDED)
 @pytest.mark.parametrize("accept", ACCEPTS)
 @pytest.mark.parametrize("origin", [None, "https://two.example", "https://elsewhere.example"])
-def test_the_lane_answers_as_the_app_does(app, query, accept, origin):
+def test_the_lane_answers_as_the_app_does(app, executor_runs, query, accept, origin):
     lane = app.extensions["justicegraph.lane"]
     headers = {k: v for k, v in {"Accept": accept, "Origin": origin}.items() if v is not None}
     qs = urlencode({"query": query})
-    fast = lane.answer(environ(qs, headers))
-    if not scan_query(query, "http://localhost/sparql").bounded:
-        assert fast is None  # an executor runs it: the app's way
-        return
+    env = environ(qs, headers)
+    fast = lane.answer(env)
+    bounded = scan_query(query, "http://localhost/sparql").bounded
     if fast is None:
-        # left to the app (an answer format the inline run does not hold whole); never JSON
-        assert accept not in (None, "*/*", "application/sparql-results+json", "application/json")
+        app_status, app_headers, app_body = by_app(app, environ(qs, headers))
+        if bounded:
+            # left to the app (an answer format the inline run does not hold whole); never JSON
+            assert OUTCOME not in env
+            assert accept not in (None, "*/*", "application/sparql-results+json", "application/json")
+            return
+        # the executor ran it once; the app answers its outcome as it answers its own run
+        assert OUTCOME in env
+        runs = len(executor_runs)
+        handed = by_app(app, env)
+        assert len(executor_runs) == runs, "the app ran the job again"
+        assert (handed[0], handed[2]) == (app_status, app_body)
+        assert comparable(handed[1]) == comparable(app_headers)
+        assert app_status != 200 or accept in ("text/csv", "text/csv;q=0.4, application/sparql-results+json;q=0.9")
+        assert b"Sealed" not in app_body
         return
+    assert len(executor_runs) == (0 if bounded else 1)
     status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
     app_status, app_headers, app_body = by_app(app, environ(qs, headers))
     assert (status, fast_body) == (app_status, app_body)
@@ -131,7 +166,6 @@ def test_the_lane_answers_as_the_app_does(app, query, accept, origin):
     (urlencode({"query": QUERIES[0], "format": "csv"}), {}),
     (urlencode({"query": f"SELECT ?p ?o FROM <{PUBLIC_GRAPH}> WHERE {{ <{PEOPLE[0]}> ?p ?o }}"}), {}),
     (urlencode({"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}), {}),
-    (urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}), {}),  # not bounded: an executor
     (urlencode({"query": "CONSTRUCT WHERE { <urn:x> ?p ?o }"}), {}),
     (urlencode({"query": "SELECT ?p WHERE { <urn:x> ?p "}), {}),  # malformed: the app's error
     (urlencode({"query": "SELECT ?p ?o WHERE { <urn:x> ?p ?o }"}), {"Accept": "image/png"}),  # 406
@@ -229,7 +263,10 @@ def test_through_granian_the_lane_answers_as_the_app_does(tmp_path):
     cases = [({"query": QUERIES[0]}, {}), ({"query": QUERIES[1]}, {"Accept": "application/sparql-results+xml"}),
              ({"query": QUERIES[2]}, {"Accept": "text/csv;q=0.2, application/json"}),
              ({"query": QUERIES[0]}, {"Origin": "https://one.example", "Accept": "*/*"}),
-             ({"query": QUERIES[0]}, {"Authorization": f"Bearer {READ}"})]
+             ({"query": QUERIES[0]}, {"Authorization": f"Bearer {READ}"}),
+             # through an executor: answered by the lane, or its outcome by the app (CSV streams; malformed)
+             ({"query": UNBOUNDED[0]}, {}), ({"query": UNBOUNDED[1]}, {"Accept": "text/csv"}),
+             ({"query": UNBOUNDED[5]}, {}), ({"query": UNBOUNDED[4]}, {"Origin": "https://one.example"})]
     answers = {}
     for lane in ("true", "false"):
         env = {"JUSTICEGRAPH_FAST_LANE": lane, "JUSTICEGRAPH_READ_TOKEN": READ,
@@ -247,3 +284,33 @@ def test_through_granian_the_lane_answers_as_the_app_does(tmp_path):
     for fast, slow in zip(answers["true"], answers["false"], strict=True):
         assert fast == slow
     assert b"Sealed" not in answers["true"][0][2] and b"Sealed" in answers["true"][4][2]
+
+
+def test_a_query_stopped_at_the_time_limit_is_answered_by_the_app_and_not_run_again(tmp_path):
+    """The lane hands a timeout to the app: one executor killed, the app's 503, no second run."""
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    store.apply(insert=[ox.Quad(ox.NamedNode(f"{BASE}id/t{i}"), LABEL, ox.Literal(f"t {i}"), ox.NamedNode(PUBLIC_GRAPH))
+                        for i in range(300)])
+    store.close()
+    del store
+    app = create_app(Settings(store=str(path), rate_limit="1000 per minute", query_timeout=1.0))
+    lane = app.extensions["justicegraph.lane"]
+    executor = app.extensions["justicegraph.endpoint"].executor
+    try:
+        calls = []
+        run = executor.run
+        executor.run = lambda job, timeout: (calls.append(job), run(job, timeout))[1]
+        env = environ(urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"}),
+                      {})
+        killed = executor.killed
+        assert lane.answer(env) is None and OUTCOME in env
+        status, headers, body = by_app(app, env)
+        assert status == 503 and b"time limit" in body
+        assert len(calls) == 1 and executor.killed == killed + 1
+        assert int(headers["x-ratelimit-remaining"][0]) == 999  # counted once, by the app
+        # the next query is answered by a fresh executor, through the lane
+        fast = lane.answer(environ(urlencode({"query": UNBOUNDED[0]}), {}))
+        assert fast is not None and fast[0] == 200 and b'"n"' in fast[2]
+    finally:
+        executor.close()

@@ -120,9 +120,10 @@ class Settings:
                                     "when its answer is under 1 MB, without the round trip to an executor process "
                                     "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "
                                     "an executor.")
-    fast_lane: bool = _setting(True, "Answer an anonymous GET /sparql lookup bounded by its answer (see "
-                               "inline_lookups) without Flask, with the same checks, headers and counts "
-                               "(server/protocol/lane.py). Off: every request goes through the app.")
+    fast_lane: bool = _setting(True, "Answer an anonymous GET /sparql query (SELECT, ASK) without Flask, with "
+                               "the same checks, headers and counts: a lookup bounded by its answer inline "
+                               "(see inline_lookups), any other through an executor (errors are still the "
+                               "app's; server/protocol/lane.py). Off: every request goes through the app.")
     validator: str = _setting("fast", "SHACL validator of loads and writes: 'fast' (the shapes compiled to SPARQL "
                               "on an in-memory Oxigraph store; falls back to pyshacl for shapes it cannot "
                               "compile) or 'pyshacl' (the reference).")

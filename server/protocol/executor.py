@@ -38,6 +38,13 @@ class Busy(Exception):
     """Every executor stayed busy until the deadline."""
 
 
+# The environ key under which the fast lane hands an executor's outcome that it does not answer
+# itself (an error, a refusal, a timeout, a streamed answer) to the app: (job, seconds, (meta,
+# body) or the exception). The app maps it as its own (server/sparql.py ``_run``), never running
+# the job again; a client cannot set it (headers arrive as HTTP_* keys).
+OUTCOME = "justicegraph.executor_outcome"
+
+
 EXECUTOR_START_GRACE = 5.0
 DATASETS_KEPT = 16  # graph-list datasets an executor keeps by key
 INLINE_BUDGET = 1024 * 1024  # bytes of answer a bounded query may produce in the web worker
@@ -327,10 +334,10 @@ class ProcessExecutor:
             raise
         if first[0] == "result":
             self._release(handle)
-            return first[1], iter((first[2],))
+            return first[1], (first[2],)  # a tuple: the whole answer (the lane answers it itself)
         if first[0] == "error":
             self._release(handle)
-            return {"error": (first[1], first[2])}, iter(())
+            return {"error": (first[1], first[2])}, ()
         return first[1], self._stream(handle, deadline)
 
     def _finish(self, handle: _Handle, deadline: float) -> None:

@@ -1,21 +1,25 @@
-"""The fast lane: an anonymous SPARQL lookup answered without Flask.
+"""The fast lane: an anonymous SPARQL query answered without Flask.
 
 An entity lookup (``GET /sparql?query=SELECT … { <iri> ?p ?o }``) costs the engine about
 0.1 ms; Flask, werkzeug, the rate limiter and the hooks around it cost five times that
-(docs/performance.md, "Where a lookup's time goes"). The lane answers the one kind of
-request that dominates light traffic — an anonymous GET to /sparql with a ``query``
-parameter and nothing else, whose work is bounded by its answer (sparqltext/bounded.py) —
-with the same steps the app takes (server/sparql.py ``_query``), in the same order, from the
-same parts: the size and nesting checks, the SPARQL scan, the SERVICE refusal (a query that
-names any SERVICE is left to the app), the public dataset, negotiation, the ETag, the
-inline bounded run with its time limit and row cap, the rate limit (the app's own counter
-and headers, server/web/ratelimit.py), CORS, the security headers and the metrics.
+(docs/performance.md, "Where a lookup's time goes"). The lane answers an anonymous GET to
+/sparql with a ``query`` parameter and nothing else (SELECT or ASK) with the same steps the
+app takes (server/sparql.py ``_query``), in the same order, from the same parts: the size and
+nesting checks, the SPARQL scan, the SERVICE refusal (a query that names any SERVICE is left to
+the app), the public dataset, negotiation, the ETag, the run with its time limit and row cap,
+the rate limit (the app's own counter and headers, server/web/ratelimit.py), CORS, the security
+headers and the metrics. A query whose work is bounded by its answer (sparqltext/bounded.py) is
+run inline (``start`` answers it: in granian's event loop); any other runs in an executor
+process (``start`` returns a ``Pending``, finished on a thread: the wait never blocks the loop).
 
-Anything else — a token, a conditional request, another parameter, FROM, a query that is not
-bounded, an error of any kind, a client over its rate limit — is not answered here: the lane
-returns None and the app answers (re-reading what the lane read from its caches). So every
-refusal and every error has one author, the app. tests/test_fast_lane.py compares the lane's
-answers with the app's, header by header and byte by byte.
+Anything else — a token, a conditional request, another parameter, FROM, a client over its
+rate limit — is not answered here: the lane returns None and the app answers (re-reading what
+the lane read from its caches). An executor's outcome the lane does not answer itself (an
+error, a refusal, the time limit, Busy, an answer too large to hold, streamed) is handed to the
+app with the request (``OUTCOME``), which maps it as its own without running the query again;
+a bounded query's error is left to the app to run again inline. So every refusal and every
+error has one author, the app. tests/test_fast_lane.py compares the lane's answers with the
+app's, header by header and byte by byte.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from werkzeug.sansio.utils import get_current_url, get_host
 
 from justicegraph.namespaces import PREFIXES
 from justicegraph.server.protocol import caching
+from justicegraph.server.protocol.executor import OUTCOME
 from justicegraph.server.protocol.machinery import EXTENSION
 from justicegraph.server.web import conneg, cors
 from justicegraph.server.web.security import SECURITY_HEADERS
@@ -53,21 +58,32 @@ class Lane:
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         answer = self.answer(environ)
+        if answer is None and getattr(self, "threaded", None) is not None:
+            answer = self.threaded(environ)  # a remote store's lookups, on this thread (remote_lane.py)
         if answer is None:
-            return self.wsgi_app(environ, start_response)
+            return self.wsgi_app(environ, start_response)  # with the executor's outcome, if any (OUTCOME)
         status, headers, body = answer
         start_response(f"{status} OK", headers)
         return [body]
 
     # -- the lane --------------------------------------------------------------------------
     def answer(self, environ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """The lane's answer, or None: the app answers (an executor's outcome the lane does not
+        answer is then in ``environ[OUTCOME]``, for the app to map without running it again)."""
+        step = self.start(environ)
+        return step.finish() if isinstance(step, Pending) else step
+
+    def start(self, environ):
+        """What needs no wait: the answer of a bounded lookup (run inline), a ``Pending`` for a
+        query an executor process runs (``Pending.finish`` waits for it: never in an event
+        loop), or None (the app answers)."""
         if (environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") != "/sparql"
                 or "HTTP_AUTHORIZATION" in environ or "HTTP_IF_NONE_MATCH" in environ
                 or environ.get("SCRIPT_NAME")):
             return None
         text = _one_query(environ.get("QUERY_STRING", ""))
         s = self.settings
-        if text is None or len(text) > s.max_query_length or not (s.inline_lookups and s.fast_lane):
+        if text is None or len(text) > s.max_query_length or not s.fast_lane:
             return None
         ep = self.app.extensions.get(EXTENSION)
         if ep is None or ep.snapshots is None or not hasattr(ep.executor, "run_bounded"):
@@ -76,41 +92,50 @@ class Lane:
             return None
         base = _request_base(environ)
         scan = scan_query(text, base)
-        if (not scan.bounded or scan.form not in _FORMS or scan.services or scan.from_graphs
-                or scan.from_named):
+        if scan.form not in _FORMS or scan.services or scan.from_graphs or scan.from_named:
             return None
-        fmt = _negotiate(environ.get("HTTP_ACCEPT"))
+        accept = environ.get("HTTP_ACCEPT")
+        fmt = _negotiate(accept)
         if fmt is None:
             return None
+        inline = scan.bounded and s.inline_lookups
         address = environ.get("REMOTE_ADDR")
         window = self._hit(address)
         if window is False:
             return None  # over the limit: the app counts it too and answers 429
         answered = None
         try:
-            answered = self._run(environ, ep, text, base, fmt, window)
+            tag = caching.etag_of(environ, fmt.name, ep.snapshots, self.app)
+            graph_format = _negotiate_graphs(accept)
+            # the job the app would send (server/sparql.py _query), so the app can take its outcome
+            job = {"kind": "query", "query": text, "base": base, "dataset": ep.dataset(restricted_ok=False),
+                   "results_format": fmt.name, "graph_format": graph_format and graph_format.name,
+                   "row_cap": s.row_cap, "prefixes": self.prefixes}
+            if not inline:
+                answered = Pending(self, environ, ep, job, fmt, tag, window)
+                return answered
+            answered = self._inline(environ, ep, job, fmt, tag, window)
             return answered
         finally:
             if answered is None and window is not None:
                 self._unhit(address)  # the app answers it, and counts it
 
-    def _run(self, environ, ep, text, base, fmt, window):
-        s = self.settings
-        dataset = ep.dataset(restricted_ok=False)
-        tag = caching.etag_of(environ, fmt.name, ep.snapshots, self.app)
-        job = {"kind": "query", "query": text, "base": base, "dataset": dataset,
-               "results_format": fmt.name, "graph_format": None, "row_cap": s.row_cap, "prefixes": self.prefixes}
+    def _inline(self, environ, ep, job, fmt, tag, window):
         started = time.monotonic()
-        answer = ep.executor.run_bounded(job, s.query_timeout)
+        answer = ep.executor.run_bounded(job, self.settings.query_timeout)
         if answer is None:
             return None
         meta, body = answer
         if "error" in meta or meta.get("format") != fmt.name:
             return None
-        body = b"".join(body)
+        return self._respond(environ, ep, fmt, tag, window, meta, b"".join(body), time.monotonic() - started, True)
+
+    def _respond(self, environ, ep, fmt, tag, window, meta, body: bytes, seconds: float, inline: bool):
+        s = self.settings
         counters = self._counters(ep.metrics)
-        increments = [(counters["inline"], 1.0), (counters["seconds"], time.monotonic() - started),
-                      (counters[meta["form"]], 1.0), (counters["http200"], 1.0)]
+        increments = [(counters["seconds"], seconds), (counters[meta["form"]], 1.0), (counters["http200"], 1.0)]
+        if inline:
+            increments.append((counters["inline"], 1.0))
         headers = [("Content-Type", fmt.content_type), ("Content-Length", str(len(body))),
                    ("X-JusticeGraph-Row-Cap", str(s.row_cap))]
         if meta["truncated"]:
@@ -157,6 +182,44 @@ class Lane:
         self._limit.unhit(address)
 
 
+class Pending:
+    """A query the lane has checked and an executor process runs: ``finish()`` (on a thread:
+    it waits for the executor) answers a whole answer as the app would; anything else — an
+    error, a refusal, the time limit, Busy, an answer streamed because it is large — is left to
+    the app with the outcome in ``environ[OUTCOME]``: the app maps it (server/sparql.py ``_run``)
+    without running the query again, so every error still has one author."""
+
+    def __init__(self, lane: Lane, environ, ep, job: dict, fmt, tag, window):
+        self.lane, self.environ, self.ep, self.job = lane, environ, ep, job
+        self.fmt, self.tag, self.window = fmt, tag, window
+
+    def finish(self) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        started = time.monotonic()
+        try:
+            outcome = self.ep.executor.run(self.job, self.lane.settings.query_timeout)
+        except Exception as exc:  # noqa: BLE001 - the app maps it (QueryTimeout, Busy, EngineCrash, …)
+            return self._leave(exc, started)
+        meta, body = outcome
+        if "error" in meta or not isinstance(body, tuple) or meta.get("format") != self.fmt.name:
+            return self._leave(outcome, started)
+        try:
+            return self.lane._respond(self.environ, self.ep, self.fmt, self.tag, self.window, meta, b"".join(body),
+                                      time.monotonic() - started, False)
+        except Exception:  # noqa: BLE001 - the app answers it from the same outcome
+            return self._leave(outcome, started)
+
+    def pass_on(self, environ) -> None:
+        """Give the outcome left to the app to the environ the app is called with."""
+        if OUTCOME in self.environ:
+            environ[OUTCOME] = self.environ[OUTCOME]
+
+    def _leave(self, outcome, started: float) -> None:
+        self.environ[OUTCOME] = (self.job, time.monotonic() - started, outcome)
+        if self.window is not None:
+            self.lane._unhit(self.environ.get("REMOTE_ADDR"))  # the app answers it, and counts it
+        return None
+
+
 def _one_query(query_string: str) -> str | None:
     """The text of a query string that carries ``query`` once and nothing else (as werkzeug
     reads it: ``+`` is a space, %XX a byte, the bytes UTF-8); None for anything else."""
@@ -177,6 +240,11 @@ def _one_query(query_string: str) -> str | None:
 @functools.lru_cache(maxsize=256)
 def _negotiate(accept: str | None):
     return conneg.negotiate(accept, conneg.RESULTS)
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate_graphs(accept: str | None):
+    return conneg.negotiate(accept, conneg.GRAPHS)
 
 
 @functools.lru_cache(maxsize=64)

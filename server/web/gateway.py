@@ -99,19 +99,23 @@ class Gateway:
         except ConnectionError:
             return  # the client went away mid-body: nobody to answer
         try:
+            loop = asyncio.get_running_loop()
             if self.lane is not None and not body and scope.method == "GET" and scope.path == "/sparql":
                 environ = self._lane_environ(scope)
                 try:
-                    answer = self.lane.answer(environ)
+                    answer = self.lane.start(environ)
                 except Exception:  # noqa: BLE001 - the app answers it, errors included
                     answer = None
-                if answer is not None:
+                if isinstance(answer, tuple):
                     status, head, first = answer
                     proto.response_bytes(status, head, first)
                     self._log(scope, status, len(first), environ)
                     return
+                if answer is not None:  # an executor runs it: waited for on the pool, not here
+                    status, head, first, rest = await loop.run_in_executor(self.pool, self._finish, answer, scope)
+                    await self._send(loop, proto, scope, environ, status, head, first, rest)
+                    return
             environ = self._environ(scope, body)
-            loop = asyncio.get_running_loop()
             status, head, first, rest = await loop.run_in_executor(self.pool, self._call, environ)
             if rest is None:
                 proto.response_bytes(status, head, first)
@@ -204,6 +208,24 @@ class Gateway:
         if "HTTP_HOST" not in environ and scope.authority:
             environ["HTTP_HOST"] = scope.authority
         return environ
+
+    async def _send(self, loop, proto, scope, environ, status, head, first, rest) -> None:
+        if rest is None:
+            proto.response_bytes(status, head, first)
+            sent = len(first)
+        else:
+            sent = await self._stream(loop, proto, status, head, first, rest)
+        self._log(scope, status, sent, environ)
+
+    def _finish(self, pending, scope):
+        """On the pool: the lane's answer from an executor, or else the app's, given the
+        executor's outcome (server/protocol/lane.py ``Pending``: never run twice)."""
+        answer = pending.finish()
+        if answer is not None:
+            return *answer, None
+        environ = self._environ(scope, b"")
+        pending.pass_on(environ)
+        return self._call(environ)
 
     def _call(self, environ):
         """On the pool: run the app; its answer whole if it ends within BATCH bytes, else the
