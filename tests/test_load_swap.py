@@ -127,7 +127,7 @@ store = OxigraphStore(sys.argv[1], swap_min_quads=1)
 staged = store.stage(drop_graphs=["urn:g1"], insert=[ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"),
                                                              ox.Literal(str(i)), ox.NamedNode("urn:g2"))
                                                      for i in range(2000)])
-staged._thread.join()  # the copy is complete: killed just before its swap
+staged.built()  # the copy is complete: killed just before its swap
 os.kill(os.getpid(), signal.SIGKILL)
 """
 

@@ -15,7 +15,7 @@ from justicegraph.store import swap as store_swap
 from justicegraph.store.interface import change_as_update
 
 # Inserting at least this many quads into an on-disk store commits by building the new
-# state in a checkpoint with bulk_extend and swapping it in (justicegraph/store/swap.py):
+# state in a checkpoint (a bulk load in a child process) and swapping it in (justicegraph/store/swap.py):
 # below it, one transaction (Store.extend / Update) is as fast and needs no copy.
 SWAP_COMMIT_MIN_QUADS = 20_000
 
@@ -133,8 +133,8 @@ class OxigraphStore:
         store_journal.remove(state)
 
     def stage(self, *, drop_graphs=(), delete=(), insert=(), create_graphs=()) -> store_swap.StagedChange | None:
-        """Start building a big change in a checkpoint, in a background thread (it releases
-        the GIL: the caller can validate meanwhile). ``commit()`` then swaps it in atomically,
+        """Start building a big change in a checkpoint, in a child process (the caller can
+        validate meanwhile, on the other core). ``commit()`` then swaps it in atomically,
         ``abort()`` discards it; nothing is visible before ``commit()``. None when the change
         is not big enough or cannot be swapped (then use ``apply``)."""
         self._refuse_if_read_only()

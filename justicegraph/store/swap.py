@@ -8,9 +8,11 @@ A big change is therefore applied to a private copy and the copy is switched in 
 1. ``Store.backup`` makes a RocksDB checkpoint of the committed store into
    ``<store>.jg/commit-<pid>-<random>`` (hard links on one filesystem: milliseconds);
 2. the change runs there, with nobody else able to see it (drops and deletes as one Update,
-   the inserts by a bulk load), and the copy is flushed and closed. This runs in a thread
-   that releases the GIL (``StagedChange``), so a load validates its data meanwhile and
-   commits, or aborts, when validation ends;
+   the inserts by a bulk load), and the copy is flushed and closed. This runs in a child
+   process fed the change as N-Quads (``StagedChange``): pyoxigraph's bulk load keeps the
+   GIL for most of its work, so in a thread it took turns with the load's validation; in
+   its own process it has a core of its own. The load validates meanwhile and commits, or
+   aborts, when validation ends. The child dies with its parent (``PR_SET_PDEATHSIG``);
 3. the primary is closed and ``renameat2(RENAME_EXCHANGE)`` swaps the two directories in one
    atomic step: the store's path names the old state or the new one, never a mix, whenever
    the process dies. The old state, now under the staging name, is deleted.
@@ -28,9 +30,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import secrets
 import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -127,8 +134,8 @@ def can_exchange(path: Path) -> bool:
 
 
 class StagedChange:
-    """A change being applied to a checkpoint in a background thread. ``commit()`` waits for
-    it and swaps it in (the store's ``_swap_in``); ``abort()`` waits and deletes it."""
+    """A change being applied to a checkpoint by a child process. ``commit()`` waits for it
+    and swaps it in (the store's ``_swap_in``); ``abort()`` stops it and deletes the copy."""
 
     def __init__(self, owner, staging: Path, drop_graphs: list[str], delete: list, insert: list,
                  create_graphs: list[str] = ()):
@@ -136,48 +143,107 @@ class StagedChange:
         self.create_graphs = list(create_graphs)
         self._owner = owner
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._build, name="jg-staged-commit", daemon=True)
-        self._thread.start()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - read once the child has ended
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from justicegraph.store.swap import _child; _child()", str(staging),
+             str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, close_fds=True)
+        try:  # N-Quads keep blank node labels; the serialisation holds the GIL, the writing does not
+            deleted = ox.serialize(delete, format=ox.RdfFormat.N_QUADS) if delete else b""
+            inserted = ox.serialize(insert, format=ox.RdfFormat.N_QUADS) if insert else b""
+        except BaseException:
+            self._process.kill()
+            self._process.wait()
+            self._stderr.close()
+            raise
+        head = json.dumps({"drop_graphs": list(drop_graphs), "create_graphs": self.create_graphs,
+                           "delete": len(deleted), "insert": len(inserted)}).encode() + b"\n"
+        self._writer = threading.Thread(target=self._send, args=([head, deleted, inserted],),
+                                        name="jg-staged-commit", daemon=True)
+        self._writer.start()
 
-    def _build(self) -> None:
+    def _send(self, parts: list[bytes]) -> None:
         try:
-            copy = ox.Store(str(self.staging))
-            # in the private copy the steps need not be one transaction (nobody sees them)
-            apply_steps(copy, self.drop_graphs, self.delete, (), ())
-            bulk_insert(copy, self.insert)
-            for graph in self.create_graphs:
-                copy.add_graph(ox.NamedNode(graph))
-            copy.flush()
-            del copy  # closes the copy's RocksDB: the swap moves a closed, complete store
-        except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
+            for part in parts:
+                self._process.stdin.write(part)
+            self._process.stdin.close()
+        except (BrokenPipeError, OSError, ValueError) as exc:  # the child ended (or was stopped): its exit tells
             self._error = exc
+        parts.clear()  # the bytes are the child's now: free them here
 
-    def _wait(self) -> None:
-        self._thread.join()
-        if self._error is not None:
+    def built(self) -> None:
+        """Wait until the copy is complete and closed (the child has exited); raises OSError
+        when it could not be built (the copy is then deleted)."""
+        self._writer.join()
+        code = self._process.wait()
+        if code != 0:
+            self._stderr.seek(0)
+            detail = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
             shutil.rmtree(self.staging, ignore_errors=True)
-            raise self._error
+            raise OSError(f"building the change in {self.staging} failed (exit {code}): "
+                          f"{detail[-1] if detail else self._error or 'no message'}")
 
     def commit(self) -> None:
-        self._wait()
+        try:
+            self.built()
+        finally:
+            self._stderr.close()
         self._owner._swap_in(self)
 
     def abort(self) -> None:
-        self._thread.join()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._writer.join()
+        self._stderr.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def bulk_insert(store: ox.Store, quads: list) -> None:
-    """Bulk-load quads from N-Quads bytes: ``Store.bulk_load`` releases the GIL where
-    ``bulk_extend`` holds it for the whole load. ``bulk_load`` relabels blank nodes, so
-    lines holding '_:' (blank nodes, or that text inside a literal) are added by
-    ``bulk_extend`` with their labels kept (the ontology's are deterministic)."""
-    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    if b"_:" in data:
-        lines = data.split(b"\n")
-        labelled = b"\n".join(line for line in lines if b"_:" in line)
-        data = b"\n".join(line for line in lines if b"_:" not in line)
-        store.bulk_extend(ox.parse(input=labelled, format=ox.RdfFormat.N_QUADS))
+def _child() -> None:
+    """The child of ``StagedChange``: ``python -c ... STAGING PARENT_PID``, the change on
+    stdin (a JSON head line, then the deleted and the inserted quads as N-Quads). Exits 0
+    once the copy is complete, flushed and closed; anything else is a failed build."""
+    staging, parent = sys.argv[1], int(sys.argv[2])
+    try:  # die with the parent: a killed load leaves nobody writing into its staging copy
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        sys.exit("the loading process has gone")
+    source = sys.stdin.buffer
+    head = json.loads(source.readline())
+    deleted, inserted = source.read(head["delete"]), source.read(head["insert"])
+    if len(deleted) != head["delete"] or len(inserted) != head["insert"]:
+        sys.exit("the change was cut short")
+    copy = ox.Store(staging)
+    # in the private copy the steps need not be one transaction (nobody sees them)
+    delete = list(ox.parse(input=deleted, format=ox.RdfFormat.N_QUADS)) if deleted else []
+    apply_steps(copy, head["drop_graphs"], delete, (), ())
+    bulk_insert_nquads(copy, inserted)
+    for graph in head["create_graphs"]:
+        copy.add_graph(ox.NamedNode(graph))
+    copy.flush()
+    del copy  # closes the copy's RocksDB: the swap moves a closed, complete store
+
+
+def bulk_insert_nquads(store: ox.Store, data: bytes) -> None:
+    """Bulk-load quads from N-Quads bytes: ``Store.bulk_load`` is faster than ``bulk_extend``
+    and skips building Python objects. It relabels blank nodes, so lines holding '_:' (blank
+    nodes, or that text inside a literal) are added by ``bulk_extend`` with their labels kept
+    (the ontology's are deterministic)."""
+    labelled, kept, start = [], [], 0
+    found = data.find(b"_:")
+    while found != -1:  # few such lines (the ontology's): cut them out without splitting every line
+        line_start = data.rfind(b"\n", 0, found) + 1
+        line_end = data.find(b"\n", found)
+        line_end = len(data) if line_end == -1 else line_end + 1
+        kept.append(data[start:line_start])
+        labelled.append(data[line_start:line_end])
+        start = line_end
+        found = data.find(b"_:", start)
+    if labelled:
+        data = b"".join([*kept, data[start:]])
+        store.bulk_extend(ox.parse(input=b"\n".join(labelled), format=ox.RdfFormat.N_QUADS))
     if data.strip():
         # every term was checked when its quad was built: the parse may skip IRI checks
         store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
