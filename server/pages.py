@@ -328,7 +328,8 @@ def _description(store, iri: str, dataset: dict, media_type: str) -> Response | 
         return None
     quads = got.quads()
     prov = entity.graph_provenance(store, {q.graph_name for q in quads}, dataset)
-    return rdf_response(quads, media_type, entity.provenance_quads(prov, context.settings().minter.provenance_graph))
+    return rdf_response(quads, media_type, entity.provenance_quads(prov, context.settings().minter.provenance_graph,
+                                                                   entity.snapshot_memo(store, dataset)))
 
 
 # Activities the system records in the provenance graph: loads (the loaders), reasoner runs

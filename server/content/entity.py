@@ -123,13 +123,35 @@ def _gather_from_engine(store, node, dataset: dict) -> Gathered | None:
         return None
     incoming = engine_quads(store, dataset, None, None, node)[:MAX_INCOMING]
     nodes, seen = [], set()
+    memo = snapshot_memo(store, dataset)
+    shared = labelled_memo(memo)
     for q in incoming:
         x = q.subject
-        if x in seen or len(seen) >= MAX_NODES or engine_quads(store, dataset, x, PREF_LABEL):
+        if x in seen or len(seen) >= MAX_NODES:
+            continue
+        named = shared.get(x)
+        if named is None:
+            named = shared[x] = bool(engine_quads(store, dataset, x, PREF_LABEL))
+        if named:
             continue
         seen.add(x)
         nodes.extend(engine_quads(store, dataset, x))
     return Gathered(sorted(own, key=_quad_key), sorted(incoming, key=_quad_key), sorted(nodes, key=_quad_key))
+
+
+MAX_SHARED_LABELLED = 200_000  # nodes whose "has a skos:prefLabel" a snapshot keeps (a few MB)
+
+
+def labelled_memo(memo: dict | None) -> dict:
+    """Whether a node has a label (an entity) or not (an n-ary node), per snapshot and dataset:
+    a hub's description and page ask it of every subject linking to it (thousands at scale).
+    A throwaway dict when the store is not a snapshot."""
+    if memo is None:
+        return {}
+    shared = memo.setdefault("labelled", {})
+    if len(shared) >= MAX_SHARED_LABELLED:
+        shared.clear()
+    return shared
 
 
 def graph_provenance(store, graphs, dataset: dict) -> dict[str, tuple[tuple[ox.NamedNode, ox.Term], ...]]:
@@ -152,9 +174,22 @@ def graph_provenance(store, graphs, dataset: dict) -> dict[str, tuple[tuple[ox.N
     return found
 
 
-def provenance_quads(provenance: dict, provenance_graph: str) -> list[ox.Quad]:
+def provenance_quads(provenance: dict, provenance_graph: str, memo: dict | None = None) -> list[ox.Quad]:
+    """The provenance as quads of the provenance graph; on a snapshot (``memo``) each graph's
+    quads are made once (a hub's description cites hundreds of graphs: making their quads was
+    a third of its Turtle at 1.15M)."""
     home = ox.NamedNode(provenance_graph)
-    return [ox.Quad(ox.NamedNode(g), p, o, home) for g, pairs in provenance.items() for p, o in pairs]
+    kept = None if memo is None else memo.setdefault("provenance-quads", {})
+    out: list[ox.Quad] = []
+    for g, pairs in provenance.items():
+        found = None if kept is None else kept.get((g, provenance_graph))
+        if found is None:
+            node = ox.NamedNode(g)
+            found = [ox.Quad(node, p, o, home) for p, o in pairs]
+            if kept is not None:
+                kept[(g, provenance_graph)] = found
+        out.extend(found)
+    return out
 
 
 NAMES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

@@ -39,6 +39,7 @@ from justicegraph.namespaces import JG, PREFIXES, VOCAB
 from justicegraph.server.content.entity import (
     Labels,
     kind_of,
+    labelled_memo,
     local_href,
     snapshot_memo,
     visible,
@@ -403,6 +404,7 @@ class Page:
         self._events: dict[str, dict] = {}
         self._nodes: dict[ox.Term, list[Node]] = {}
         self.used_graphs: OrderedDict[str, None] = OrderedDict()
+        self._labelled = labelled_memo(self.reader.memo)  # on a snapshot, shared by its pages
 
     # -- reading helpers
 
@@ -444,7 +446,11 @@ class Page:
         return self._nodes[subject]
 
     def is_labelled(self, subject) -> bool:
-        return bool(self.reader.quads(subject, ox.NamedNode(SKOS + "prefLabel")))
+        shared = self._labelled
+        found = shared.get(subject)
+        if found is None:
+            found = shared[subject] = bool(self.reader.quads(subject, ox.NamedNode(SKOS + "prefLabel")))
+        return found
 
     def main_type(self, types: list[str]) -> str | None:
         js = [t for t in types if t.startswith(J)]

@@ -129,26 +129,64 @@ def document(default: Iterable, named: Mapping | None, prefixes: Mapping[str, st
     return {"@context": shared.context, "@graph": [_tidy(n) for n in nodes.values()]}
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) builds one per call
+
+
 def dumps(doc: dict) -> bytes:
     """One line per top-level node: readable, and a quarter smaller than indented JSON."""
-    nodes = ",\n  ".join(json.dumps(n, ensure_ascii=False) for n in doc["@graph"])
-    return (f'{{"@context": {json.dumps(doc["@context"], ensure_ascii=False)},\n "@graph": [\n  {nodes}\n ]}}\n'
-            .encode())
+    nodes = ",\n  ".join(map(_ENCODE, doc["@graph"]))
+    return f'{{"@context": {_ENCODE(doc["@context"])},\n "@graph": [\n  {nodes}\n ]}}\n'.encode()
 
 
 def from_quads(quads: Iterable[ox.Quad], prefixes: Mapping[str, str], *, merge: bool) -> bytes:
     """Quads as a JSON-LD document. ``merge``: the default graph also holds every triple of
     the named graphs (the RDF merge, as a triple syntax gives it), the named graphs keep
-    which graph asserts what."""
-    default, named = [], {}
+    which graph asserts what.
+
+    The same document as ``document(default triples, named graphs)``, in one pass: each
+    triple's subject, predicate and object are compacted once, for its named graph and for
+    the merge (a hub's description at 1.15M quads holds ~4,000 graphs and ~8,500 triples)."""
+    c = _shared(prefixes)
+    iri, value = c.iri, c.value
+    default: dict[str, dict] = {}
+    named: dict = {}
+    merged: set = set()
     for q in quads:
-        if isinstance(q.graph_name, ox.DefaultGraph):
-            default.append(q.triple)
+        graph, s, o = q.graph_name, q.subject, q.object
+        key = "_:" + s.value if isinstance(s, ox.BlankNode) else iri(s.value)
+        p = q.predicate.value
+        if p == RDF_TYPE and isinstance(o, ox.NamedNode):
+            name, item = "@type", iri(o.value)
         else:
-            named.setdefault(q.graph_name, []).append(q.triple)
-            if merge:
-                default.append(q.triple)
-    return dumps(document(list(dict.fromkeys(default)), named, prefixes))
+            name, item = iri(p), value(o)
+        targets = []
+        if isinstance(graph, ox.DefaultGraph):
+            in_default = True
+        else:
+            nodes = named.get(graph)
+            if nodes is None:
+                nodes = named[graph] = {}
+            targets.append(nodes)
+            in_default = merge
+        if in_default:
+            triple = q.triple
+            if triple not in merged:
+                merged.add(triple)
+                targets.append(default)
+        for nodes in targets:
+            node = nodes.get(key)
+            if node is None:
+                node = nodes[key] = {"@id": key}
+            found = node.get(name)
+            if found is None:
+                node[name] = [item]
+            else:
+                found.append(item)
+    for graph, nodes in named.items():
+        key = c.node_id(graph)
+        holder = default.setdefault(key, {"@id": key})
+        holder["@graph"] = [_tidy(n) for n in nodes.values()]
+    return dumps({"@context": c.context, "@graph": [_tidy(n) for n in default.values()]})
 
 
 def write(items: Iterable, emit: Callable[[bytes], None], prefixes: Mapping[str, str] | None) -> None:
