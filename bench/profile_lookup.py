@@ -20,6 +20,12 @@ Two measurements per store, both in CPU time (``time.process_time`` / ``/proc``)
     (stores made with ``justicegraph --store DIR load data/1988`` and
     ``justicegraph generate --people 5000 --out G && justicegraph --store DIR load G``)
 
+``--columns heavy`` profiles the benchmark's heavy mix (bench/mixes.py HEAVY, parameters from
+the store's generated records, ``--records``): the executor process's CPU is split into the
+engine and serialiser (the same jobs run again in this process, on the same snapshot) and the
+rest (receiving, unpickling, sending, waking). ``--setting fast_lane=false`` measures the
+app's path instead of the lane's.
+
 Columns: the /sparql lookup, the same with ``inline_lookups = false`` (in process only: the
 round trip to an executor), the entity document as Turtle, the entity document asked again
 with ``If-None-Match`` holding the ETag of its first answer (a 304: server/protocol/caching.py),
@@ -130,6 +136,13 @@ def instrument(app, layers: Layers) -> None:
     layers.patch(executor.ProcessExecutor, "run_bounded", "executor: inline bounded run (Python)")
     layers.patch(executor.ProcessExecutor, "run", "executor: round trip to a process (web side)")
     layers.patch(executor.ProcessExecutor, "_stream", "executor: round trip to a process (web side)")
+    # The round trip's parts on the web side: the job pickled and written, the answer waited
+    # for (poll), read and unpickled. Connection.send is only used for executor jobs here.
+    from multiprocessing import connection
+
+    from justicegraph.server.protocol import process
+    layers.patch(connection.Connection, "send", "executor: job pickled and written (web side)")
+    layers.patch(process._Handle, "recv", "executor: answer polled, read, unpickled (web side)")
     layers.patch(jobs, "execute", "engine + serialiser (pyoxigraph)")
     layers.patch(results_fast, "select_bytes", "engine + serialiser (pyoxigraph)")
     layers.patch(jobs, "_query", "executor: job (Python around the engine)")
@@ -195,11 +208,33 @@ def _wsgi_etag(app, path: str, headers: dict) -> str | None:
 
 
 def count_for(kind: str, count: int) -> int:
-    """Requests per cell: a prison page costs ~30 person pages."""
+    """Requests per cell: a prison page costs ~30 person pages, a heavy query ~10 lookups."""
+    if kind == "heavy":
+        return max(50, count // HEAVY_SHARE)
     return max(50, count // 20) if kind == "prison-html" else count
 
 
+_EXTRA: dict = {}  # --setting KEY=VALUE: settings for both measurements (e.g. fast_lane=false)
+_RECORDS: list[Path] = []  # the records of the store profiled (--records): the heavy mix's parameters
+
+
+def heavy_requests(records: Path, count: int) -> list[tuple[str, dict]]:
+    """The heavy mix of the benchmark (bench/mixes.py HEAVY), as bench/loadgen.py sends it."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from mixes import Params
+    from mixes import requests_for as mix_requests
+
+    params = Params.from_records(records)
+    return [("/sparql?query=" + quote(text), {"Accept": "application/sparql-results+json"})
+            for _, text in mix_requests("heavy", params, count)]
+
+
+HEAVY_SHARE = 5  # a heavy request costs ~10 lookups: a fifth as many per cell
+
+
 def requests_for(kind: str, ids: list[str]) -> list[tuple[str, dict]]:
+    if kind == "heavy":
+        return heavy_requests(_RECORDS[0], 200)
     if kind == "lookup":
         return [("/sparql?query=" + quote(LOOKUP.format(iri=f"{JG}id/{i}")),
                  {"Accept": "application/sparql-results+json"}) for i in ids]
@@ -217,10 +252,16 @@ def in_process(store: Path, kind: str, ids: list[str], count: int, inline: bool)
     from justicegraph.settings import Settings
 
     settings = Settings.from_env(store=str(store)).replace(rate_limit=RATE_LIMIT, workers=1, threads=1,
-                                                           executors=1, inline_lookups=inline)
+                                                           executors=1, inline_lookups=inline, **_EXTRA)
     app = create_app(settings)
     layers = Layers()
     instrument(app, layers)
+    jobs_sent: list[dict] = []
+    if kind == "heavy":  # the jobs as sent, to run them again on the engine alone (engine_alone)
+        from justicegraph.server.protocol import executor as executor_module
+
+        run = executor_module.ProcessExecutor.run
+        executor_module.ProcessExecutor.run = lambda self, job, timeout: (jobs_sent.append(job), run(self, job, timeout))[1]
     warm_up(app)
     requests = requests_for(kind, ids)
     if kind == "revalidate":  # the entity documents again, each with the ETag its first answer gave
@@ -264,12 +305,43 @@ def in_process(store: Path, kind: str, ids: list[str], count: int, inline: bool)
     load.append(os.getloadavg()[0])
     if children > 0:
         layers.extra["executor process (its own CPU: receive, engine, serialise, send)"] = children
+    if jobs_sent:
+        saved = dict(layers.own), dict(layers.calls)  # the replay is not part of the requests
+        engine = engine_alone(app, jobs_sent[-count:])
+        layers.own, layers.calls = saved
+        layers.extra["executor process: engine + serialiser (the same jobs run in this process)"] = engine
+        layers.extra["executor process (its own CPU: receive, engine, serialise, send)"] = children - engine
     endpoint = app.extensions["justicegraph.endpoint"]
     if endpoint._executor is not None:
         endpoint._executor.close()
     return {"us": {k: 1e6 * v / count for k, v in layers.own.items()},
             "extra_us": {k: 1e6 * v / count for k, v in layers.extra.items()},
             "total_us": 1e6 * total / count, "load": load}
+
+
+def engine_alone(app, jobs: list[dict]) -> float:
+    """CPU seconds of ``jobs`` run by jobs.run_job on the snapshot they name, in this process
+    (what an executor spends on the engine and serialiser; its remainder is the transport)."""
+    import pyoxigraph as ox
+
+    from justicegraph.server.protocol.jobs import run_job
+
+    snapshots = app.extensions["justicegraph.endpoint"].snapshots
+    stores: dict[str, ox.Store] = {}
+
+    def one(job: dict) -> None:
+        path = job["dataset"].get("snapshot") or str(snapshots.current())
+        store = stores.get(path) or stores.setdefault(path, ox.Store.read_only(path))
+        job = {k: v for k, v in job.items() if k not in ("snapshot", "memory", "dataset_key")}
+        job["dataset"] = job.get("dataset") or {"union": True}
+        run_job(job, store, lambda message: None)
+
+    for job in jobs[:200]:  # warm, as the executor is
+        one(job)
+    started = time.process_time()
+    for job in jobs:
+        one(job)
+    return time.process_time() - started
 
 
 def _executor_pids() -> list[int]:
@@ -321,7 +393,9 @@ def over_http(store: Path, kinds: dict[str, list], count: int, workdir: Path, se
     env = dict(os.environ, JUSTICEGRAPH_STORE=str(store), JUSTICEGRAPH_HOST="127.0.0.1", JUSTICEGRAPH_PORT=str(port),
                JUSTICEGRAPH_WORKERS="1", JUSTICEGRAPH_THREADS="1", JUSTICEGRAPH_EXECUTORS="1",
                JUSTICEGRAPH_RATE_LIMIT=RATE_LIMIT, JUSTICEGRAPH_FRONT="true" if front else "false",
-               JUSTICEGRAPH_HTTP_SERVER=server_kind)
+               JUSTICEGRAPH_HTTP_SERVER=server_kind,
+               **{f"JUSTICEGRAPH_{k.upper()}": str(v).lower() if isinstance(v, bool) else str(v)
+                  for k, v in _EXTRA.items()})
     log = open(workdir / "serve.log", "wb")
     server = subprocess.Popen([str(VENV_BIN / "justicegraph"), "serve"], env=env, stdout=log,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -433,7 +507,10 @@ ORDER = [
     "content negotiation",
     "executor: inline bounded run (Python)",
     "executor: round trip to a process (web side)",
+    "executor: job pickled and written (web side)",
+    "executor: answer polled, read, unpickled (web side)",
     "executor process (its own CPU: receive, engine, serialise, send)",
+    "executor process: engine + serialiser (the same jobs run in this process)",
     "executor: job (Python around the engine)",
     "engine + serialiser (pyoxigraph)",
     "engine: entity description (pyoxigraph patterns)",
@@ -468,6 +545,7 @@ def table(store_name: str, columns: dict[str, dict]) -> str:
 
 COLUMNS = (("/sparql lookup", "lookup", True),
            ("/sparql lookup, inline_lookups=false", "lookup", False),
+           ("heavy mix (bench/mixes.py HEAVY)", "heavy", True),
            ("/id/x as Turtle", "entity", True),
            ("/id/x as Turtle, If-None-Match → 304", "revalidate", True),
            ("/id/x person as HTML", "person-html", True),
@@ -482,12 +560,21 @@ def main() -> None:
     parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
                         help="the HTTP server of `justicegraph serve` (setting http_server)")
     parser.add_argument("--columns", default="lookup,entity,revalidate,person-html,prison-html",
-                        help="which requests: lookup, entity (Turtle), revalidate (304), person-html, prison-html")
+                        help="which requests: lookup, entity (Turtle), revalidate (304), person-html, prison-html, "
+                             "heavy (the benchmark's heavy mix; needs the records)")
+    parser.add_argument("--records", help="the generated records of the store (for the heavy mix's parameters; "
+                                          "default: records/ beside the store)")
+    parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting for both measurements, e.g. fast_lane=false (repeatable)")
     args = parser.parse_args()
+    for item in args.setting:
+        key, _, value = item.partition("=")
+        _EXTRA[key] = {"true": True, "false": False}.get(value.lower(), int(value) if value.isdigit() else value)
     log_us = access_log_cost()
     print(f"access log line: {log_us:.1f} µs CPU; load average {os.getloadavg()[0]:.2f}", flush=True)
     for store_arg in args.store:
         store = Path(store_arg).resolve()
+        _RECORDS[:] = [Path(args.records) if args.records else store.parent / "records"]
         ids = entity_ids(store, args.ids)
         prisons = entity_ids(store, args.ids, "Prison")
         chosen = args.columns.split(",")
@@ -517,8 +604,8 @@ def main() -> None:
                     column["granian master"] = measured["us"]["granian master"]
                     column[GRANIAN_WORKER] = worker
                 if measured["us"]["executors"] > 1:
-                    column["executor processes (over HTTP)"] = measured["us"]["executors"]
-                column["total"] = sum(v for k, v in column.items() if k != "total")
+                    column["(over HTTP: of which executor processes, measured)"] = measured["us"]["executors"]
+                column["total"] = sum(v for k, v in column.items() if k != "total" and not k.startswith("("))
                 column["(over HTTP: master + worker + executors [+ front], measured)"] = sum(measured["us"].values())
             else:
                 column["total"] = sum(column.values())
