@@ -50,6 +50,7 @@ from justicegraph.store.remote.base import (
     QueryTimeout,
     RemoteStoreError,
 )
+from justicegraph.store.remote.wire import Wire
 
 _JSON = "application/sparql-results+json"
 _NT = "application/n-triples"
@@ -85,6 +86,7 @@ class RemoteStore:
         self._reader.headers["User-Agent"] = "justicegraph-remote-store"
         self._anonymous = requests.Session()  # queries through query_url: no credentials at all
         self._anonymous.headers["User-Agent"] = "justicegraph-remote-store"
+        self._wires: dict[str, Wire] = {}  # the anonymous session's queries, by URL (wire.py)
         self._reader_user, self._reader_password = reader_user, reader_password
         self._listed: list[str] | None = None  # the last graphs() answer
         # known_graphs(): the last listing and when it was taken, reused for graphs_max_age
@@ -439,6 +441,8 @@ class RemoteStore:
     def close(self) -> None:
         for session in (self._session, self._reader, self._anonymous):
             session.close()
+        for wire in self._wires.values():
+            wire.close()
         if self.public is not None:
             self.public.close()
 
@@ -455,6 +459,14 @@ class RemoteStore:
     def _request(self, method: str, url: str, *, timeout: float, limit: int | None = None,
                  session: requests.Session | None = None, **kwargs) -> tuple[bytes, str]:
         dialect = self.dialect
+        if session is self._anonymous and method == "POST" and list(kwargs) == ["data", "headers"]:
+            # no credentials, a form: the lean client (wire.py), ~1 ms of CPU less than requests
+            wire = self._wires.get(url)
+            if wire is None:
+                wire = self._wires[url] = Wire(url)
+            resp, body = wire.post(kwargs["data"], kwargs["headers"]["Accept"], timeout, self.max_response_bytes)
+            dialect.check(resp, body, limit)
+            return body, resp.headers.get("Content-Type", "")
         deadline = time.monotonic() + timeout
         try:
             with (session or self._session).request(method, url, stream=True, timeout=(10, timeout), **kwargs) as resp:
