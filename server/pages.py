@@ -215,7 +215,7 @@ def entity_iri(rest: str):
     link = alternates(f"/id/{record_id}", ENTITY_OFFERS)
     response.headers["Link"] = f"{response.headers['Link']}, {link}" if "Link" in response.headers else link
     response = caching.mark(data_licence(response), tag)
-    if time.thread_time() - started >= BodyCache.MIN_CPU_S:
+    if getattr(response, "hub", False) or time.thread_time() - started >= BodyCache.MIN_CPU_S:
         bodies().put(tag, response)
     return response
 
@@ -229,10 +229,12 @@ class BodyCache:
     the public version of the snapshot, the deployment and its settings, the full URL, the
     variant), so an answer kept under it is the answer a rebuild would give, byte for byte.
     Requests with a token have no ETag: never kept, never served from here. Cheap answers (a
-    person's page, 1–3 ms) are not kept: rebuilding them costs less than the memory."""
+    person's page, 1–3 ms) are not kept: rebuilding them costs less than the memory; the RDF
+    description of a hub (≥ ``HUB_LINKS`` links to it) is, however quick."""
 
     MAX_BYTES = 32 * 1024 * 1024
     MIN_CPU_S = 0.005
+    HUB_LINKS = 100  # an RDF description with this many links to the entity is kept however quick
     HEADERS = ("Content-Type", "Link", "Vary", "ETag", "Cache-Control")
 
     def __init__(self):
@@ -328,8 +330,12 @@ def _description(store, iri: str, dataset: dict, media_type: str) -> Response | 
         return None
     quads = got.quads()
     prov = entity.graph_provenance(store, {q.graph_name for q in quads}, dataset)
-    return rdf_response(quads, media_type, entity.provenance_quads(prov, context.settings().minter.provenance_graph,
-                                                                   entity.snapshot_memo(store, dataset)))
+    response = rdf_response(quads, media_type, entity.provenance_quads(prov, context.settings().minter.provenance_graph,
+                                                                       entity.snapshot_memo(store, dataset)))
+    # a hub's description (a prison, an event with many victims) grows with the data: worth
+    # keeping even when it was quick to build (BodyCache); hubs are few, people are many
+    response.hub = len(got.incoming) >= BodyCache.HUB_LINKS
+    return response
 
 
 # Activities the system records in the provenance graph: loads (the loaders), reasoner runs

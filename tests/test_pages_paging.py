@@ -251,3 +251,14 @@ def test_a_public_write_changes_the_kept_answer(written_app, monkeypatch):
     assert after.headers["ETag"] != before.headers["ETag"] and after.data != before.data
     assert after.get_json()["paging"]["events"]["total"] == total + 1
     assert after.get_json()["events_here"][-1]["event"]["value"] == f"{BASE}id/zz-event"  # undated: last
+
+
+def test_a_hubs_rdf_description_is_kept_a_persons_is_not(client, monkeypatch):
+    monkeypatch.setattr(pages.BodyCache, "MIN_CPU_S", 1e9)  # only the hub rule keeps anything
+    built = []
+    original = importlib.import_module("justicegraph.server.content.entity").gather
+    monkeypatch.setattr("justicegraph.server.content.entity.gather",
+                        lambda store, iri, *a, **k: built.append(iri) or original(store, iri, *a, **k))
+    for path in ("/id/big-prison.nt", "/id/big-prison.nt", "/id/person-002.nt", "/id/person-002.nt"):
+        assert client.get(path).status_code == 200
+    assert built == [f"{BASE}id/big-prison", f"{BASE}id/person-002", f"{BASE}id/person-002"]
