@@ -158,13 +158,20 @@ class Mapper:
 
     # ------------------------------------------------------------ records
 
-    def map_all(self, records: list[Record]) -> None:
+    def map_all(self, records: list[Record], on_quads=None, every: int = 2000) -> None:
+        """Map ``records`` into ``quads``. ``on_quads(nquads, count)``, when given, is handed
+        the new quads as N-Quads after each ``every`` records and at the end (a commit that
+        writes them while the mapping goes on)."""
         self._testimony_records = {r.values["id"]: r for r in records if r.kind == "testimonies"}
         self._source_records = {r.values["id"]: r for r in records if r.kind == "sources"}
         for testimony in self._testimony_records.values():
             self.testimony_graph(testimony)
-        for record in records:
+        for done, record in enumerate(records, 1):
             getattr(self, "_" + record.kind)(record)
+            if on_quads is not None and done % every == 0:
+                on_quads(*self._buffer.drain())
+        if on_quads is not None:
+            on_quads(*self._buffer.drain())
         self.quads = self._buffer.finish()
 
 

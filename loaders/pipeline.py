@@ -39,6 +39,9 @@ DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 RECORD_SUFFIXES = {".csv", ".json", ".yaml", ".yml"}
 Progress = Callable[[str], None]
 
+# A big load hands its mapped quads to the staged commit after every this many records.
+MAP_PART_RECORDS = 2000
+
 # Fields holding references, per kind (checked against the batch and the store).
 REFERENCE_FIELDS = {kind: [n for n, f in spec.items() if f.type == "ref"] for kind, spec in KINDS.items()}
 
@@ -118,31 +121,36 @@ def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime
     step("mapping")
     load_iri = minter.load_activity(started.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4))
     mapper = Mapper(minter, name, index)
-    mapper.map_all(records)
-    data = mapper.quads
-    for display, quads in passthrough:
-        data.extend(quads)
-        _register_passthrough(mapper, quads, display, minter)
-    provenance = _passthrough_descriptions(mapper, passthrough, minter)
-    provenance += describe_graphs(mapper.graphs, minter, name, load_iri)
-    inputs = _mark_restricted_inputs(inputs, records, passthrough, index)
-    provenance += describe_load(minter, name, load_iri, started, datetime.now(UTC), inputs, __version__)
-
     system_quads = system.quads(minter)
+    # The ontology and vocabularies are rewritten only when they changed (a new version of
+    # the package): a load that drops nothing is then a pure insert, the fast commit.
+    drop, system_changed = set(state.graphs), not dry_run and not system.unchanged(store, minter)
+    if system_changed:
+        drop |= system.graphs(minter)
+    # A big change is built in a copy of the store (swap.py), by a child process that takes
+    # the quads while they are mapped and validated; nothing of it is visible until
+    # commit(), and a refused load aborts it.
+    stream = None if dry_run else _Stream(store, sorted(drop), state.provenance_quads)
     staged = None
-    if not dry_run:
-        # The ontology and vocabularies are rewritten only when they changed (a new version
-        # of the package): a load that drops nothing is then a pure insert, the fast commit.
-        drop, inserted = set(state.graphs), data + provenance
-        if not system.unchanged(store, minter):
-            drop |= system.graphs(minter)
-            inserted = inserted + system_quads
-        change = {"drop_graphs": sorted(drop), "delete": state.provenance_quads, "insert": inserted}
-        # A big change is built in a copy of the store while validation runs (store_swap.py);
-        # nothing of it is visible until commit(), and a refused load aborts it.
-        stage = getattr(store, "stage", None)
-        staged = stage(**change) if stage is not None else None
     try:
+        mapper.map_all(records, stream.take if stream is not None and stream.open else None, MAP_PART_RECORDS)
+        data = mapper.quads
+        for display, quads in passthrough:
+            data.extend(quads)
+            _register_passthrough(mapper, quads, display, minter)
+        provenance = _passthrough_descriptions(mapper, passthrough, minter)
+        provenance += describe_graphs(mapper.graphs, minter, name, load_iri)
+        inputs = _mark_restricted_inputs(inputs, records, passthrough, index)
+        provenance += describe_load(minter, name, load_iri, started, datetime.now(UTC), inputs, __version__)
+
+        if not dry_run:
+            inserted = data + provenance + (system_quads if system_changed else [])
+            change = {"drop_graphs": sorted(drop), "delete": state.provenance_quads, "insert": inserted}
+            rest = [q for _display, quads in passthrough for q in quads] + provenance
+            staged = stream.finish(rest + (system_quads if system_changed else []), inserted)
+            stage = getattr(store, "stage", None)
+            if staged is None and stage is not None:
+                staged = stage(**change)
         report = None
         if shacl:
             step("validating (SHACL)")
@@ -151,6 +159,8 @@ def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime
             if not report.conforms:
                 raise LoadError(_shacl_errors(report, mapper, name))
     except BaseException:
+        if stream is not None:
+            stream.abort()
         if staged is not None:
             staged.abort()
         raise
@@ -164,6 +174,49 @@ def _load(store, paths: list[Path], name: str, minter: Minter, started: datetime
     return LoadResult(name, load_iri, graphs, len(data) + len(provenance) + len(system_quads), sorted(state.graphs),
                       len(records),
                       time.perf_counter() - clock, dry_run, report, inputs)
+
+
+class _Stream:
+    """The mapped quads handed to the store's staged commit (``store.stage``, streamed) while
+    the mapping goes on, from when there are enough of them for one; a store that cannot
+    stage gets nothing here and commits as before."""
+
+    def __init__(self, store, drop_graphs: list[str], delete: list[ox.Quad]):
+        self.store, self.drop_graphs, self.delete = store, drop_graphs, delete
+        # a store without staged commits (remote, in memory, or told never to swap) is not fed
+        self.open = getattr(store, "stage", None) is not None and getattr(store, "swap_min_quads", None) is not None
+        self.held: list[bytes] = []
+        self.count = 0
+        self.staged = None
+
+    def take(self, nquads: bytes, count: int) -> None:
+        if self.staged is not None:
+            self.staged.add_nquads(nquads, count)
+            return
+        if not self.open:
+            return
+        self.held.append(nquads)
+        self.count += count
+        self.staged = self.store.stage(drop_graphs=self.drop_graphs, delete=self.delete, streamed=self.count)
+        if self.staged is not None:
+            self.staged.add_nquads(b"".join(self.held), self.count)
+            self.held = []
+        elif self.count >= self.store.swap_min_quads:
+            self.open, self.held = False, []  # big enough, yet not staged: this store cannot swap
+
+    def finish(self, rest: list[ox.Quad], inserted: list[ox.Quad]):
+        """The staged change with the quads not yet handed over added (None when it never
+        started: the caller stages or applies the change whole)."""
+        if self.staged is None:
+            return None
+        self.staged.add(rest)
+        self.staged.close(inserted)
+        return self.staged
+
+    def abort(self) -> None:
+        if self.staged is not None:
+            self.staged.abort()
+            self.staged = None
 
 
 def _mark_restricted_inputs(inputs: list[Input], records, passthrough, index) -> list[Input]:

@@ -73,6 +73,7 @@ class QuadBuffer:
     def __init__(self):
         self.quads: list[ox.Quad] = []
         self._lines: list[str] = []
+        self._drained = (0, 0)  # (quads, lines) already handed out by drain()
 
     def add(self, s: ox.NamedNode, p: ox.NamedNode, o, g: ox.NamedNode) -> None:
         if o.__class__ is str:
@@ -80,12 +81,27 @@ class QuadBuffer:
         else:
             self.quads.append(ox.Quad(s, p, o, g))
 
+    def drain(self) -> tuple[bytes, int]:
+        """The quads added since the last drain, as N-Quads and their number (for a commit
+        that takes them while the mapping goes on); ``finish`` still returns every quad, in
+        the order it always has. Drain last right before ``finish``: quads added after it
+        are never drained."""
+        quads, lines = self.quads[self._drained[0]:], self._lines[self._drained[1]:]
+        self._drained = (len(self.quads), len(self._lines))
+        text = _encode(lines) if lines else b""
+        return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b"") + text, len(quads) + len(lines)
+
     def finish(self) -> list[ox.Quad]:
         if self._lines:
-            try:
-                data = "".join(self._lines).encode()
-            except UnicodeEncodeError as exc:  # a lone surrogate (from a JSON "\\ud800" escape)
-                raise ValueError(f"a text value is not valid Unicode: {exc.reason}") from None
+            data = _encode(self._lines)
             self.quads.extend(ox.parse(input=data, format=ox.RdfFormat.N_QUADS, lenient=True))
             self._lines = []
+        self._drained = (len(self.quads), 0)
         return self.quads
+
+
+def _encode(lines: list[str]) -> bytes:
+    try:
+        return "".join(lines).encode()
+    except UnicodeEncodeError as exc:  # a lone surrogate (from a JSON "\\ud800" escape)
+        raise ValueError(f"a text value is not valid Unicode: {exc.reason}") from None

@@ -200,3 +200,82 @@ def test_a_journaled_change_cut_short_is_completed_at_the_next_open(tmp_path, mo
     assert set(store.quads("urn:g")) == set(blank_quads("urn:g", "new") + [quad(1, "urn:g"), quad(2, "urn:g")])
     assert not OxigraphStore.has_unfinished_write(path) and not journal.leftovers(store_swap.state_dir(path))
     store.close()
+
+
+def test_a_load_streamed_to_its_staged_commit_in_parts_writes_what_a_transaction_writes(tmp_path, monkeypatch):
+    from justicegraph.loaders import pipeline
+
+    records = copy_fixture(tmp_path)
+    plain = OxigraphStore(tmp_path / "plain", swap_min_quads=None)
+    load(plain, [records], dataset="sample")
+    parts = []
+    add_nquads = store_swap.StagedChange.add_nquads
+    monkeypatch.setattr(store_swap.StagedChange, "add_nquads",
+                        lambda self, data, count: (parts.append(count), add_nquads(self, data, count)))
+    monkeypatch.setattr(pipeline, "MAP_PART_RECORDS", 3)
+    streamed = OxigraphStore(tmp_path / "streamed", swap_min_quads=40)  # staged from the first 40 quads on
+    load(streamed, [records], dataset="sample")
+    assert len(parts) > 3, "the mapped quads were not handed over in parts"
+    assert data_quads(streamed) == data_quads(plain) and len(streamed) == len(plain)
+    assert system.unchanged(streamed, Minter())
+    assert leftovers(tmp_path / "streamed") == []
+    plain.close()
+    streamed.close()
+
+
+def test_a_staged_change_whose_copy_cannot_be_built_is_refused_and_leaves_the_store_as_it_was(tmp_path):
+    store = OxigraphStore(tmp_path / "store", swap_min_quads=1)
+    store.apply(insert=[quad(i, "urn:g1") for i in range(5)])
+    staged = store.stage(drop_graphs=["urn:g1"], streamed=1)
+    staged.add_nquads(b"<urn:s> <urn:p> this is not N-Quads .\n", 1)
+    staged.close()
+    with pytest.raises(OSError, match="building the change"):
+        staged.commit()
+    assert store.graphs() == ["urn:g1"] and len(store) == 5
+    assert leftovers(tmp_path / "store") == []
+    store.close()
+
+
+KILLED_WHILE_STREAMING = """
+import os, signal, sys, time
+import pyoxigraph as ox
+from justicegraph.store import OxigraphStore
+
+store = OxigraphStore(sys.argv[1], swap_min_quads=1)
+staged = store.stage(drop_graphs=["urn:g1"], streamed=1)
+staged.add([ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(str(i)), ox.NamedNode("urn:g2"))
+            for i in range(2000)])
+print(staged._process.pid, flush=True)
+time.sleep(0.5)  # the child has opened the copy and waits for the rest of the change
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_load_takes_the_child_building_its_copy_with_it(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    store.apply(insert=[quad(i, "urn:g1") for i in range(5)])
+    store.close()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_STREAMING, str(path)], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    child = int(killed.stdout.split()[0])
+
+    def running() -> bool:
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(), "the child building the staging copy outlived the killed load"
+    store = OxigraphStore(path)
+    assert leftovers(path) == []
+    assert store.graphs() == ["urn:g1"] and len(store) == 5
+    store.close()

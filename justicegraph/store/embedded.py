@@ -132,19 +132,32 @@ class OxigraphStore:
                           "and completed when the store is next opened read-write") from exc
         store_journal.remove(state)
 
-    def stage(self, *, drop_graphs=(), delete=(), insert=(), create_graphs=()) -> store_swap.StagedChange | None:
+    def stage(self, *, drop_graphs=(), delete=(), insert=(), create_graphs=(),
+              streamed: int | None = None) -> store_swap.StagedChange | None:
         """Start building a big change in a checkpoint, in a child process (the caller can
         validate meanwhile, on the other core). ``commit()`` then swaps it in atomically,
         ``abort()`` discards it; nothing is visible before ``commit()``. None when the change
-        is not big enough or cannot be swapped (then use ``apply``)."""
+        is not big enough or cannot be swapped (then use ``apply``).
+
+        With ``streamed`` (the number of quads the caller has ready to hand over, at least),
+        the inserted quads come later, in parts (``StagedChange.add_nquads``, ``add``) and
+        the caller ends them with ``close(every_inserted_quad)``."""
         self._refuse_if_read_only()
         insert = insert if isinstance(insert, list) else list(insert)
-        if not self._swap_possible(len(insert)):
+        if not self._swap_possible(len(insert) if streamed is None else streamed):
             return None
         staging = store_swap.staging_dir(self.path)
         self._store.flush()
         self._store.backup(str(staging))
-        return store_swap.StagedChange(self, staging, list(drop_graphs), list(delete), insert, list(create_graphs))
+        staged = store_swap.StagedChange(self, staging, list(drop_graphs), list(delete), list(create_graphs))
+        try:
+            staged.add(insert)
+        except BaseException:
+            staged.abort()
+            raise
+        if streamed is None:
+            staged.close()
+        return staged
 
     def _swap_possible(self, inserted: int) -> bool:
         if self.path is None or self.swap_min_quads is None or inserted < self.swap_min_quads:

@@ -32,9 +32,11 @@ import errno
 import fcntl
 import json
 import os
+import queue
 import secrets
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -134,46 +136,72 @@ def can_exchange(path: Path) -> bool:
 
 
 class StagedChange:
-    """A change being applied to a checkpoint by a child process. ``commit()`` waits for it
-    and swaps it in (the store's ``_swap_in``); ``abort()`` stops it and deletes the copy."""
+    """A change being applied to a checkpoint by a child process. The inserted quads may be
+    handed over in parts while the caller still produces them (``add``, ``add_nquads``),
+    then ``close``; ``commit()`` waits for the copy and swaps it in (the store's
+    ``_swap_in``); ``abort()`` stops the child and deletes the copy."""
 
-    def __init__(self, owner, staging: Path, drop_graphs: list[str], delete: list, insert: list,
-                 create_graphs: list[str] = ()):
-        self.staging, self.drop_graphs, self.delete, self.insert = staging, drop_graphs, delete, insert
+    def __init__(self, owner, staging: Path, drop_graphs: list[str], delete: list, create_graphs: list[str] = ()):
+        self.staging, self.drop_graphs, self.delete = staging, list(drop_graphs), list(delete)
+        self.insert: list = []  # every inserted quad, for the one-transaction fallback of _swap_in
         self.create_graphs = list(create_graphs)
         self._owner = owner
         self._error: BaseException | None = None
+        self._closed = False
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - read once the child has ended
         self._process = subprocess.Popen(
             [sys.executable, "-c", "from justicegraph.store.swap import _child; _child()", str(staging),
              str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, close_fds=True)
-        try:  # N-Quads keep blank node labels; the serialisation holds the GIL, the writing does not
-            deleted = ox.serialize(delete, format=ox.RdfFormat.N_QUADS) if delete else b""
-            inserted = ox.serialize(insert, format=ox.RdfFormat.N_QUADS) if insert else b""
-        except BaseException:
-            self._process.kill()
-            self._process.wait()
-            self._stderr.close()
-            raise
-        head = json.dumps({"drop_graphs": list(drop_graphs), "create_graphs": self.create_graphs,
-                           "delete": len(deleted), "insert": len(inserted)}).encode() + b"\n"
-        self._writer = threading.Thread(target=self._send, args=([head, deleted, inserted],),
-                                        name="jg-staged-commit", daemon=True)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._send, name="jg-staged-commit", daemon=True)
         self._writer.start()
+        try:  # N-Quads keep blank node labels
+            deleted = ox.serialize(self.delete, format=ox.RdfFormat.N_QUADS) if self.delete else b""
+        except BaseException:
+            self.abort()
+            raise
+        head = {"drop_graphs": self.drop_graphs, "create_graphs": self.create_graphs, "delete": len(deleted)}
+        self._queue.put(json.dumps(head).encode() + b"\n" + deleted)
 
-    def _send(self, parts: list[bytes]) -> None:
+    def add(self, quads: list) -> None:
+        """Insert ``quads`` too (serialised here, holding the GIL; written by a thread)."""
+        self.insert.extend(quads)
+        for start in range(0, len(quads), CHUNK_QUADS):
+            part = quads[start:start + CHUNK_QUADS]
+            self.add_nquads(ox.serialize(part, format=ox.RdfFormat.N_QUADS), len(part))
+
+    def add_nquads(self, data: bytes, count: int) -> None:
+        """Insert ``count`` quads given as N-Quads (the caller keeps them in ``insert`` for the
+        fallback: see ``close``)."""
+        if data:
+            self._queue.put(_CHUNK.pack(len(data), count) + data)
+
+    def close(self, insert: list | None = None) -> None:
+        """No more quads; ``insert``, when given, is the whole of what was inserted."""
+        if insert is not None:
+            self.insert = insert
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_CHUNK.pack(0, 0))
+            self._queue.put(None)
+
+    def _send(self) -> None:
+        while (part := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._process.stdin.write(part)
+                except (BrokenPipeError, OSError, ValueError) as exc:  # the child ended or was stopped: its exit tells
+                    self._error = exc
         try:
-            for part in parts:
-                self._process.stdin.write(part)
             self._process.stdin.close()
-        except (BrokenPipeError, OSError, ValueError) as exc:  # the child ended (or was stopped): its exit tells
-            self._error = exc
-        parts.clear()  # the bytes are the child's now: free them here
+        except (BrokenPipeError, OSError, ValueError) as exc:
+            self._error = self._error or exc
 
     def built(self) -> None:
         """Wait until the copy is complete and closed (the child has exited); raises OSError
         when it could not be built (the copy is then deleted)."""
+        self.close()
         self._writer.join()
         code = self._process.wait()
         if code != 0:
@@ -194,15 +222,27 @@ class StagedChange:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+        self._closed = True
+        self._queue.put(None)
         self._writer.join()
         self._stderr.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+# The child bulk-loads what it has received once it holds this many quads (and at the end):
+# loads of a few hundred thousand quads start while the parent still maps, and cost less
+# CPU and memory per quad than one load of a million (measured at 1.15M: 11.2 against
+# 14.9 CPU s in four loads).
+BATCH_QUADS = 250_000
+CHUNK_QUADS = 50_000  # quads serialised at a time by ``add``
+_CHUNK = struct.Struct(">QQ")  # a part's length in bytes and in quads; (0, 0) ends the input
+
+
 def _child() -> None:
     """The child of ``StagedChange``: ``python -c ... STAGING PARENT_PID``, the change on
-    stdin (a JSON head line, then the deleted and the inserted quads as N-Quads). Exits 0
-    once the copy is complete, flushed and closed; anything else is a failed build."""
+    stdin: a JSON head line and the deleted quads as N-Quads, then the inserted quads in
+    parts, each a ``_CHUNK`` header and N-Quads, ended by an empty header. Exits 0 once the
+    copy is complete, flushed and closed; anything else is a failed build."""
     staging, parent = sys.argv[1], int(sys.argv[2])
     try:  # die with the parent: a killed load leaves nobody writing into its staging copy
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -212,14 +252,31 @@ def _child() -> None:
         sys.exit("the loading process has gone")
     source = sys.stdin.buffer
     head = json.loads(source.readline())
-    deleted, inserted = source.read(head["delete"]), source.read(head["insert"])
-    if len(deleted) != head["delete"] or len(inserted) != head["insert"]:
+    deleted = source.read(head["delete"])
+    if len(deleted) != head["delete"]:
         sys.exit("the change was cut short")
     copy = ox.Store(staging)
     # in the private copy the steps need not be one transaction (nobody sees them)
-    delete = list(ox.parse(input=deleted, format=ox.RdfFormat.N_QUADS)) if deleted else []
-    apply_steps(copy, head["drop_graphs"], delete, (), ())
-    bulk_insert_nquads(copy, inserted)
+    apply_steps(copy, head["drop_graphs"], list(ox.parse(input=deleted, format=ox.RdfFormat.N_QUADS)), (), ())
+    batch: list[bytes] = []
+    held = 0
+    while True:
+        header = source.read(_CHUNK.size)
+        if len(header) != _CHUNK.size:
+            sys.exit("the change was cut short")
+        size, count = _CHUNK.unpack(header)
+        if size == 0:
+            break
+        part = source.read(size)
+        if len(part) != size:
+            sys.exit("the change was cut short")
+        batch.append(part)
+        held += count
+        if held >= BATCH_QUADS:
+            bulk_insert_nquads(copy, b"".join(batch))
+            batch, held = [], 0
+    if batch:
+        bulk_insert_nquads(copy, b"".join(batch))
     for graph in head["create_graphs"]:
         copy.add_graph(ox.NamedNode(graph))
     copy.flush()
