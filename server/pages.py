@@ -287,7 +287,8 @@ def page_number() -> int | None:
 
 
 def page_links(data: dict, record_id: str) -> str:
-    """A paged entity (a place: its people and events, server/content/view.py): the URLs of
+    """A paged entity (a place's people and events, an event's parts, the links to a hub:
+    server/content/view.py): the URLs of
     the first, previous and next pages, in the JSON (``paging``) and as RFC 8288 ``Link``
     headers. The same path as asked (``/id/x`` or ``/id/x.json``), so the JSON twin's links
     lead to JSON; offset pages over a fixed order (the snapshot's data), so walking them from
@@ -302,7 +303,8 @@ def page_links(data: dict, record_id: str) -> str:
     paging["next_url"] = f"{path}?page={at + 1}" if at < paging["pages"] else None
     queries = saved_query_list_names()
     paging["full_lists"] = [{"title": title, "href": f"/queries/{name}?{param}={record_id}"}
-                            for name, param, title in FULL_LISTS if name in queries]
+                            for name, param, title, of in FULL_LISTS
+                            if name in queries and paging.get(of, {}).get("total")]
     links = [f'<{paging["first_url"]}>; rel="first"']
     if paging["prev_url"]:
         links.append(f'<{paging["prev_url"]}>; rel="prev"')
@@ -312,8 +314,8 @@ def page_links(data: dict, record_id: str) -> str:
 
 
 # The saved queries that give a place's lists whole, in one table (queries/*.rq).
-FULL_LISTS = (("cq02-people-in-prison", "prison", "Everyone held here, as a saved query"),
-              ("cq23-events-at-place", "place", "Every event here, as a saved query"))
+FULL_LISTS = (("cq02-people-in-prison", "prison", "Everyone held here, as a saved query", "people"),
+              ("cq23-events-at-place", "place", "Every event here, as a saved query", "events"))
 
 
 def saved_query_list_names() -> set[str]:

@@ -262,3 +262,29 @@ def test_a_hubs_rdf_description_is_kept_a_persons_is_not(client, monkeypatch):
     for path in ("/id/big-prison.nt", "/id/big-prison.nt", "/id/person-002.nt", "/id/person-002.nt"):
         assert client.get(path).status_code == 200
     assert built == [f"{BASE}id/big-prison", f"{BASE}id/person-002", f"{BASE}id/person-002"]
+
+
+def test_the_links_to_a_hub_are_paged_too(tmp_path):
+    """A hub linked from many entities (a country every person's nationality names): its
+    "also linked from" list is paged like a place's lists, and walking it gives every link once."""
+    quads = [_q("id/hub-country", RDF_TYPE, ox.NamedNode(J + "Country"), "graph/curated/hub"),
+             _q("id/hub-country", SKOS + "prefLabel", ox.Literal("Hub Country", language="en"), "graph/curated/hub")]
+    for n in range(120):
+        quads += [_q(f"id/citizen-{n:03d}", SKOS + "prefLabel", ox.Literal(f"Citizen {n:03d}", language="en"),
+                     "graph/curated/hub"),
+                  _q(f"id/citizen-{n:03d}", J + "nationality", "id/hub-country", f"graph/testimony/c-{n % 7}")]
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    store.apply(insert=quads)
+    store.close()
+    del store
+    app = create_app(Settings(store=str(path), rate_limit=""))
+    try:
+        got = walk(app.test_client(), "/id/hub-country.json")
+    finally:
+        _close(app)
+    assert [p["paging"]["links"]["total"] for p in got] == [120] * 3
+    values = [v["term"]["value"] for page in got for g in page["linked_from"] for v in g["values"]]
+    assert len(values) == len(set(values)) == 120  # each once, none lost
+    assert set(values) == {f"{BASE}id/citizen-{n:03d}" for n in range(120)}
+    assert got[0]["paging"]["full_lists"] == []  # no people or events here: no saved query for them

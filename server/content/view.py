@@ -54,7 +54,8 @@ TYPE = RDF + "type"
 MAX_INCOMING = 2000   # a hub (the massacre) is linked from thousands: the page reads the first
 MAX_NODES = 500       # statements, participations and positions shown about one entity
 MAX_PLACE_EVENTS = 2000  # = MAX_INCOMING: every event the links read, listed a page at a time
-PLACE_PAGE_SIZE = 50  # people (and events) per page of a place: the first page costs what 50 cost
+PAGE_SIZE = 50  # entries per page of each list that grows with the data (a place's people and
+# events, an event's parts, the links to a hub): the first page costs what 50 entries cost
 MAX_SOURCE_ITEMS = 1500  # records listed in a source's paragraph index
 MAX_NETWORK_NODES = 60
 MAX_DATASET_GRAPHS = 200  # graphs read to name the sources a dataset's identity records come from
@@ -608,17 +609,26 @@ class Page:
             "capped": {"links": len(incoming) >= MAX_INCOMING, "nodes": len(node_links) >= MAX_NODES},
             "paging": None,
         }
-        if kind == "event":
-            data["participants"] = self._participants([n for n in participations if n.one("event") == self.node])
-            data["parts"] = self._parts(asserted, entity_links)
-        if kind != "place" and self.page > 1:
-            return None  # only a place's lists are paged: no page 2 elsewhere
+        # The lists that grow with the data, in page order as keys (cheap), checked against the
+        # page asked for before any of their entries is built.
+        covered = {J + "place", J + "fromPlace", J + "partOf", J + "hasPart", *RELATIVES}
+        links = _link_keys([q for q in entity_links if q.predicate.value not in covered])
+        parts = self._dated(self._part_events(asserted, entity_links), "parts") if kind == "event" else []
+        index = None
         if kind == "place":
             events = [q.subject for q in entity_links if q.predicate.value in (J + "place", J + "fromPlace")]
             index = self._place_index(list(dict.fromkeys(events)))
-            data["events_here"], data["held_here"], data["paging"] = self._at_place(index)
-            if data["paging"] is None:
-                return None  # a page past the last
+        totals = {"links": len(links), "parts": len(parts)}
+        if index is not None:
+            totals.update(events=len(index["events"]), people=len(index["people"]))
+        pages = max(1, *(-(-n // PAGE_SIZE) for n in totals.values()))
+        if self.page > pages:
+            return None  # a page past the last (page 1 always exists)
+        if kind == "event":
+            data["participants"] = self._participants([n for n in participations if n.one("event") == self.node])
+            data["parts"] = [self.event(e.value) for e in self._page_of(parts)]
+        if index is not None:
+            data["events_here"], data["held_here"] = self._at_place(index)
         said = [n for n in statements if n.one("statedBy") == self.node]
         data["said"] = _group_statements([self.statement(n) for n in said])
         data["said_about"] = _group_statements([self.statement(n) for n in statements if n not in said])
@@ -626,8 +636,16 @@ class Page:
             data["source"] = self._source(asserted, graphs_of_it)
         if not label:  # a statement, participation … : its entry shows what its triples say
             data["statement"], data["facts"] = self._node_page(), []
-        covered = {J + "place", J + "fromPlace", J + "partOf", J + "hasPart", *RELATIVES}
-        data["linked_from"] = self._linked_from([q for q in entity_links if q.predicate.value not in covered])
+        data["linked_from"] = self._linked_from(self._page_of(links))
+        if index is not None or pages > 1:
+            shown = {"links": sum(len(g["values"]) for g in data["linked_from"]), "parts": len(data["parts"]),
+                     "events": len(data["events_here"]), "people": len(data["held_here"])}
+            start = (self.page - 1) * PAGE_SIZE
+            data["paging"] = {"page": self.page, "pages": pages, "size": PAGE_SIZE,
+                              **{name: {"total": total, "first": start + 1 if shown[name] else 0,
+                                        "last": start + shown[name] if shown[name] else 0}
+                                 for name, total in totals.items()},
+                              "capped": bool(index and index["capped"]) or data["capped"]["links"]}
         data["network"] = self._network(data)
         data["graphs"] = [self.voices.graph(ox.NamedNode(g)) for g in self.used_graphs]
         data["one_source"] = one_source(data["graphs"])
@@ -771,10 +789,36 @@ class Page:
             group["agents"].sort(key=lambda a: a["term"].get("label", "").lower())
         return list(roles.values())
 
-    def _parts(self, own, entity_links) -> list[dict]:
-        parts = [q.subject.value for q in entity_links if q.predicate.value == J + "partOf"]
-        parts += [q.object.value for q in own if q.predicate.value == J + "hasPart" and isinstance(q.object, ox.NamedNode)]
-        return _by_date(self.event(e) for e in dict.fromkeys(parts))
+    def _part_events(self, own, entity_links) -> list:
+        parts = [q.subject for q in entity_links if q.predicate.value == J + "partOf"]
+        parts += [q.object for q in own if q.predicate.value == J + "hasPart" and isinstance(q.object, ox.NamedNode)]
+        return list(dict.fromkeys(parts))
+
+    def _page_of(self, entries: list) -> list:
+        start = (self.page - 1) * PAGE_SIZE
+        return entries[start:start + PAGE_SIZE]
+
+    def _event_sort(self, e) -> str:
+        """The date an event's view sorts by (``add_event_facts``), from its quads alone."""
+        sort = ""
+        for n in self.nodes_of(e):
+            if any(k in n.props for k in EVENT_FACTS):
+                earliest = _text(n.one("earliest")) or sort_key_of_time(_text(n.one("time")))
+                if earliest and (not sort or earliest < sort):
+                    sort = earliest
+        return sort
+
+    def _dated(self, events: list, name: str) -> list:
+        """Events in the order of ``_by_date`` (date, undated last, then label and IRI), as
+        terms: on a snapshot worked out once per entity, list and caller dataset."""
+        memo, key = self.reader.memo, ("dated", self.iri, name)
+        if memo is not None and key in memo:
+            return memo[key]
+        sort_of = {e: self._event_sort(e) for e in events}
+        found = sorted(sort_of, key=lambda e: (sort_of[e] == "", sort_of[e], self.names.term(e)["label"], e.value))
+        if memo is not None:
+            memo[key] = found
+        return found
 
     def _place_index(self, events: list) -> dict:
         """The two lists of a place in page order, as keys only: its events by date, and the
@@ -788,17 +832,9 @@ class Page:
         memo, key = self.reader.memo, ("place-index", self.iri)
         if memo is not None and key in memo:
             return memo[key]
-        sort_of: dict[ox.Term, str] = {}
         people: OrderedDict[str, list[tuple]] = OrderedDict()
         event_p = ox.NamedNode(J + "event")
         for e in events[:MAX_PLACE_EVENTS]:
-            sort = ""
-            for n in self.nodes_of(e):  # the same sort key as the event's view (add_event_facts)
-                if any(k in n.props for k in EVENT_FACTS):
-                    earliest = _text(n.one("earliest")) or sort_key_of_time(_text(n.one("time")))
-                    if earliest and (not sort or earliest < sort):
-                        sort = earliest
-            sort_of[e] = sort
             for q in self.reader.quads(None, event_p, e):
                 for n in self.nodes_of(q.subject):
                     agent = n.one("agent")
@@ -806,7 +842,7 @@ class Page:
                         people.setdefault(agent, []).append((e, n.subject, n.graph))
         label = lambda t: self.names.term(t)["label"]  # noqa: E731 — the label the page shows
         index = {
-            "events": sorted(sort_of, key=lambda e: (sort_of[e] == "", sort_of[e], label(e), e.value)),
+            "events": self._dated(events[:MAX_PLACE_EVENTS], "events-here"),
             "people": sorted(people.items(), key=lambda p: (label(p[0]).lower(), p[0].value)),
             "capped": len(events) > MAX_PLACE_EVENTS,
         }
@@ -814,18 +850,11 @@ class Page:
             memo[key] = index
         return index
 
-    def _at_place(self, index: dict) -> tuple[list[dict], list[dict], dict | None]:
+    def _at_place(self, index: dict) -> tuple[list[dict], list[dict]]:
         """One page of a place's events (by date) and of the people held or present there (by
-        name): who, in which role, in which event, when, according to whom. None for a page
-        past the last (page 1 always exists)."""
-        size, number = PLACE_PAGE_SIZE, self.page
-        events, people = index["events"], index["people"]
-        pages = max(1, -(-len(events) // size), -(-len(people) // size))
-        if number > pages:
-            return [], [], None
-        start = (number - 1) * size
+        name): who, in which role, in which event, when, according to whom."""
         held = []
-        for agent, stays in people[start:start + size]:
+        for agent, stays in self._page_of(index["people"]):
             person = {"agent": self.term(agent), "stays": []}
             for e, subject, graph in stays:
                 n = next(n for n in self.nodes_of(subject) if n.graph == graph)
@@ -835,14 +864,7 @@ class Page:
                                         "moved_from": any(w["term"]["value"] == self.iri for w in view["from"])})
             person["stays"].sort(key=lambda s: (s["sort"] == "", s["sort"], s["event"]["label"]))
             held.append(person)
-        shown = [self.event(e.value) for e in events[start:start + size]]
-        paging = {"page": number, "pages": pages, "size": size,
-                  "events": {"total": len(events), "first": start + 1 if shown else 0,
-                             "last": start + len(shown) if shown else 0},
-                  "people": {"total": len(people), "first": start + 1 if held else 0,
-                             "last": start + len(held) if held else 0},
-                  "capped": index["capped"]}
-        return shown, held, paging
+        return [self.event(e.value) for e in self._page_of(index["events"])], held
 
     def _testimonies(self, graph_links, kind) -> list[dict]:
         """Testimonies given by this speaker (graphs attributed to it), or recorded from this
@@ -911,11 +933,16 @@ class Page:
         return {"what": label_of_class(main) if main else "entry", "text": label or "", "mode": mode, "href": href,
                 "statement": False}
 
-    def _linked_from(self, quads) -> list[dict]:
+    def _linked_from(self, keys) -> list[dict]:
+        """Links to the entity no other section shows, by relation: one entry per linking
+        entity, with every voice that gives the link (``keys``: one page of ``_link_keys``)."""
         groups: OrderedDict[str, dict] = OrderedDict()
-        for q in quads:
-            group = groups.setdefault(q.predicate.value, {"label": label_of_class(q.predicate.value), "values": []})
-            _merge_cited(group["values"], self.term(q.subject), self.cite(q.graph_name))
+        for (predicate, subject), graphs in keys:
+            group = groups.setdefault(predicate, {"label": label_of_class(predicate), "values": []})
+            cites: list[dict] = []
+            for g in graphs:
+                _add_cite(cites, self.cite(g))
+            group["values"].append({"term": self.term(subject), "cites": cites})
         return list(groups.values())
 
     def _derived(self, quads) -> list[dict]:
@@ -989,6 +1016,17 @@ class Page:
             for t in s.get("about", []):
                 add(t, "about")
         return net.as_json()
+
+
+def _link_keys(quads) -> list[tuple[tuple[str, ox.Term], list]]:
+    """The links to an entity in the order its page lists them — relation by relation, in
+    the order each first appears, and each linking entity once with the graphs that assert
+    the link — as keys, so a page builds only the entries it shows."""
+    by_key: OrderedDict[tuple[str, ox.Term], list] = OrderedDict()
+    for q in quads:
+        by_key.setdefault((q.predicate.value, q.subject), []).append(q.graph_name)
+    order = {p: i for i, p in enumerate(dict.fromkeys(p for p, _ in by_key))}
+    return sorted(by_key.items(), key=lambda item: order[item[0][0]])  # stable: first appearance within
 
 
 def one_source(voices: list[dict]) -> dict | None:
