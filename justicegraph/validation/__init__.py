@@ -132,12 +132,13 @@ def validate_quads(
     they are left out of the context, as they will be gone once the change is applied."""
     minter = minter or Minter()
     quads = list(quads)
-    graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    graphs: set[str] | None = None  # the named graphs of ``quads``: on a first load, read from the validation store
     context: list[ox.Quad] = []
     if store is not None and _empty(store):
         store = None  # a first load: no context to fetch, so nothing to leave out of the results
     focus: set | None = None
     if store is not None:
+        graphs = _graph_names(quads)
         focus = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)} | graphs
         # the ontology and vocabularies come from the package (background), not the store
         gone_graphs = set(dropped_graphs) | {minter.ontology_graph, minter.vocabulary_graph}
@@ -156,7 +157,11 @@ def validate_quads(
         focus |= {BNode(q.subject.value) for q in quads if isinstance(q.subject, ox.BlankNode)}
     if _validator(validator) == "fast":
         return _run_fast(quads + context, graphs, minter, focus)
-    return _run(_union_of(quads + context), graphs, minter, focus)
+    return _run(_union_of(quads + context), _graph_names(quads) if graphs is None else graphs, minter, focus)
+
+
+def _graph_names(quads: list[ox.Quad]) -> set[str]:
+    return {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
 
 
 VALIDATORS = ("fast", "pyshacl")
@@ -179,10 +184,12 @@ def _union_of(quads: list[ox.Quad]) -> Graph:
     return union
 
 
-def _run_fast(quads: list[ox.Quad], graphs: set[str], minter: Minter, focus_nodes,
+def _run_fast(quads: list[ox.Quad], graphs: set[str] | None, minter: Minter, focus_nodes,
               shapes: Graph | None = None) -> ValidationReport:
     """The shapes compiled to SPARQL on an in-memory Oxigraph store (validation_fast); pyshacl
-    when a shape uses a feature the compiler lacks or the data meets a case only pyshacl defines."""
+    when a shape uses a feature the compiler lacks or the data meets a case only pyshacl defines.
+    ``graphs``: the named graphs of ``quads`` (None: the validation store lists them, cheaper
+    than a pass over the quads)."""
     from justicegraph.validation.compile import Fallback, Unsupported, compiled
 
     shapes = validation_shapes() if shapes is None else shapes
@@ -190,7 +197,7 @@ def _run_fast(quads: list[ox.Quad], graphs: set[str], minter: Minter, focus_node
         compiled_shapes = compiled(shapes)
     except Unsupported as exc:
         log.warning("fast validation cannot compile the shapes (%s): validating with pyshacl", exc)
-        return _run(_union_of(quads), graphs, minter, focus_nodes, shapes)
+        return _run(_union_of(quads), _graph_names(quads) if graphs is None else graphs, minter, focus_nodes, shapes)
     focus = None
     if focus_nodes is not None:
         focus = {ox.BlankNode(str(n)) if isinstance(n, BNode) else ox.NamedNode(n) for n in focus_nodes}
@@ -200,6 +207,8 @@ def _run_fast(quads: list[ox.Quad], graphs: set[str], minter: Minter, focus_node
         building = pool.submit(fast.build_store, quads, _background_quads())
         ill_typed_literals = fast.ill_typed_literals(quads)
         store = building.result()
+    if graphs is None:  # the background is in the default graph: the named ones are the data's
+        graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     fast.add_markers(store, sorted(graphs - minter.system_graphs), str(NAMED_GRAPH),
                      [str(c) for c in _assertion_graph_classes()], str(RESTRICTED_IRI), str(PUBLIC_IRI))
     ill_typed = fast.take_out_ill_typed(store, ill_typed_literals, focus)

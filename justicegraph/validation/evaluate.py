@@ -57,7 +57,9 @@ class Evaluator:
 
     def run(self, shapes: list[Shape], threads: int = 2) -> list[Result]:
         """All results of the top-level shapes. Shapes are checked on ``threads`` threads:
-        pyoxigraph evaluates a query without holding the GIL, so two cores both work."""
+        pyoxigraph releases the GIL while it evaluates a query but holds it while the rows
+        become Python tuples and the queries are built, so the threads overlap only in part
+        (and during a load the staged commit's child process has the other core)."""
         required: dict[str, list[Shape]] = {}  # focus pattern -> property shapes with sh:minCount 1
         with ThreadPoolExecutor(max(1, threads)) as pool:
             parts = list(pool.map(lambda shape: self.check(shape, self.targets(shape), required), shapes))
