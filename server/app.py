@@ -43,4 +43,6 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     client = app.wsgi_app
     lane.wsgi_app, client.app = client.app, lane
     app.extensions["justicegraph.lane"] = lane
+    # … and on a remote store, on the request's thread (server/protocol/remote_lane.py).
+    importlib.import_module("justicegraph.server.protocol.remote_lane").install(app)
     return app
