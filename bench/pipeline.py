@@ -37,9 +37,12 @@ def load_numbers(loaded: dict) -> dict:
     return {"pipeline_load_s": loaded["seconds"], "triples": loaded["quads"], "records": loaded["records"],
             "pipeline_triples_per_s": round(loaded["inserted"] / loaded["seconds"]),
             "pipeline_peak_rss_mb": loaded["peak_rss_mb"], "pipeline_stages_s": loaded["stages"],
+            # the staged commit's child process (its bulk load), beside the load's own process
+            "pipeline_child_peak_rss_mb": loaded.get("child_peak_rss_mb"),
             "compact_s": loaded.get("compact_s"),  # justicegraph load's compaction after the commit
             "pipeline_warmup_s": loaded.get("warmup_s"),
-            # CPU seconds of the load's process (all threads): steadier than wall time on a shared machine
+            # CPU seconds of the load's process (all threads) and of its staged commit's child:
+            # steadier than wall time on a shared machine
             "pipeline_cpu_s": loaded.get("cpu_s"), "pipeline_stages_cpu_s": loaded.get("stages_cpu")}
 
 
