@@ -206,17 +206,19 @@ def test_a_client_over_its_limit_gets_the_apps_429(tmp_path):
             endpoint._executor.close()
 
 
-def test_metrics_count_lane_answers_as_app_answers(app):
+@pytest.mark.parametrize("query, inline", [(QUERIES[0], 1), (UNBOUNDED[0], 0)])
+def test_metrics_count_lane_answers_as_app_answers(app, query, inline):
     metrics = app.extensions["justicegraph.endpoint"].metrics
     names = [("justicegraph_http_requests_total", {"route": "sparql", "status": "200"}),
              ("justicegraph_queries_total", {"form": "SELECT"}), ("justicegraph_inline_queries_total", {})]
     before = [metrics.value(n, private=False, **labels) for n, labels in names]
-    qs = urlencode({"query": QUERIES[0]})
+    qs = urlencode({"query": query})
     assert app.extensions["justicegraph.lane"].answer(environ(qs, {})) is not None
     middle = [metrics.value(n, private=False, **labels) for n, labels in names]
     by_app(app, environ(qs, {}))
     after = [metrics.value(n, private=False, **labels) for n, labels in names]
-    assert [m - b for m, b in zip(middle, before, strict=True)] == [a - m for a, m in zip(after, middle, strict=True)] == [1, 1, 1]
+    assert [m - b for m, b in zip(middle, before, strict=True)] == [a - m for a, m in zip(after, middle, strict=True)] \
+        == [1, 1, inline]
 
 
 def _remaining(app) -> int:
