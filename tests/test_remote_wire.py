@@ -110,11 +110,15 @@ def test_one_connection_per_thread_reopened_after_the_engine_closed_it(engine):
     store._wires[store.query_url]._connection().sock.shutdown(2)
     assert post(store._anonymous)[0] == EMPTY  # sent again on a new connection
     assert len(Engine.connections) == 2
+    # an answer that ends its connection (Connection: close): the next query opens another
+    assert post(store._anonymous, Connection="close")[0] == EMPTY
+    assert post(store._anonymous)[0] == EMPTY
+    assert len(Engine.connections) == 3
     answers = []
     other = threading.Thread(target=lambda: answers.append(post(store._anonymous)[0]))
     other.start()
     other.join()
-    assert answers == [EMPTY] and len(Engine.connections) == 3
+    assert answers == [EMPTY] and len(Engine.connections) == 4
 
 
 def test_the_wire_sends_no_credentials_and_a_timeout_frees_the_connection(engine):
