@@ -288,3 +288,31 @@ def test_the_links_to_a_hub_are_paged_too(tmp_path):
     assert len(values) == len(set(values)) == 120  # each once, none lost
     assert set(values) == {f"{BASE}id/citizen-{n:03d}" for n in range(120)}
     assert got[0]["paging"]["full_lists"] == []  # no people or events here: no saved query for them
+
+
+@pytest.mark.parametrize("token", [False, True])
+def test_the_engines_reading_of_a_place_equals_the_pattern_reading(app, token, monkeypatch):
+    """Page._place_rows (two queries the engine answers whole) gives the same lists, in the
+    same order, as reading the patterns one by one (the path of stores that cannot answer
+    such a query over the caller's dataset)."""
+    from justicegraph.server.content import view
+    from justicegraph.server.web import context
+
+    headers = {"Authorization": f"Bearer {READ}"} if token else {}
+    with app.test_request_context("/id/big-prison", headers=headers):
+        app.preprocess_request()
+        store, dataset = context.store(), context.query_dataset()
+        assert set(dataset) == {"union"}  # a snapshot: the engine's path is taken
+
+        def index(rows):
+            page = view.Page(store, f"{BASE}id/big-prison", dataset, app.config["JUSTICEGRAPH"])
+            page.reader.memo, page._labelled = None, {}
+            if not rows:
+                monkeypatch.setattr(page, "_place_rows", lambda events: None)
+            own = page.reader.quads(None, None, page.node)
+            events = list(dict.fromkeys(q.subject for q in own if q.predicate.value.endswith(("#place", "#fromPlace"))))
+            return page._place_index(events)
+
+        engine, patterns = index(True), index(False)
+    assert engine == patterns
+    assert len(engine["people"]) == PUBLIC + (SEALED if token else 0)

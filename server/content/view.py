@@ -101,6 +101,20 @@ LOCATOR = re.compile(r"¶\s*(\d+)")
 # -- reading ---------------------------------------------------------------------------------------
 
 PATTERN = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 20000"
+# A place's lists, read whole by the engine (Page._place_rows): the dates of the events at it,
+# and the type and agent of every node that names one of them as its event.
+PLACE_EVENT_DATES = """PREFIX jg: <https://w3id.org/justicegraph/ontology#>
+SELECT DISTINCT ?place ?e ?g ?p ?v WHERE {
+  VALUES ?link { jg:place jg:fromPlace } VALUES ?p { jg:earliest jg:time }
+  GRAPH ?g0 { ?e ?link ?place } GRAPH ?g { ?e ?p ?v }
+}"""
+# VALUES, not a sub-select or a FILTER: the engine then joins by index lookups from the place
+# (48 ms for Evin at 1.15M quads) instead of scanning every participation of the store (0.7 s).
+PLACE_PARTICIPATIONS = """PREFIX jg: <https://w3id.org/justicegraph/ontology#>
+SELECT DISTINCT ?place ?e ?x ?g1 ?g ?p ?v WHERE {
+  VALUES ?link { jg:place jg:fromPlace } VALUES ?p { <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> jg:agent }
+  GRAPH ?g0 { ?e ?link ?place } GRAPH ?g1 { ?x jg:event ?e } GRAPH ?g { ?x ?p ?v }
+}"""
 
 
 class Reader:
@@ -808,13 +822,16 @@ class Page:
                     sort = earliest
         return sort
 
-    def _dated(self, events: list, name: str) -> list:
+    def _dated(self, events: list, name: str, sort_of: dict | None = None) -> list:
         """Events in the order of ``_by_date`` (date, undated last, then label and IRI), as
         terms: on a snapshot worked out once per entity, list and caller dataset."""
         memo, key = self.reader.memo, ("dated", self.iri, name)
         if memo is not None and key in memo:
             return memo[key]
-        sort_of = {e: self._event_sort(e) for e in events}
+        if sort_of is None:
+            sort_of = {e: self._event_sort(e) for e in events}
+        else:
+            sort_of = {e: sort_of.get(e, "") for e in events}
         found = sorted(sort_of, key=lambda e: (sort_of[e] == "", sort_of[e], self.names.term(e)["label"], e.value))
         if memo is not None:
             memo[key] = found
@@ -832,23 +849,84 @@ class Page:
         memo, key = self.reader.memo, ("place-index", self.iri)
         if memo is not None and key in memo:
             return memo[key]
+        events = events[:MAX_PLACE_EVENTS]
+        found = self._place_rows(events)
+        if found is not None:
+            stays, sort_of = found
+        else:
+            stays, sort_of = [], None
+            event_p = ox.NamedNode(J + "event")
+            for e in events:
+                for q in self.reader.quads(None, event_p, e):
+                    for n in self.nodes_of(q.subject):
+                        agent = n.one("agent")
+                        if n.is_a("Participation", "VictimParticipation") and agent is not None:
+                            stays.append((agent, (e, n.subject, n.graph)))
         people: OrderedDict[str, list[tuple]] = OrderedDict()
-        event_p = ox.NamedNode(J + "event")
-        for e in events[:MAX_PLACE_EVENTS]:
-            for q in self.reader.quads(None, event_p, e):
-                for n in self.nodes_of(q.subject):
-                    agent = n.one("agent")
-                    if n.is_a("Participation", "VictimParticipation") and agent is not None:
-                        people.setdefault(agent, []).append((e, n.subject, n.graph))
+        for agent, stay in stays:
+            people.setdefault(agent, []).append(stay)
         label = lambda t: self.names.term(t)["label"]  # noqa: E731 — the label the page shows
         index = {
-            "events": self._dated(events[:MAX_PLACE_EVENTS], "events-here"),
+            "events": self._dated(events, "events-here", sort_of),
             "people": sorted(people.items(), key=lambda p: (label(p[0]).lower(), p[0].value)),
             "capped": len(events) > MAX_PLACE_EVENTS,
         }
         if memo is not None:
             memo[key] = index
         return index
+
+    def _place_rows(self, events: list) -> tuple[list, dict] | None:
+        """What ``_place_index`` reads pattern by pattern — each event's date and the
+        participations that place someone in it — in two queries the engine answers whole
+        (a prison at 1.15M quads: ~450 events and ~1,300 participations, ~2,900 pattern reads
+        and 0.45 s of CPU the first time), giving the same stays in the same order. Only on
+        the caller's whole union (a snapshot or its public view: nothing hidden inside it);
+        else None and the patterns are read one by one."""
+        dataset = self.reader.dataset
+        if set(dataset) != {"union"} or not dataset["union"] or not events:
+            return None
+        wanted = {e: i for i, e in enumerate(events)}
+        place = {ox.Variable("place"): self.node}
+        query = self.reader.store.query
+        sort_of: dict = {}
+        firsts: dict[tuple, dict[str, str]] = {}
+        for r in query(PLACE_EVENT_DATES, substitutions=place, **dataset):
+            e, g = r["e"], r["g"]
+            if e not in wanted or g.value in self.inferred:
+                continue
+            slot = firsts.setdefault((e, g.value), {})
+            p, v = r["p"].value, r["v"]
+            if p not in slot or str(v) < slot[p][0]:  # Node.one: the first value in the graph's sorted quads
+                slot[p] = (str(v), v.value)
+        for (e, _), slot in firsts.items():
+            earliest = (slot[J + "earliest"][1] if J + "earliest" in slot else
+                        sort_key_of_time(slot[J + "time"][1] if J + "time" in slot else None))
+            if earliest and (not sort_of.get(e) or earliest < sort_of[e]):
+                sort_of[e] = earliest
+        links, types, agents, inferred_types = [], {}, {}, {}
+        for r in query(PLACE_PARTICIPATIONS, substitutions=place, **dataset):
+            e, x, g = r["e"], r["x"], r["g"]
+            if e not in wanted:
+                continue
+            links.append((e, x, r["g1"]))
+            if r["p"].value == TYPE:
+                target = inferred_types if g.value in self.inferred else types
+                target.setdefault((x, None if g.value in self.inferred else g.value), set()).add(r["v"].value)
+            elif g.value not in self.inferred:
+                agents.setdefault((x, g.value), []).append(r["v"])
+        participation = {J + "Participation", J + "VictimParticipation"}
+        graphs_of: dict = {}
+        for (x, g) in set(types) | set(agents):
+            graphs_of.setdefault(x, set()).add(g)
+        stays = []
+        for e, x, _ in sorted(set(links), key=lambda t: (wanted[t[0]], str(t[2]), str(t[1]))):
+            for g in sorted(graphs_of.get(x, ())):
+                kinds = types.get((x, g), set()) | inferred_types.get((x, None), set())
+                candidates = agents.get((x, g))
+                if candidates and kinds & participation:
+                    agent = min(candidates, key=str)
+                    stays.append((agent, (e, x, ox.NamedNode(g))))
+        return stays, sort_of
 
     def _at_place(self, index: dict) -> tuple[list[dict], list[dict]]:
         """One page of a place's events (by date) and of the people held or present there (by
