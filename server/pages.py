@@ -234,7 +234,7 @@ class BodyCache:
 
     MAX_BYTES = 32 * 1024 * 1024
     MIN_CPU_S = 0.005
-    HUB_LINKS = 100  # an RDF description with this many links to the entity is kept however quick
+    HUB_LINKS = 50  # an RDF description with this many links to the entity is kept however quick
     HEADERS = ("Content-Type", "Link", "Vary", "ETag", "Cache-Control")
 
     def __init__(self):
