@@ -57,6 +57,17 @@ UNBOUNDED = [
     "SELECT (1/0 AS ?x) ?y WHERE { BIND(<urn:f>(1) AS ?y) }",  # an unknown function: refused by the engine
 ]
 
+# Graph answers (never bounded: an executor runs them), negotiated among the RDF formats.
+GRAPH_QUERIES = [
+    f"CONSTRUCT WHERE {{ <{PEOPLE[0]}> ?p ?o }}",
+    f"DESCRIBE <{PEOPLE[2]}>",
+    f"CONSTRUCT {{ ?s <{KNOWS.value}> ?o }} WHERE {{ ?s <{KNOWS.value}> ?o }}",
+    "CONSTRUCT WHERE { ?s ?p }",  # malformed
+]
+GRAPH_ACCEPTS = [None, "*/*", "text/turtle", "application/n-triples", "application/ld+json",
+                 "application/rdf+xml", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                 "application/sparql-results+json"]  # the last: not acceptable for a graph (406)
+
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
@@ -120,6 +131,37 @@ def executor_runs(app, monkeypatch):
     return calls
 
 
+@pytest.mark.parametrize("query", GRAPH_QUERIES)
+@pytest.mark.parametrize("accept", GRAPH_ACCEPTS)
+@pytest.mark.parametrize("origin", [None, "https://two.example"])
+def test_the_lane_answers_graphs_as_the_app_does(app, executor_runs, query, accept, origin):
+    lane = app.extensions["justicegraph.lane"]
+    headers = {k: v for k, v in {"Accept": accept, "Origin": origin}.items() if v is not None}
+    qs = urlencode({"query": query})
+    env = environ(qs, headers)
+    fast = lane.answer(env)
+    lane_runs = len(executor_runs)
+    app_status, app_headers, app_body = by_app(app, environ(qs, headers))
+    assert b"Sealed" not in app_body
+    if fast is None:
+        if OUTCOME not in env:  # left before anything ran: the app refuses the Accept
+            assert app_status == 406 and lane_runs == 0
+            return
+        runs = len(executor_runs)
+        handed = by_app(app, env)
+        assert len(executor_runs) == runs, "the app ran the job again"
+        assert (handed[0], handed[2]) == (app_status, app_body)
+        assert comparable(handed[1]) == comparable(app_headers)
+        assert app_status != 200, "a whole graph answer is the lane's to give"
+        return
+    assert lane_runs == 1
+    status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
+    assert (status, fast_body) == (app_status, app_body)
+    assert comparable(fast_headers) == comparable(app_headers)
+    assert fast_headers["content-length"] == [str(len(fast_body))]
+    assert b"Sealed" not in fast_body
+
+
 @pytest.mark.parametrize("query", QUERIES + UNBOUNDED)
 @pytest.mark.parametrize("accept", ACCEPTS)
 @pytest.mark.parametrize("origin", [None, "https://two.example", "https://elsewhere.example"])
@@ -166,7 +208,7 @@ def test_the_lane_answers_as_the_app_does(app, executor_runs, query, accept, ori
     (urlencode({"query": QUERIES[0], "format": "csv"}), {}),
     (urlencode({"query": f"SELECT ?p ?o FROM <{PUBLIC_GRAPH}> WHERE {{ <{PEOPLE[0]}> ?p ?o }}"}), {}),
     (urlencode({"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}), {}),
-    (urlencode({"query": "CONSTRUCT WHERE { <urn:x> ?p ?o }"}), {}),
+    (urlencode({"query": "CONSTRUCT WHERE { <urn:x> ?p ?o }"}), {"Accept": "application/sparql-results+json"}),  # 406
     (urlencode({"query": "SELECT ?p WHERE { <urn:x> ?p "}), {}),  # malformed: the app's error
     (urlencode({"query": "SELECT ?p ?o WHERE { <urn:x> ?p ?o }"}), {"Accept": "image/png"}),  # 406
     ("query=", {}),
@@ -268,7 +310,11 @@ def test_through_granian_the_lane_answers_as_the_app_does(tmp_path):
              ({"query": QUERIES[0]}, {"Authorization": f"Bearer {READ}"}),
              # through an executor: answered by the lane, or its outcome by the app (CSV streams; malformed)
              ({"query": UNBOUNDED[0]}, {}), ({"query": UNBOUNDED[1]}, {"Accept": "text/csv"}),
-             ({"query": UNBOUNDED[5]}, {}), ({"query": UNBOUNDED[4]}, {"Origin": "https://one.example"})]
+             ({"query": UNBOUNDED[5]}, {}), ({"query": UNBOUNDED[4]}, {"Origin": "https://one.example"}),
+             # graph answers
+             ({"query": GRAPH_QUERIES[0]}, {"Accept": "text/turtle"}), ({"query": GRAPH_QUERIES[1]}, {}),
+             ({"query": GRAPH_QUERIES[0]}, {"Accept": "application/ld+json", "Origin": "https://one.example"}),
+             ({"query": GRAPH_QUERIES[0]}, {"Accept": "application/sparql-results+json"})]
     answers = {}
     for lane in ("true", "false"):
         env = {"JUSTICEGRAPH_FAST_LANE": lane, "JUSTICEGRAPH_READ_TOKEN": READ,

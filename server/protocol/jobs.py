@@ -164,8 +164,35 @@ def _query(job: dict, store: ox.Store, emit: Emit) -> None:
             emit(("error", 406, "no acceptable media type for a CONSTRUCT or DESCRIBE result"))
             return
         triples, truncated = _take(result, cap, None)
-        emit(("meta", {"form": "CONSTRUCT", "format": fmt, "truncated": truncated}))
-        results.write_rdf(fmt, triples, lambda b: emit(("data", b)), job.get("prefixes"))
+        whole = _Whole(emit, {"form": "CONSTRUCT", "format": fmt, "truncated": truncated})
+        results.write_rdf(fmt, triples, whole.write, job.get("prefixes"))
+        whole.close()
+
+
+class _Whole:
+    """A graph answer sent as one "result" message when it is small (most are: the web worker,
+    or the fast lane, answers it without relaying pieces), else as "meta" and "data" pieces
+    once it passes WHOLE_ANSWER_BYTES — as SELECT answers are sent."""
+
+    def __init__(self, emit: Emit, meta: dict):
+        self.emit, self.meta = emit, meta
+        self.parts: list[bytes] | None = []
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        if self.parts is None:
+            self.emit(("data", data))
+            return
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size > WHOLE_ANSWER_BYTES:
+            self.emit(("meta", self.meta))
+            self.emit(("data", b"".join(self.parts)))
+            self.parts = None
+
+    def close(self) -> None:
+        if self.parts is not None:
+            self.emit(("result", self.meta, b"".join(self.parts)))
 
 
 def _take(iterator, cap: int, convert) -> tuple[list, bool]:

@@ -39,7 +39,10 @@ from justicegraph.server.web.security import SECURITY_HEADERS
 from justicegraph.sparqltext import scan_query
 from justicegraph.sparqltext.complexity import too_complex
 
-_FORMS = ("SELECT", "ASK")  # the inline run holds SELECT and ASK answers whole
+_RESULT_FORMS = ("SELECT", "ASK")
+_GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")  # never bounded (sparqltext/bounded.py): an executor runs them
+_FORMS = _RESULT_FORMS + _GRAPH_FORMS
+_ANSWER_FORMS = ("SELECT", "ASK", "CONSTRUCT")
 _CACHE_CONTROL = caching.CACHE_CONTROL
 
 
@@ -95,9 +98,10 @@ class Lane:
         if scan.form not in _FORMS or scan.services or scan.from_graphs or scan.from_named:
             return None
         accept = environ.get("HTTP_ACCEPT")
-        fmt = _negotiate(accept)
+        results, graphs = _negotiate(accept), _negotiate_graphs(accept)
+        fmt = results if scan.form in _RESULT_FORMS else graphs  # the answer's format, as the app picks it
         if fmt is None:
-            return None
+            return None  # not acceptable: the app says so
         inline = scan.bounded and s.inline_lookups
         address = environ.get("REMOTE_ADDR")
         window = self._hit(address)
@@ -106,10 +110,9 @@ class Lane:
         answered = None
         try:
             tag = caching.etag_of(environ, fmt.name, ep.snapshots, self.app)
-            graph_format = _negotiate_graphs(accept)
             # the job the app would send (server/sparql.py _query), so the app can take its outcome
             job = {"kind": "query", "query": text, "base": base, "dataset": ep.dataset(restricted_ok=False),
-                   "results_format": fmt.name, "graph_format": graph_format and graph_format.name,
+                   "results_format": results and results.name, "graph_format": graphs and graphs.name,
                    "row_cap": s.row_cap, "prefixes": self.prefixes}
             if not inline:
                 answered = Pending(self, environ, ep, job, fmt, tag, window)
@@ -160,7 +163,8 @@ class Lane:
                 "seconds": metrics.index("justicegraph_query_seconds_total"),
                 "truncated": metrics.index("justicegraph_rows_truncated_total"),
                 "http200": metrics.index("justicegraph_http_requests_total", route="sparql", status="200"),
-                **{form: metrics.index("justicegraph_queries_total", form=form) for form in _FORMS}}
+                # an answer's form as the executor reports it: a DESCRIBE's is "CONSTRUCT"
+                **{form: metrics.index("justicegraph_queries_total", form=form) for form in _ANSWER_FORMS}}
         return found
 
     # -- the rate limit: the app's own counter (server/web/ratelimit.py) -------------------------
