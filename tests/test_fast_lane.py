@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request
 from justicegraph.server.app import create_app
 from justicegraph.server.protocol.executor import OUTCOME
 from justicegraph.server.protocol.lane import _one_query
+from justicegraph.server.web.gateway import LANE_BODY_KEY as BODY
 from justicegraph.settings import Settings
 from justicegraph.sparqltext import scan_query
 from justicegraph.store import OxigraphStore
@@ -221,11 +222,73 @@ def test_the_lane_leaves_the_rest_to_the_app(app, qs, headers):
     assert _remaining(app) == before, "a request the lane leaves is counted once, by the app"
 
 
-def test_a_post_is_left_to_the_app(app):
+def posted(body: bytes, content_type: str, headers: dict | None = None, query_string: str = "",
+           whole: bool = True) -> dict:
+    """A POST's environ; ``whole``: with its body as the gateway hands it to the lane."""
+    env = EnvironBuilder("/sparql", method="POST", data=body, content_type=content_type, headers=headers or {},
+                         query_string=query_string, environ_base={"REMOTE_ADDR": "192.0.2.7"}).get_environ()
+    if whole:
+        env[BODY] = body
+    return env
+
+
+def test_a_post_from_a_stream_is_left_to_the_app(app):
     lane = app.extensions["justicegraph.lane"]
-    env = EnvironBuilder("/sparql", method="POST", data=QUERIES[0], content_type="application/sparql-query",
-                         environ_base={"REMOTE_ADDR": "192.0.2.7"}).get_environ()
-    assert lane.answer(env) is None
+    assert lane.answer(posted(QUERIES[0].encode(), "application/sparql-query", whole=False)) is None
+    # the same POSTs, whole: the lane's (direct, form; bounded, through an executor, a graph)
+    for body, content_type in POSTS[:4] + POSTS[5:6] + POSTS[7:]:
+        assert lane.answer(posted(body, content_type))[0] == 200, (body, content_type)
+
+
+POSTS = [
+    (QUERIES[0].encode(), "application/sparql-query"),
+    (QUERIES[5].encode(), "application/sparql-query; charset=UTF-8"),
+    (UNBOUNDED[0].encode(), "application/sparql-query"),
+    (GRAPH_QUERIES[0].encode(), "application/sparql-query"),
+    ("SELECT ?l WHERE { ?s ?p ?l FILTER(?l = \"Lane Person 0\"@en || ?l = \"é\") }".encode(), "application/sparql-query"),
+    (urlencode({"query": QUERIES[0]}).encode(), "application/x-www-form-urlencoded"),
+    (urlencode({"query": UNBOUNDED[1]}).encode(), "application/x-www-form-urlencoded; charset=utf-8"),
+    (urlencode({"query": GRAPH_QUERIES[1]}).encode(), "application/x-www-form-urlencoded"),
+]
+
+
+@pytest.mark.parametrize("body, content_type", POSTS)
+@pytest.mark.parametrize("accept", [None, "application/sparql-results+xml", "text/turtle"])
+@pytest.mark.parametrize("origin", [None, "https://two.example"])
+def test_the_lane_answers_posts_as_the_app_does(app, executor_runs, body, content_type, accept, origin):
+    lane = app.extensions["justicegraph.lane"]
+    headers = {k: v for k, v in {"Accept": accept, "Origin": origin}.items() if v is not None}
+    env = posted(body, content_type, headers)
+    fast = lane.answer(env)
+    app_status, app_headers, app_body = by_app(app, posted(body, content_type, headers, whole=False))
+    if fast is None:
+        if OUTCOME in env:
+            handed = by_app(app, env)
+            assert (handed[0], handed[2]) == (app_status, app_body)
+            assert comparable(handed[1]) == comparable(app_headers)
+        assert app_status != 200 or accept == "application/sparql-results+xml" or "csv" in str(accept)
+        return
+    status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
+    assert (status, fast_body) == (app_status, app_body)
+    assert comparable(fast_headers) == comparable(app_headers)
+    assert "etag" not in fast_headers  # a POST names no cacheable answer
+    assert b"Sealed" not in fast_body
+
+
+@pytest.mark.parametrize("body, content_type, query_string", [
+    (QUERIES[0].encode(), "application/sparql-query", "default-graph-uri=" + quote(PUBLIC_GRAPH)),
+    (QUERIES[0].encode(), "application/sparql-query; charset=latin-1", ""),  # 415
+    (QUERIES[0].encode(), "text/plain", ""),  # 415
+    ("SELECT ?o WHERE { <urn:\xe9> ?p ?o }".encode("latin-1"), "application/sparql-query", ""),  # not UTF-8: 400
+    (urlencode({"query": QUERIES[0], "format": "csv"}).encode(), "application/x-www-form-urlencoded", ""),
+    (urlencode({"update": "CLEAR ALL"}).encode(), "application/x-www-form-urlencoded", ""),
+    (b"CLEAR ALL", "application/sparql-update", ""),
+])
+def test_the_lane_leaves_other_posts_to_the_app(app, executor_runs, body, content_type, query_string):
+    lane = app.extensions["justicegraph.lane"]
+    before = _remaining(app)
+    assert lane.answer(posted(body, content_type, query_string=query_string)) is None
+    assert not executor_runs and _remaining(app) == before
 
 
 def test_a_client_over_its_limit_gets_the_apps_429(tmp_path):
@@ -321,8 +384,13 @@ def test_through_granian_the_lane_answers_as_the_app_does(tmp_path):
                "JUSTICEGRAPH_CORS_ORIGINS": "https://one.example"}
         with running_server(path, env=env, workers=1, threads=2) as server:
             got = []
-            for params, headers in cases:
-                r = requests.get(server.url + "/sparql", params=params, headers=headers, timeout=30)
+            requests_sent = [lambda p=p, h=h: requests.get(server.url + "/sparql", params=p, headers=h, timeout=30)
+                             for p, h in cases]
+            requests_sent += [lambda b=b, c=c: requests.post(server.url + "/sparql", data=b, timeout=30,
+                                                             headers={"Content-Type": c, "Origin": "https://one.example"})
+                              for b, c in POSTS]
+            for send in requests_sent:
+                r = send()
                 # the ETag names the settings too (fast_lane differs here): compared as present or not
                 kept = {k.lower(): v for k, v in r.headers.items()
                         if k.lower() not in ("date", "server", "content-length", "transfer-encoding", "etag")}

@@ -35,6 +35,7 @@ from justicegraph.server.protocol import caching
 from justicegraph.server.protocol.executor import OUTCOME
 from justicegraph.server.protocol.machinery import EXTENSION
 from justicegraph.server.web import conneg, cors
+from justicegraph.server.web.gateway import LANE_BODY_KEY as BODY
 from justicegraph.server.web.security import SECURITY_HEADERS
 from justicegraph.sparqltext import scan_query
 from justicegraph.sparqltext.complexity import too_complex
@@ -80,11 +81,12 @@ class Lane:
         """What needs no wait: the answer of a bounded lookup (run inline), a ``Pending`` for a
         query an executor process runs (``Pending.finish`` waits for it: never in an event
         loop), or None (the app answers)."""
-        if (environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") != "/sparql"
+        method = environ["REQUEST_METHOD"]
+        if (method not in ("GET", "POST") or environ.get("PATH_INFO") != "/sparql"
                 or "HTTP_AUTHORIZATION" in environ or "HTTP_IF_NONE_MATCH" in environ
                 or environ.get("SCRIPT_NAME")):
             return None
-        text = _one_query(environ.get("QUERY_STRING", ""))
+        text = _one_query(environ.get("QUERY_STRING", "")) if method == "GET" else _posted_query(environ)
         s = self.settings
         if text is None or len(text) > s.max_query_length or not s.fast_lane:
             return None
@@ -239,6 +241,34 @@ def _one_query(query_string: str) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return text or None
+
+
+# A POST's body as the gateway read it (BODY): the lane takes a POST only from the gateway,
+# where the body is already whole in memory (never from a WSGI stream).
+_FORM = "application/x-www-form-urlencoded"
+_QUERY_BODY = "application/sparql-query"
+_UTF8 = ("", "charset=utf-8", "charset=utf8")
+
+
+def _posted_query(environ) -> str | None:
+    """The query of a POST the app would read as one ``query`` and nothing else
+    (server/protocol/request.py): a UTF-8 ``application/sparql-query`` body, or a form body
+    that carries ``query`` once; no parameter in the URL. None for anything else."""
+    body = environ.get(BODY)
+    if not body or environ.get("QUERY_STRING"):
+        return None
+    mimetype, _, params = environ.get("CONTENT_TYPE", "").partition(";")
+    mimetype = mimetype.strip().lower()
+    if params.replace(" ", "").lower() not in _UTF8:
+        return None
+    try:
+        if mimetype == _QUERY_BODY:
+            return body.decode("utf-8") or None
+        if mimetype == _FORM:
+            return _one_query(body.decode("ascii"))
+    except UnicodeDecodeError:
+        return None
+    return None
 
 
 @functools.lru_cache(maxsize=256)

@@ -42,7 +42,11 @@ _DROPPED = frozenset({"x-justicegraph-client", "transfer-encoding", "content-len
 # a request carrying the last two).
 _LANE_HEADERS = {"host": "HTTP_HOST", "accept": "HTTP_ACCEPT", "origin": "HTTP_ORIGIN", "referer": "HTTP_REFERER",
                  "user-agent": "HTTP_USER_AGENT", "authorization": "HTTP_AUTHORIZATION",
-                 "if-none-match": "HTTP_IF_NONE_MATCH"}
+                 "if-none-match": "HTTP_IF_NONE_MATCH", "content-type": "CONTENT_TYPE"}
+# A POST the lane may take: a query's body (a form body is at most three bytes per character
+# of the longest query the settings allow; the lane checks the length of the text itself).
+LANE_BODY = 3 * 1024 * 1024
+LANE_BODY_KEY = "justicegraph.lane.body"  # the environ key of that body
 
 
 class Refused(Exception):
@@ -100,8 +104,9 @@ class Gateway:
             return  # the client went away mid-body: nobody to answer
         try:
             loop = asyncio.get_running_loop()
-            if self.lane is not None and not body and scope.method == "GET" and scope.path == "/sparql":
-                environ = self._lane_environ(scope)
+            if self.lane is not None and scope.path == "/sparql" and (
+                    (scope.method == "GET" and not body) or (scope.method == "POST" and 0 < size <= LANE_BODY)):
+                environ = self._lane_environ(scope, body)
                 try:
                     answer = self.lane.start(environ)
                 except Exception:  # noqa: BLE001 - the app answers it, errors included
@@ -194,10 +199,10 @@ class Gateway:
             environ["HTTP_HOST"] = scope.authority
         return environ
 
-    def _lane_environ(self, scope) -> dict:
+    def _lane_environ(self, scope, body: bytes) -> dict:
         """What the fast lane reads of a request (server/protocol/lane.py ``answer``): the
-        request line, the client, and the headers that can change its answer."""
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "SCRIPT_NAME": "",
+        request line, the client, the headers that can change its answer, a POST's body."""
+        environ = {"REQUEST_METHOD": scope.method, "PATH_INFO": "/sparql", "SCRIPT_NAME": "",
                    "QUERY_STRING": scope.query_string, "wsgi.url_scheme": scope.scheme,
                    "SERVER_NAME": self.base["SERVER_NAME"], "SERVER_PORT": self.base["SERVER_PORT"],
                    "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]")}
@@ -207,6 +212,8 @@ class Gateway:
                 environ[key] = f"{environ[key]},{value}" if key in environ else value
         if "HTTP_HOST" not in environ and scope.authority:
             environ["HTTP_HOST"] = scope.authority
+        if body:
+            environ[LANE_BODY_KEY] = body
         return environ
 
     async def _send(self, loop, proto, scope, environ, status, head, first, rest) -> None:
