@@ -188,6 +188,7 @@ BOUNDED = [
     'SELECT ?s { ?s <http://example.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> }',
     "select $s { $s <http://example.org/p> true } limit 1",
     "PREFIX ex: <http://example.org/> SELECT ?o { ex:s ex:p ?o.}",
+    "ASK { ?s ?p ?o }", "PREFIX ex: <http://example.org/> ASK WHERE { ex:s a ex:Person }",
 ]
 NOT_BOUNDED = [
     "SELECT DISTINCT ?s { ?s ?p ?o }", "SELECT ?s { ?s ?p ?o } ORDER BY ?s", "SELECT ?s { ?s ?p ?o } OFFSET 5",
@@ -195,7 +196,8 @@ NOT_BOUNDED = [
     "SELECT ?s { ?s <p>/<q> ?o }", "SELECT ?s { ?s <p>+ ?o }", "SELECT ?s { ?s ^<p> ?o }", "SELECT ?s { ?s ?p [] }",
     "SELECT ?s { GRAPH ?g { ?s ?p ?o } }", "SELECT ?s FROM <http://g> { ?s ?p ?o }",
     "SELECT ?s { ?s ?p ?o FILTER(?o) }", "SELECT ?s { OPTIONAL { ?s ?p ?o } }", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
-    "SELECT ?s { SERVICE <http://x/> { ?s ?p ?o } }", "ASK { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }",
+    "SELECT ?s { SERVICE <http://x/> { ?s ?p ?o } }", "ASK { ?s ?p ?o . ?o ?q ?r }", "CONSTRUCT WHERE { ?s ?p ?o }",
+    "ASK ?s { ?s ?p ?o }", "ASK { ?s <p>+ ?o }", "ASK { ?s ?p ?o FILTER(?o) }",
     "SELECT ?s { ?s ?p ?o } VALUES ?s { <a> }", "SELECT ?s { ?s ?p ?o } LIMIT 5 OFFSET 1000000", "SELECT",
     "SELECT ?s { ?s ?p ?o } LIMIT 1.5", "SELECT ?s { ?s a ?o . ?o a ?c }", "SELECT ?s { ?s ?p _:b }",
 ]

@@ -10,7 +10,7 @@ as usual). So the work done outside a killable process stays small whatever the 
 and the time limit keeps its meaning.
 
 The test is deliberately narrow and conservative: prologue, ``SELECT`` with plain variables
-or ``*``, an optional ``WHERE``, one triple pattern of IRIs / prefixed names / variables /
+or ``*`` (or ``ASK``, which stops at the pattern's first match), an optional ``WHERE``, one triple pattern of IRIs / prefixed names / variables /
 literals / ``a``, and an optional ``LIMIT``. Anything else (DISTINCT, FILTER, OPTIONAL, a
 second pattern, property paths, blank nodes, FROM, GRAPH, ORDER BY, OFFSET, VALUES, SERVICE)
 takes the executor. The decision is part of a query's scan (``Scan.bounded``).
@@ -29,10 +29,12 @@ def is_bounded(text: str) -> bool:
 
 def bounded_tokens(tokens: tuple[Token, ...]) -> bool:
     i = _prologue(tokens)
-    if i is None or i >= len(tokens) or tokens[i].keyword != "SELECT":
+    if i is None or i >= len(tokens) or tokens[i].keyword not in ("SELECT", "ASK"):
         return False
     i += 1
-    if i < len(tokens) and tokens[i].text == "*" and tokens[i].kind == "punct":
+    if tokens[i - 1].keyword == "ASK":
+        pass  # the engine stops at the pattern's first match: one index seek
+    elif i < len(tokens) and tokens[i].text == "*" and tokens[i].kind == "punct":
         i += 1
     else:
         start = i
