@@ -43,14 +43,23 @@ class RemoteLane:
         self.settings = lane.settings
 
     def __call__(self, environ):
+        try:
+            return self._answer(environ)
+        except Exception:  # noqa: BLE001 - the app answers it, errors included (one author)
+            return None
+
+    def _answer(self, environ):
         if (environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") != "/sparql"
                 or "HTTP_AUTHORIZATION" in environ or "HTTP_IF_NONE_MATCH" in environ
                 or environ.get("SCRIPT_NAME")):
             return None
         s = self.settings
         ep = self.app.extensions.get(EXTENSION)
-        if ep is None or ep.snapshots is not None or not s.fast_lane or not hasattr(ep.store(), "public_view"):
-            return None  # not a remote store
+        if ep is None or ep.snapshots is not None or not s.fast_lane:
+            return None
+        public_view = getattr(ep.store(), "public_view", None)
+        if public_view is None or public_view() is None:
+            return None  # not a remote store with a public view: the app (a list of public names)
         text = embedded._one_query(environ.get("QUERY_STRING", ""))
         if text is None or len(text) > s.max_query_length or too_complex(text, "query"):
             return None
@@ -64,7 +73,7 @@ class RemoteLane:
             return None
         dataset = ep.dataset(restricted_ok=False)
         if not dataset.get("public"):
-            return None  # no public view: the app's listing path (a list of public names)
+            return None  # e.g. excluded graphs: the app's path
         address = environ.get("REMOTE_ADDR")
         window = self.lane._hit(address)
         if window is False:
