@@ -42,3 +42,33 @@ def test_executors_past_the_limit_are_replaced(tmp_path, limit):
     finally:
         with app.app_context():
             endpoint().executor.close()
+
+
+@pytest.mark.parametrize("close", [True, False])
+def test_a_streamed_answer_left_unread_frees_its_executor(tmp_path, close):
+    """An answer streamed in pieces that nobody reads — the fast lane handed it on and the app
+    refused the request first, or the client went away before the first piece — gives its
+    executor back when it is closed or dropped; with one executor, later queries still run."""
+    import gc
+
+    path = build_store(tmp_path / "store")
+    app = create_app(Settings.from_env({}, store=str(path), rate_limit="", executors=1, inline_lookups=False))
+    try:
+        with app.app_context():
+            executor = endpoint().executor
+            job = {"kind": "query", "query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "base": None,
+                   "dataset": endpoint().dataset(restricted_ok=False), "results_format": "csv",
+                   "graph_format": None, "row_cap": 10_000, "prefixes": {}}
+            meta, body = executor.run(job, 10)
+            assert not isinstance(body, tuple), "a CSV answer is streamed"
+            if close:
+                body.close()
+            else:
+                del body
+                gc.collect()
+            # the only executor is free again: this does not wait for the time limit (Busy)
+            assert executor._idle.qsize() == 1
+        assert answer(app) == answer(app)
+    finally:
+        with app.app_context():
+            endpoint().executor.close()

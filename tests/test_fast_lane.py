@@ -389,6 +389,12 @@ def test_through_granian_the_lane_answers_as_the_app_does(tmp_path):
             requests_sent += [lambda b=b, c=c: requests.post(server.url + "/sparql", data=b, timeout=30,
                                                              headers={"Content-Type": c, "Origin": "https://one.example"})
                               for b, c in POSTS]
+            # POSTs the lane hands to the app with the executor's outcome: a streamed answer, an error
+            requests_sent += [lambda b=b, a=a: requests.post(server.url + "/sparql", data=b, timeout=30,
+                                                             headers={"Content-Type": "application/sparql-query",
+                                                                      "Accept": a})
+                              for b, a in [(UNBOUNDED[1].encode(), "text/csv"), (UNBOUNDED[5].encode(), "*/*"),
+                                           (UNBOUNDED[6].encode(), "application/sparql-results+json")]]
             for send in requests_sent:
                 r = send()
                 # the ETag names the settings too (fast_lane differs here): compared as present or not
@@ -399,6 +405,7 @@ def test_through_granian_the_lane_answers_as_the_app_does(tmp_path):
             answers[lane] = got
     for fast, slow in zip(answers["true"], answers["false"], strict=True):
         assert fast == slow
+    assert [status for status, _, _ in answers["true"][-3:]] == [200, 400, 400]
     assert b"Sealed" not in answers["true"][0][2] and b"Sealed" in answers["true"][4][2]
 
 

@@ -32,6 +32,7 @@ from justicegraph.server.protocol.process import (
     _open,
 )
 from justicegraph.server.protocol.remote_diff import KillableDiff
+from justicegraph.server.web.gateway import OUTCOME_KEY
 
 
 class Busy(Exception):
@@ -42,7 +43,7 @@ class Busy(Exception):
 # itself (an error, a refusal, a timeout, a streamed answer) to the app: (job, seconds, (meta,
 # body) or the exception). The app maps it as its own (server/sparql.py ``_run``), never running
 # the job again; a client cannot set it (headers arrive as HTTP_* keys).
-OUTCOME = "justicegraph.executor_outcome"
+OUTCOME = OUTCOME_KEY
 
 
 EXECUTOR_START_GRACE = 5.0
@@ -338,7 +339,7 @@ class ProcessExecutor:
         if first[0] == "error":
             self._release(handle)
             return {"error": (first[1], first[2])}, ()
-        return first[1], self._stream(handle, deadline)
+        return first[1], _Stream(self, handle, deadline)
 
     def _finish(self, handle: _Handle, deadline: float) -> None:
         try:
@@ -376,6 +377,37 @@ class ProcessExecutor:
                 break
         if self._zygote is not None:
             self._zygote.close()
+
+
+class _Stream:
+    """The data of a streamed answer. Closing it — or dropping it unread: a request refused
+    after the fast lane handed its outcome on, a client gone before the first piece — frees
+    its executor; a generator never started would run no ``finally`` and hold it for good."""
+
+    def __init__(self, executor: ProcessExecutor, handle, deadline: float):
+        self._executor, self._handle, self._deadline = executor, handle, deadline
+        self._pieces = executor._stream(handle, deadline)
+        self._started = False
+
+    def __iter__(self) -> _Stream:
+        return self
+
+    def __next__(self) -> bytes:
+        self._started = True
+        return next(self._pieces)
+
+    def close(self) -> None:
+        if self._started:
+            self._pieces.close()
+            return
+        self._started = True
+        self._executor._finish(self._handle, min(self._deadline, time.monotonic() + 0.25))
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - at collection: nothing to tell
+            pass
 
 
 class InlineExecutor:

@@ -47,6 +47,8 @@ _LANE_HEADERS = {"host": "HTTP_HOST", "accept": "HTTP_ACCEPT", "origin": "HTTP_O
 # of the longest query the settings allow; the lane checks the length of the text itself).
 LANE_BODY = 3 * 1024 * 1024
 LANE_BODY_KEY = "justicegraph.lane.body"  # the environ key of that body
+# Where the fast lane leaves an executor's outcome for the app (server/protocol/executor.py OUTCOME).
+OUTCOME_KEY = "justicegraph.executor_outcome"
 
 
 class Refused(Exception):
@@ -117,7 +119,7 @@ class Gateway:
                     self._log(scope, status, len(first), environ)
                     return
                 if answer is not None:  # an executor runs it: waited for on the pool, not here
-                    status, head, first, rest = await loop.run_in_executor(self.pool, self._finish, answer, scope)
+                    status, head, first, rest = await loop.run_in_executor(self.pool, self._finish, answer, scope, body)
                     await self._send(loop, proto, scope, environ, status, head, first, rest)
                     return
             environ = self._environ(scope, body)
@@ -224,15 +226,19 @@ class Gateway:
             sent = await self._stream(loop, proto, status, head, first, rest)
         self._log(scope, status, sent, environ)
 
-    def _finish(self, pending, scope):
+    def _finish(self, pending, scope, body: bytes):
         """On the pool: the lane's answer from an executor, or else the app's, given the
-        executor's outcome (server/protocol/lane.py ``Pending``: never run twice)."""
+        executor's outcome (server/protocol/lane.py ``Pending``: never run twice) and the
+        request's body (a POST's query)."""
         answer = pending.finish()
         if answer is not None:
             return *answer, None
-        environ = self._environ(scope, b"")
+        environ = self._environ(scope, body)
         pending.pass_on(environ)
-        return self._call(environ)
+        try:
+            return self._call(environ)
+        finally:
+            _drop_unused(environ)
 
     def _call(self, environ):
         """On the pool: run the app; its answer whole if it ends within BATCH bytes, else the
@@ -311,5 +317,16 @@ def _pull(iterator) -> tuple[bytes, bool]:
 
 def _close(result) -> None:
     close = getattr(result, "close", None)
+    if close is not None:
+        close()
+
+
+def _drop_unused(environ) -> None:
+    """An executor's outcome the app did not take (it refused the request first, e.g. over
+    the rate limit): close its answer, which frees the executor."""
+    outcome = environ.pop(OUTCOME_KEY, None)
+    if outcome is None or isinstance(outcome[2], BaseException):
+        return
+    close = getattr(outcome[2][1], "close", None)
     if close is not None:
         close()
