@@ -124,12 +124,7 @@ class Gateway:
                     return
             environ = self._environ(scope, body)
             status, head, first, rest = await loop.run_in_executor(self.pool, self._call, environ)
-            if rest is None:
-                proto.response_bytes(status, head, first)
-                sent = len(first)
-            else:
-                sent = await self._stream(loop, proto, status, head, first, rest)
-            self._log(scope, status, sent, environ)
+            await self._send(loop, proto, scope, environ, status, head, first, rest)
         finally:
             self.buffered -= size
 
