@@ -47,8 +47,13 @@ def select(app, query, token=None):
     return r
 
 
+# An ASK of one triple pattern is a bounded lookup, answered in the web worker; with a FILTER
+# it is not (justicegraph/sparqltext/bounded.py): an executor, holding the copy, answers it.
+ANY = "ASK { ?s ?p ?o FILTER(true) }"
+
+
 def test_executors_load_the_snapshot_into_memory(app):
-    assert select(app, "ASK { ?s ?p ?o }").get_json()["boolean"] is True
+    assert select(app, ANY).get_json()["boolean"] is True
     with app.app_context():
         executor = endpoint().executor
         assert executor.memory is True
@@ -109,14 +114,15 @@ def test_a_write_is_seen_by_the_next_query_and_invalid_writes_are_refused(app):
            f"<https://w3id.org/justicegraph/ontology#Person> }} }}")  # a person needs a label
     refused = client.post("/sparql", data={"update": bad}, headers={"Authorization": f"Bearer {WRITE}"})
     assert refused.status_code == 422
-    assert select(app, "ASK { <https://w3id.org/justicegraph/id/nameless> ?p ?o }").get_json()["boolean"] is False
+    nameless = "ASK { <https://w3id.org/justicegraph/id/nameless> ?p ?o FILTER(true) }"
+    assert select(app, nameless).get_json()["boolean"] is False
 
 
 def test_a_runaway_query_is_stopped(app):
     # five-way cross product of the fixture (~10^10 rows): far past the limit whatever a write added
     r = select(app, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }")
     assert r.status_code == 503
-    assert select(app, "ASK { ?s ?p ?o }").get_json()["boolean"] is True
+    assert select(app, ANY).get_json()["boolean"] is True
 
 
 def test_load_in_memory_copies_every_quad_and_empty_graph(tmp_path):
