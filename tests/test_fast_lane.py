@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lane_helpers import by_app, comparable, environ, headers_of
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -93,35 +94,6 @@ def app(tmp_path_factory):
         endpoint._executor.close()
 
 
-def environ(query_string: str, headers: dict, method: str = "GET") -> dict:
-    return EnvironBuilder("/sparql", method=method, query_string=query_string, headers=headers,
-                          environ_base={"REMOTE_ADDR": "192.0.2.7"}).get_environ()
-
-
-def by_app(app, env: dict) -> tuple[int, dict, bytes]:
-    lane = app.extensions["justicegraph.lane"]
-    answer = {}
-
-    def start_response(status, headers, exc_info=None):
-        answer["status"], answer["headers"] = int(status.split()[0]), headers
-
-    body = b"".join(lane.wsgi_app(env, start_response))  # past the lane: Flask and its hooks
-    return answer["status"], _headers(answer["headers"]), body
-
-
-def _headers(pairs) -> dict:
-    out = {}
-    for name, value in pairs:
-        out.setdefault(name.lower(), []).append(value)
-    return out
-
-
-def comparable(headers: dict) -> dict:
-    # Both answers carry a Content-Length when they know it; the rate-limit window is checked apart.
-    return {k: v for k, v in headers.items()
-            if k not in ("content-length", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after")}
-
-
 @pytest.fixture
 def executor_runs(app, monkeypatch):
     """How many jobs reached an executor process (ProcessExecutor.run)."""
@@ -156,7 +128,7 @@ def test_the_lane_answers_graphs_as_the_app_does(app, executor_runs, query, acce
         assert app_status != 200, "a whole graph answer is the lane's to give"
         return
     assert lane_runs == 1
-    status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
+    status, fast_headers, fast_body = fast[0], headers_of(fast[1]), fast[2]
     assert (status, fast_body) == (app_status, app_body)
     assert comparable(fast_headers) == comparable(app_headers)
     assert fast_headers["content-length"] == [str(len(fast_body))]
@@ -191,7 +163,7 @@ def test_the_lane_answers_as_the_app_does(app, executor_runs, query, accept, ori
         assert b"Sealed" not in app_body
         return
     assert len(executor_runs) == (0 if bounded else 1)
-    status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
+    status, fast_headers, fast_body = fast[0], headers_of(fast[1]), fast[2]
     app_status, app_headers, app_body = by_app(app, environ(qs, headers))
     assert (status, fast_body) == (app_status, app_body)
     assert comparable(fast_headers) == comparable(app_headers)
@@ -268,7 +240,7 @@ def test_the_lane_answers_posts_as_the_app_does(app, executor_runs, body, conten
             assert comparable(handed[1]) == comparable(app_headers)
         assert app_status != 200 or accept == "application/sparql-results+xml" or "csv" in str(accept)
         return
-    status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
+    status, fast_headers, fast_body = fast[0], headers_of(fast[1]), fast[2]
     assert (status, fast_body) == (app_status, app_body)
     assert comparable(fast_headers) == comparable(app_headers)
     assert "etag" not in fast_headers  # a POST names no cacheable answer

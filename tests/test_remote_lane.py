@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
-from werkzeug.test import EnvironBuilder
+from lane_helpers import by_app, comparable, environ, headers_of
 
 from justicegraph.server.app import create_app
 from justicegraph.server.protocol.executor import OUTCOME
@@ -98,34 +98,6 @@ def engine_calls(monkeypatch):
     return calls
 
 
-def environ(query_string: str, headers: dict) -> dict:
-    return EnvironBuilder("/sparql", query_string=query_string, headers=headers,
-                          environ_base={"REMOTE_ADDR": "192.0.2.7"}).get_environ()
-
-
-def by_app(app, env: dict) -> tuple[int, dict, bytes]:
-    lane = app.extensions["justicegraph.lane"]
-    answer = {}
-
-    def start_response(status, headers, exc_info=None):
-        answer["status"], answer["headers"] = int(status.split()[0]), headers
-
-    body = b"".join(lane.wsgi_app(env, start_response))  # past both lanes: Flask and its hooks
-    return answer["status"], _headers(answer["headers"]), body
-
-
-def _headers(pairs) -> dict:
-    out = {}
-    for name, value in pairs:
-        out.setdefault(name.lower(), []).append(value)
-    return out
-
-
-def comparable(headers: dict) -> dict:
-    return {k: v for k, v in headers.items()
-            if k not in ("content-length", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after")}
-
-
 @pytest.mark.parametrize("query", QUERIES)
 @pytest.mark.parametrize("accept", ACCEPTS)
 @pytest.mark.parametrize("origin", [None, "https://two.example"])
@@ -136,7 +108,7 @@ def test_the_remote_lane_answers_as_the_app_does(app, engine_calls, query, accep
     assert lane.answer(environ(qs, headers)) is None  # the embedded lane never runs a remote query (event loop)
     fast = lane.threaded(environ(qs, headers))
     assert fast is not None and len(engine_calls) == 1
-    status, fast_headers, fast_body = fast[0], _headers(fast[1]), fast[2]
+    status, fast_headers, fast_body = fast[0], headers_of(fast[1]), fast[2]
     app_status, app_headers, app_body = by_app(app, environ(qs, headers))
     assert (status, fast_body) == (app_status, app_body) and status == 200
     assert comparable(fast_headers) == comparable(app_headers)
