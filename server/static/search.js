@@ -15,7 +15,14 @@
       timer = setTimeout(function () { suggest(input.value.trim()); }, 150);
     });
     input.addEventListener("keydown", function (e) { if (e.key === "Escape") list.hidden = true; });
-    input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 200); });
+    // Hide a little after blur so a click on a suggestion lands first; a blur that a new
+    // focus follows (WebDriver's clear() does this) must not hide the list typed since.
+    var hideTimer = null;
+    input.addEventListener("focus", function () { clearTimeout(hideTimer); });
+    input.addEventListener("blur", function () {
+      clearTimeout(hideTimer);
+      hideTimer = setTimeout(function () { if (document.activeElement !== input) list.hidden = true; }, 200);
+    });
     function suggest(q) {
       if (q === last) return;
       last = q;
