@@ -15,8 +15,9 @@ Guarantees kept from the embedded store:
   out and never widen it;
 - results are pyoxigraph objects (``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``);
 - writes: one Update request on engines where a request is a transaction (Oxigraph,
-  generic SPARQL 1.1); on Virtuoso, which commits each operation on its own, new content is
-  staged in hidden graphs first and swapped in by one final request;
+  generic SPARQL 1.1) — a change too big for one request is staged in hidden graphs and
+  applied by one small final request; on Virtuoso, which commits each operation on its own,
+  new content is staged in hidden graphs first and swapped in graph by graph;
 - bounded: connect/read timeouts, a total deadline per query (``QueryTimeout``, a
   TimeoutError) and a response size cap; engine-side truncation or partial answers raise.
 
@@ -386,10 +387,13 @@ class RemoteStore:
             self.public.withdraw(drop, delete)
         # as the engine can store them (a stand-in datatype where it needs one: the dialect)
         engine_delete, engine_insert = list(map(self.dialect.stored, delete)), list(map(self.dialect.stored, insert))
-        if self.dialect.atomic_requests:
+        text = _one_request(drop, engine_delete, engine_insert) if self.dialect.atomic_requests else None
+        if text is not None:
             if self.read_url:
                 remote_access.publish(self, {q.graph_name.value for q in insert})
-            self.update(change_as_update(drop, engine_delete, engine_insert), grant=False)
+            self.update(text, grant=False)
+        elif self.dialect.atomic_requests:  # one transaction, too big for one request
+            dialects.staged_apply(self, drop, engine_delete, engine_insert, uuid.uuid4().hex, atomic=True)
         else:
             dialects.staged_apply(self, drop, engine_delete, engine_insert, uuid.uuid4().hex)
         if self.public is not None:
@@ -525,6 +529,14 @@ def split_location(location: str) -> tuple[str, dict[str, str]]:
     ours = {k: params.pop(k) for k in ("update", "store", "engine", "read") if k in params}
     rest = "&".join(f"{k}={v}" for k, v in params.items())
     return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, "")), ours
+
+
+def _one_request(drop: list[str], delete: list[ox.Quad], insert: list[ox.Quad]) -> str | None:
+    """The change as one Update text, or None when it is too big for one request."""
+    if len(delete) + len(insert) > dialects.ONE_REQUEST_QUADS:
+        return None  # not even written out: a 1M-quad text is ~250 MB
+    text = change_as_update(drop, delete, insert)
+    return text if len(text) <= dialects.ONE_REQUEST_CHARS else None
 
 
 def _stored(q: ox.Quad) -> ox.Quad:

@@ -232,22 +232,39 @@ _OPS_PER_REQUEST = 200
 _STAGE_OPS_PER_REQUEST = 10  # INSERT DATA operations (≤ _PER_OP triples each) per staging request
 
 
-def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.Quad], token: str) -> None:
-    """For engines that commit operation by operation: new triples go first into hidden
-    staging graphs (a failure there leaves the store as it was), then the swap drops,
-    deletes and moves the staged graphs into place: content graphs first, then — last — the
-    graphs with deletions (the provenance that describes the content) and the drops of
-    graphs the new content no longer has. Each graph is replaced by one MOVE (atomic per
-    graph); the swap is one request up to _OPS_PER_REQUEST operations, else several."""
+# Above this many quads, or this many characters of Update text, a change to an engine where
+# one request is one transaction is staged (staged_apply(atomic=True)) instead of sent as one
+# request: oxigraph serve refuses bodies over 128 MiB (a 1M-quad load was one 247 MB form
+# body), and form encoding can triple a text (%XX for '<', '"', each non-ASCII byte).
+ONE_REQUEST_QUADS = 200_000
+ONE_REQUEST_CHARS = 16 << 20
+
+
+def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.Quad], token: str, *,
+                 atomic: bool = False) -> None:
+    """Writes in two steps: new triples go first into hidden staging graphs, by requests of
+    bounded size (a failure there leaves the store as it was), then a swap applies the change.
+
+    ``atomic=False``, for engines that commit operation by operation (Virtuoso): the swap
+    drops, deletes and moves the staged graphs into place: content graphs first, then —
+    last — the graphs with deletions (the provenance that describes the content) and the
+    drops of graphs the new content no longer has. Each graph is replaced by one MOVE
+    (atomic per graph); the swap is one request up to _OPS_PER_REQUEST operations, else several.
+
+    ``atomic=True``, for engines where one request is one transaction but the change is too
+    big for one request (oxigraph serve): the quads to delete are staged too, and ONE small
+    request does what change_as_update does — drops, then deletions (DELETE … WHERE the
+    staged copy), then additions (ADD) — and drops the staging graphs: readers see all of
+    the change or none of it."""
     from justicegraph.store.remote import access as remote_access
     from justicegraph.store.remote.base import STAGING_PREFIX
 
     if any(isinstance(t, ox.BlankNode) for q in delete for t in (q.subject, q.object)):
         raise ValueError("blank-node quads cannot be deleted by value on this engine; drop their graph instead")
-    by_graph: dict[str, list[ox.Quad]] = {}
-    for q in insert:
-        by_graph.setdefault(q.graph_name.value, []).append(q)
+    by_graph, removed = _by_graph(insert), _by_graph(delete) if atomic else {}
     staging = {g: f"{STAGING_PREFIX}{token}/{i}" for i, g in enumerate(sorted(by_graph))}
+    unstaging = {g: f"{STAGING_PREFIX}{token}/-{i}" for i, g in enumerate(sorted(removed))}
+    hidden = [*staging.values(), *unstaging.values()]
     secured = bool(store.read_url)
     sent: set[str] = set()  # staging graphs named by a swap request already sent
     try:
@@ -255,12 +272,14 @@ def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.
             # staged content (restricted records too) is private before it is written: only
             # the writer sees it; the public targets are granted before the swap, so a
             # source appears whole (remote_access.py)
-            remote_access.set_private(store, staging.values(), True)
+            remote_access.set_private(store, hidden, True)
         _stage(store, by_graph, staging)
+        _stage(store, removed, unstaging)
         if secured:
             remote_access.publish(store, by_graph)
-        named = {str(ox.NamedNode(g)): g for g in staging.values()}  # as _swap_requests writes them
-        for request in _swap_requests(drop, delete, staging):
+        named = {str(ox.NamedNode(g)): g for g in hidden}  # as the swap requests write them
+        swap = [_one_swap(drop, staging, unstaging)] if atomic else _swap_requests(drop, delete, staging)
+        for request in swap:
             text = " ;\n".join(request)
             sent.update(named[word] for word in set(text.split()) & named.keys())
             store.update(text, grant=False)
@@ -268,10 +287,26 @@ def staged_apply(store, drop: list[str], delete: list[ox.Quad], insert: list[ox.
         # A swap request that failed on our side (timeout, lost connection) may still run in
         # the engine: its staging graphs are left in place (private, hidden), since a MOVE
         # SILENT from a graph dropped under it empties the target (measured on Virtuoso).
-        _discard(store, [g for g in staging.values() if g not in sent])
+        _discard(store, [g for g in hidden if g not in sent])
         raise
     if secured:
-        _unlist_private(store, staging.values())
+        _unlist_private(store, hidden)
+
+
+def _by_graph(quads: list[ox.Quad]) -> dict[str, list[ox.Quad]]:
+    grouped: dict[str, list[ox.Quad]] = {}
+    for q in quads:
+        grouped.setdefault(q.graph_name.value, []).append(q)
+    return grouped
+
+
+def _one_swap(drop: list[str], staging: dict[str, str], unstaging: dict[str, str]) -> list[str]:
+    """The operations of an atomic swap, in change_as_update's order."""
+    ops = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in drop]
+    ops += [f"DELETE {{ GRAPH {ox.NamedNode(g)} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {ox.NamedNode(staged)} {{ ?s ?p ?o }} }}"
+            for g, staged in unstaging.items()]
+    ops += [f"ADD SILENT GRAPH {ox.NamedNode(staged)} TO GRAPH {ox.NamedNode(g)}" for g, staged in staging.items()]
+    return ops + [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in [*staging.values(), *unstaging.values()]]
 
 
 def _stage(store, by_graph: dict[str, list[ox.Quad]], staging: dict[str, str]) -> None:
