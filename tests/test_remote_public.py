@@ -80,6 +80,23 @@ def test_holds_exactly_the_public_part_after_each_write(store):
     assert not any("secret" in str(x) or "restricted" in str(x) for x in store.public.quads())
 
 
+def test_a_change_bigger_than_a_request_keeps_the_public_part_exact(store, monkeypatch):
+    """Both engines are written by bounded requests (the primary staged, then one swap; the
+    public dataset in chunks): the public part is still exactly what the primary holds."""
+    from justicegraph.store.remote import dialect, public
+
+    monkeypatch.setattr(dialect, "ONE_REQUEST_QUADS", 5)
+    monkeypatch.setattr(public, "CHUNK_QUADS", 3)
+    sent, post = [], type(store.public)._post
+    monkeypatch.setattr(type(store.public), "_post", lambda self, url, data, *a, **kw: (
+        sent.append(url), post(self, url, data, *a, **kw))[1])
+    store.apply(insert=[q(f"m{i}", "many", PUBLIC) for i in range(10)] + [q(f"s{i}", "hidden", SECRET) for i in range(4)])
+    assert shape(store.public.quads()) == public_part(store)
+    store.apply(delete=[q(f"m{i}", "many", PUBLIC) for i in range(8)], insert=[q("n", "added", EX + "g3")])
+    assert shape(store.public.quads()) == public_part(store)
+    assert len([u for u in sent if u == store.public.update_url]) >= 6  # 10 in chunks of 3, then 8
+
+
 def test_removals_go_first_additions_after(store, monkeypatch):
     """While the primary is written, the public dataset holds neither what the change
     withdraws nor what it adds: a subset of what is public both before and after."""

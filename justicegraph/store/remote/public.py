@@ -68,13 +68,22 @@ class PublicStore(RemoteStore):
     # -- following the primary's writes ----------------------------------------------------
     def withdraw(self, drop: list[str], delete: list[ox.Quad]) -> None:
         """Before the primary is written: what the change withdraws leaves the public dataset
-        (a failure here stops the write before anything is written)."""
-        self.apply(drop_graphs=drop, delete=delete)
+        (a failure here stops the write before anything is written). Deletions go
+        CHUNK_QUADS to a request (an engine refuses a body over 128 MiB): a failure after the
+        first leaves the public dataset showing less than the primary, never more."""
+        delete = list(delete)
+        self.apply(drop_graphs=drop, delete=delete[:CHUNK_QUADS])
+        try:
+            for start in range(CHUNK_QUADS, len(delete), CHUNK_QUADS):
+                self.apply(delete=delete[start:start + CHUNK_QUADS])
+        except (OSError, SyntaxError, PermissionError) as exc:
+            raise PublicBehind(f"the change was not written, but the public dataset already lost part of what it "
+                               f"withdraws ({exc}); `justicegraph public-sync` rebuilds it") from exc
 
     def follow(self, insert: list[ox.Quad]) -> None:
-        """After the primary is written: the change's public additions."""
+        """After the primary is written: the change's public additions, CHUNK_QUADS to a request."""
         try:
-            self.apply(insert=insert)
+            self.bulk_import(insert)
         except (OSError, SyntaxError, PermissionError) as exc:
             raise PublicBehind(f"the change was written, but the public dataset could not follow ({exc}); it "
                                "misses the change's additions until `justicegraph public-sync`") from exc
