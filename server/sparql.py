@@ -133,7 +133,8 @@ def _query(req) -> Response:
     audit = ep.audit.query_source(*_named_dataset(req, scan), may_read=context.can_write())
     if audit is not None:
         job["dataset"], job["audit"] = audit
-    meta, body = _run(job, "query", bounded=s.inline_lookups and scan.bounded and audit is None)
+    inline = s.inline_lookups and audit is None and (scan.bounded or scan.probes is not None)
+    meta, body = _run(job, "query", bounded=inline, probes=None if scan.bounded else scan.probes)
     ep.metrics.inc("justicegraph_queries_total", form=meta["form"])
     family = conneg.RESULTS if meta["form"] in ("SELECT", "ASK") else conneg.GRAPHS
     fmt = next(f for f in family if f.name == meta["format"])
@@ -150,7 +151,7 @@ def _query(req) -> Response:
     return caching.mark(response, tag if fmt is variant else None)
 
 
-def _run(job: dict, what: str, *, bounded: bool = False):
+def _run(job: dict, what: str, *, bounded: bool = False, probes: tuple | None = None):
     s, ep = context.settings(), endpoint()
     started = time.monotonic()
     executor = ep.executor
@@ -165,8 +166,9 @@ def _run(job: dict, what: str, *, bounded: bool = False):
                 raise handed[2]
             answer = handed[2]
         elif bounded and hasattr(executor, "run_bounded"):
-            # Work bounded by a small answer (justicegraph/sparqltext/bounded.py): no executor round trip.
-            answer = executor.run_bounded(job, s.query_timeout)
+            # Work bounded by a small answer (justicegraph/sparqltext/bounded.py) or by its patterns'
+            # counts (sparqltext/probe.py): no executor round trip.
+            answer = executor.run_bounded(job, s.query_timeout, probes)
             if answer is not None:
                 ep.metrics.inc("justicegraph_inline_queries_total")
         meta, body = answer or executor.run(job, s.query_timeout)

@@ -2,7 +2,8 @@
 (public view for anonymous callers, the full snapshot for the token holder, explicit datasets
 narrowed), and that a large answer goes to an executor. Which queries qualify (one triple
 pattern, nothing that makes the work outgrow the answer) is decided by
-justicegraph/sparqltext/bounded.py, tested in test_sparqltext.py."""
+justicegraph/sparqltext/bounded.py, tested in test_sparqltext.py; joins and the like whose
+patterns match little, by sparqltext/probe.py (test_probe.py)."""
 
 from __future__ import annotations
 
@@ -79,10 +80,13 @@ def test_a_large_answer_goes_to_an_executor_and_is_complete(app):
     assert inline_count(app) == before
 
 
-def test_a_join_is_not_inline(app):
+def test_a_join_is_inline_only_while_its_patterns_match_little(app):
+    """sparqltext/probe.py: a join runs in the web worker when each pattern's count is small."""
     before = inline_count(app)
     assert objects(app, f"SELECT ?o WHERE {{ <{EX}s> ?p ?o . <{EX}s> ?p ?o }}") == ["public"]
-    assert inline_count(app) == before
+    assert inline_count(app) == before + 1
+    assert len(objects(app, f"SELECT ?o WHERE {{ <{EX}big> ?p ?o . <{EX}big> ?p ?o }}")) == BIG_ROWS
+    assert inline_count(app) == before + 1
 
 
 @pytest.fixture(scope="module")

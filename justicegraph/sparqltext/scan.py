@@ -30,6 +30,7 @@ from justicegraph.sparqltext.lexer import (
     tokenize,
     unescape_codepoints,
 )
+from justicegraph.sparqltext.probe import patterns as probe_patterns
 
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 _NAMES_A_GRAPH = ("GRAPH", "FROM", "NAMED", "USING", "WITH", "INTO", "TO", "ADD", "MOVE", "COPY", "SILENT",
@@ -49,6 +50,7 @@ class Scan:
     operations: tuple[str, ...] = ()  # first two keywords of each update operation
     written: tuple[str, ...] = ()  # graphs an update may write (a superset: GRAPH in a WHERE counts)
     bounded: bool = False  # a query whose work is bounded by its answer (sparqltext/bounded.py)
+    probes: tuple | None = None  # else: the patterns whose counts bound its work (sparqltext/probe.py)
 
     @property
     def insert_data_only(self) -> bool:
@@ -94,8 +96,10 @@ def _scan_query(text: str, base: str | None) -> Scan:
     services = _services(tokens, names)
     if has_codepoint_escape(text):
         services += _alternative(text, base, query=True)[0]
+    bounded = bounded_tokens(tokens)
     return Scan(form=form, from_graphs=tuple(from_graphs), from_named=tuple(from_named),
-                services=tuple(_unique(services)), bounded=bounded_tokens(tokens))
+                services=tuple(_unique(services)), bounded=bounded,
+                probes=None if bounded else probe_patterns(tokens, text))
 
 
 def _scan_update(text: str, base: str | None) -> Scan:

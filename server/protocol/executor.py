@@ -33,6 +33,7 @@ from justicegraph.server.protocol.process import (
 )
 from justicegraph.server.protocol.remote_diff import KillableDiff
 from justicegraph.server.web.gateway import OUTCOME_KEY
+from justicegraph.sparqltext.probe import within as probe_within
 
 
 class Busy(Exception):
@@ -178,18 +179,26 @@ class ProcessExecutor:
 
         threading.Thread(target=start, name="jg-executor-warmup", daemon=True).start()
 
-    def run_bounded(self, job: dict, timeout: float) -> tuple[dict, Iterator[bytes]] | None:
-        """Run a query whose work is bounded by its answer (justicegraph/sparqltext/bounded.py) in this
-        thread, on stores this worker keeps open; None when the answer passes INLINE_BUDGET
-        bytes (then it goes to an executor like any other)."""
+    def run_bounded(self, job: dict, timeout: float, probes: tuple | None = None) -> tuple[dict, Iterator[bytes]] | None:
+        """Run a query whose work is bounded by its answer (justicegraph/sparqltext/bounded.py) —
+        or, given ``probes``, by the counts of its patterns (justicegraph/sparqltext/probe.py) — in
+        this thread, on stores this worker keeps open; None when the probes find it too big or
+        the answer passes INLINE_BUDGET bytes (then it goes to an executor like any other)."""
         dataset = job.get("dataset", {})
         if len(dataset.get("default") or ()) + len(dataset.get("named") or ()) > BOUNDED_GRAPHS:
             return None  # pyoxigraph visits each listed graph: work no longer bounded by the answer
+        if probes is not None and not (dataset.get("union") and set(dataset) <= {"union", "snapshot"}):
+            # probes count the matches in every graph of the store read: only where the caller
+            # sees all of it (the public view, or everything), so a count never reflects
+            # restricted quads, not even in how long an answer takes
+            return None
         if dataset.get("snapshot"):  # the public view
             with self._lock:
                 store = _open(self._stores, dataset["snapshot"])
         else:
             store = self.snapshots.reader().engine  # the worker's own reader of the snapshot
+        if probes is not None and not probe_within(store, probes):
+            return None
         messages: list[tuple] = []
         run_job(dict(job, budget=INLINE_BUDGET), store, messages.append)
         first = messages[0]

@@ -41,7 +41,7 @@ from justicegraph.sparqltext import scan_query
 from justicegraph.sparqltext.complexity import too_complex
 
 _RESULT_FORMS = ("SELECT", "ASK")
-_GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")  # never bounded (sparqltext/bounded.py): an executor runs them
+_GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 _FORMS = _RESULT_FORMS + _GRAPH_FORMS
 _ANSWER_FORMS = ("SELECT", "ASK", "CONSTRUCT")
 _CACHE_CONTROL = caching.CACHE_CONTROL
@@ -105,6 +105,7 @@ class Lane:
         if fmt is None:
             return None  # not acceptable: the app says so
         inline = scan.bounded and s.inline_lookups
+        probed = not inline and scan.probes is not None and s.inline_lookups
         address = environ.get("REMOTE_ADDR")
         window = self._hit(address)
         if window is False:
@@ -116,18 +117,20 @@ class Lane:
             job = {"kind": "query", "query": text, "base": base, "dataset": ep.dataset(restricted_ok=False),
                    "results_format": results and results.name, "graph_format": graphs and graphs.name,
                    "row_cap": s.row_cap, "prefixes": self.prefixes}
-            if not inline:
-                answered = Pending(self, environ, ep, job, fmt, tag, window)
-                return answered
-            answered = self._inline(environ, ep, job, fmt, tag, window)
+            if inline or probed:
+                answered = self._inline(environ, ep, job, fmt, tag, window, scan.probes if probed else None)
+                if answered is not None or not probed:
+                    return answered
+            # a query an executor runs (the probes found it too big, or its answer too large)
+            answered = Pending(self, environ, ep, job, fmt, tag, window)
             return answered
         finally:
             if answered is None and window is not None:
                 self._unhit(address)  # the app answers it, and counts it
 
-    def _inline(self, environ, ep, job, fmt, tag, window):
+    def _inline(self, environ, ep, job, fmt, tag, window, probes):
         started = time.monotonic()
-        answer = ep.executor.run_bounded(job, self.settings.query_timeout)
+        answer = ep.executor.run_bounded(job, self.settings.query_timeout, probes)
         if answer is None:
             return None
         meta, body = answer

@@ -1,0 +1,312 @@
+"""Queries whose work a few index probes can bound, so they may run in the web worker.
+
+``bounded.py`` takes one triple pattern, whose work the answer bounds. Lookups of other shapes
+— two patterns on an entity, a FILTER, ``skos:prefLabel|skos:altLabel``, a CONSTRUCT of an
+entity's triples — went to an executor process, the one place a query can be stopped at the
+time limit. Their work is bounded too, by the data rather than the answer: evaluated in any
+order, by nested loops or hash joins, a pattern never yields more solutions than it matches
+alone (bindings only narrow its index range), so a group of ``k`` patterns that match
+``c1 … ck`` quads alone makes at most ``k · c1 ⋯ ck`` intermediate solutions. FILTERs (without
+EXISTS) cost a bounded amount per solution; OPTIONAL, UNION, DISTINCT, ORDER BY, LIMIT and a
+CONSTRUCT template add no more than that product.
+
+``patterns`` reads the narrow class where that holds and returns the patterns to probe:
+``SELECT`` (plain variables or ``*``, optional DISTINCT/REDUCED), ``ASK`` or ``CONSTRUCT``
+(a template or ``CONSTRUCT WHERE``) over a group of triple patterns — terms, ``a``, a
+predicate that is one IRI, ``^IRI`` or an alternative of those — with FILTER, OPTIONAL and
+UNION groups of the same, then ORDER BY variables, LIMIT and OFFSET. Anything else
+(BASE, relative IRIs, codepoint escapes, EXISTS, subqueries, GRAPH, VALUES, BIND, MINUS,
+SERVICE, property paths beyond alternatives, ``[]`` and collections, aggregates, DESCRIBE)
+is not probed, nor is a pattern with neither subject nor object a constant (it counts a
+predicate's every use: nearly always over the cap). A probe's term is an IRI or None
+(anything else: a variable or a literal, which only widens the probe). ``within`` then counts each pattern's matches in the store
+(stopping at ``PROBE_CAP``), and the query runs inline only when the product stays under
+``WORK_CAP``; otherwise an executor runs it as before.
+"""
+
+from __future__ import annotations
+
+from justicegraph.sparqltext.lexer import Names, Token, is_relative
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+PROBE_CAP = 512  # quads counted per pattern before the probe gives up (then: an executor)
+WORK_CAP = 20_000  # k · c1 ⋯ ck: at most this many intermediate solutions in the web worker
+MAX_PATTERNS = 8
+SMALL = 16  # matches counted through Python before the engine counts the rest
+
+Pattern = tuple[str | None, str | None, str | None]
+
+
+class _NotProbed(Exception):
+    pass
+
+
+def patterns(tokens: tuple[Token, ...], text: str) -> tuple[Pattern, ...] | None:
+    """The patterns to probe, or None when the query is outside the class."""
+    if "\\u" in text or "\\U" in text:  # codepoint escapes: the IRIs read here might not be the engine's
+        return None
+    try:
+        return _Reader(tokens).query()
+    except (_NotProbed, IndexError):
+        return None
+
+
+def within(store, probes: tuple[Pattern, ...]) -> bool:
+    """Whether the query's work is small on this store: every pattern matches at most
+    PROBE_CAP quads (in any graph: an upper bound for every dataset), and k times the product
+    of the counts is at most WORK_CAP."""
+    bound = len(probes)
+    # the most specific first: a pattern over the limit is found before the others are counted
+    for probe in sorted(probes, key=lambda t: sum(x is None for x in t)):
+        count = _count(store, probe)
+        if count > PROBE_CAP:
+            return False
+        bound *= max(count, 1)
+        if bound > WORK_CAP:
+            return False
+    return True
+
+
+def _count(store, probe: Pattern) -> int:
+    """The pattern's matches in every graph, up to PROBE_CAP + 1. A few are counted through
+    Python; past SMALL, the engine counts (a match costs ~4 µs as a Python object, ~0.4 µs there)."""
+    import pyoxigraph as ox
+
+    terms = [ox.NamedNode(x) if x is not None else None for x in probe]
+    count = 0
+    for _ in store.quads_for_pattern(*terms):
+        count += 1
+        if count > SMALL:
+            break
+    else:
+        return count
+    # typed terms written by pyoxigraph, never the query's own text
+    pattern = " ".join(str(t) if t is not None else v for t, v in zip(terms, ("?s", "?p", "?o"), strict=True))
+    text = (f"SELECT (COUNT(*) AS ?c) WHERE {{ SELECT * WHERE {{ {{ {pattern} }} UNION {{ GRAPH ?g {{ {pattern} }} }} }}"
+            f" LIMIT {PROBE_CAP + 1} }}")
+    return int(next(iter(store.query(text)))["c"].value)
+
+
+class _Reader:
+    def __init__(self, tokens: tuple[Token, ...]):
+        self.tokens, self.i = tokens, 0
+        self.names = Names(None)
+        self.found: list[Pattern] = []
+
+    # -- the query ------------------------------------------------------------------------
+    def query(self) -> tuple[Pattern, ...]:
+        self._prologue()
+        form = self._keyword()
+        if form == "SELECT":
+            if self._peek_keyword() in ("DISTINCT", "REDUCED"):
+                self.i += 1
+            if self._punct("*"):
+                pass
+            elif self._take_vars() == 0:
+                raise _NotProbed
+            self._optional_keyword("WHERE")
+            self._group()
+        elif form == "ASK":
+            self._optional_keyword("WHERE")
+            self._group()
+        elif form == "CONSTRUCT":
+            if self._peek_keyword() == "WHERE":
+                self.i += 1
+                self._triples_group(template=False)  # CONSTRUCT WHERE { triples }: its own template
+            else:
+                self._triples_group(template=True)
+                self._optional_keyword("WHERE")
+                self._group()
+        else:
+            raise _NotProbed
+        self._modifiers()
+        if self.i != len(self.tokens) or not self.found or len(self.found) > MAX_PATTERNS:
+            raise _NotProbed
+        if any(s is None and o is None for s, _, o in self.found):
+            # `?o skos:prefLabel ?l`: a predicate's every use, nearly always over the cap — counting
+            # it first would only delay the executor
+            raise _NotProbed
+        return tuple(self.found)
+
+    def _prologue(self) -> None:
+        t = self.tokens
+        while self._peek_keyword() == "PREFIX":
+            if t[self.i + 1].kind != "pname" or not t[self.i + 1].text.endswith(":") or t[self.i + 2].kind != "iri":
+                raise _NotProbed  # (glued forms and BASE: not probed)
+            if is_relative(t[self.i + 2].text[1:-1]):
+                raise _NotProbed
+            self.names.prefixes[t[self.i + 1].text[:-1]] = self.names.iri(t[self.i + 2]) or ""
+            self.i += 3
+
+    def _modifiers(self) -> None:
+        if self._peek_keyword() == "ORDER":
+            self.i += 1
+            if self._keyword() != "BY":
+                raise _NotProbed
+            count = 0
+            while True:
+                if self.tokens[self.i:self.i + 1] and self.tokens[self.i].kind == "var":
+                    self.i += 1
+                elif self._peek_keyword() in ("ASC", "DESC") and self.tokens[self.i + 1].text == "(" \
+                        and self.tokens[self.i + 2].kind == "var" and self.tokens[self.i + 3].text == ")":
+                    self.i += 4
+                else:
+                    break
+                count += 1
+            if count == 0:
+                raise _NotProbed
+        for _ in range(2):
+            if self._peek_keyword() in ("LIMIT", "OFFSET"):
+                self.i += 1
+                if self.tokens[self.i].kind != "number" or not self.tokens[self.i].text.isdigit():
+                    raise _NotProbed
+                self.i += 1
+
+    # -- groups ---------------------------------------------------------------------------
+    def _group(self) -> None:
+        """``{ … }``: triples, FILTER, OPTIONAL { … }, { … } UNION { … }."""
+        self._expect("{")
+        while not self._punct("}"):
+            keyword = self._peek_keyword()
+            if keyword == "FILTER":
+                self.i += 1
+                self._filter()
+            elif keyword == "OPTIONAL":
+                self.i += 1
+                self._group()
+            elif self.tokens[self.i].text == "{" and self.tokens[self.i].kind == "punct":
+                self._group()
+                while self._peek_keyword() == "UNION":
+                    self.i += 1
+                    self._group()
+            elif self._punct("."):
+                pass
+            else:
+                self._triples(template=False)
+
+    def _triples_group(self, *, template: bool) -> None:
+        self._expect("{")
+        while not self._punct("}"):
+            if not self._punct("."):
+                self._triples(template=template)
+
+    def _filter(self) -> None:
+        """A FILTER's constraint: a bracketed expression or a call, with no group inside
+        (EXISTS and NOT EXISTS evaluate a pattern per solution: not bounded by the probes)."""
+        if self.tokens[self.i].kind in ("word", "pname", "iri"):
+            self.i += 1  # a function call: isLiteral(?o), regex(…), <f>(…)
+        if self.tokens[self.i].text != "(":
+            raise _NotProbed
+        depth = 0
+        while True:
+            tok = self.tokens[self.i]
+            self.i += 1
+            if tok.kind == "punct" and tok.text in "{}" or tok.keyword in ("EXISTS", "SELECT", "SERVICE"):
+                raise _NotProbed
+            if tok.kind == "punct" and tok.text == "(":
+                depth += 1
+            elif tok.kind == "punct" and tok.text == ")":
+                depth -= 1
+                if depth == 0:
+                    return
+
+    # -- triples --------------------------------------------------------------------------
+    def _triples(self, *, template: bool) -> None:
+        subject = self._term(subject=True)
+        while True:
+            verbs = self._verb(template)
+            while True:
+                obj = self._term(subject=False)
+                if not template:
+                    for inverse, predicate in verbs:
+                        self.found.append((obj, predicate, subject) if inverse else (subject, predicate, obj))
+                if not self._punct(","):
+                    break
+            if not self._punct(";"):
+                return
+            if self.tokens[self.i].text in (".", "}") and self.tokens[self.i].kind == "punct":
+                return  # a trailing ';'
+
+    def _verb(self, template: bool) -> list[tuple[bool, str | None]]:
+        tok = self.tokens[self.i]
+        if tok.kind == "var":
+            self.i += 1
+            return [(False, None)]
+        if template:
+            return [(False, self._iri())]
+        verbs = [self._path_step()]
+        while self._punct("|"):
+            verbs.append(self._path_step())
+        return verbs
+
+    def _path_step(self) -> tuple[bool, str | None]:
+        inverse = self._punct("^")
+        return inverse, self._iri()
+
+    def _iri(self) -> str:
+        tok = self.tokens[self.i]
+        if tok.kind == "word" and tok.text == "a":
+            self.i += 1
+            return RDF_TYPE
+        if tok.kind == "iri" and not is_relative(tok.text[1:-1]) or tok.kind == "pname":
+            iri = self.names.iri(tok)
+            if iri:
+                self.i += 1
+                return iri
+        raise _NotProbed
+
+    def _term(self, *, subject: bool) -> str | None:
+        """An IRI, or None for a variable, a blank node label or a literal."""
+        tok = self.tokens[self.i]
+        if tok.kind in ("var", "bnode"):
+            self.i += 1
+            return None
+        if tok.kind in ("iri", "pname"):
+            return self._iri()
+        if subject:
+            raise _NotProbed
+        if tok.kind == "number" or tok.keyword in ("TRUE", "FALSE"):
+            self.i += 1
+            return None
+        if tok.kind == "punct" and tok.text in "+-" and self.tokens[self.i + 1].kind == "number":
+            self.i += 2
+            return None
+        if tok.kind == "string":
+            self.i += 1
+            nxt = self.tokens[self.i]
+            if nxt.kind == "lang":
+                self.i += 1
+            elif nxt.kind == "punct" and nxt.text == "^^":
+                self.i += 1
+                self._iri()
+            return None
+        raise _NotProbed
+
+    # -- tokens ---------------------------------------------------------------------------
+    def _peek_keyword(self) -> str:
+        return self.tokens[self.i].keyword if self.i < len(self.tokens) else ""
+
+    def _keyword(self) -> str:
+        keyword = self._peek_keyword()
+        self.i += 1
+        return keyword
+
+    def _optional_keyword(self, keyword: str) -> None:
+        if self._peek_keyword() == keyword:
+            self.i += 1
+
+    def _punct(self, text: str) -> bool:
+        if self.i < len(self.tokens) and self.tokens[self.i].kind == "punct" and self.tokens[self.i].text == text:
+            self.i += 1
+            return True
+        return False
+
+    def _expect(self, text: str) -> None:
+        if not self._punct(text):
+            raise _NotProbed
+
+    def _take_vars(self) -> int:
+        start = self.i
+        while self.i < len(self.tokens) and self.tokens[self.i].kind == "var":
+            self.i += 1
+        return self.i - start

@@ -1,0 +1,176 @@
+"""Lookups whose work a few index probes bound run in the web worker (sparqltext/probe.py):
+which texts are probed, what the probes count, and, through the app, that such a query is
+answered inline exactly as an executor answers it — and that one probe over its cap, or a
+dataset the caller does not see whole, sends it to an executor."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+import pytest
+
+from justicegraph.server.app import create_app
+from justicegraph.settings import Settings
+from justicegraph.sparqltext import scan_query
+from justicegraph.sparqltext.probe import PROBE_CAP, WORK_CAP, _count, within
+from justicegraph.store import OxigraphStore
+
+pytestmark = pytest.mark.embedded_only("inline runs read an on-disk snapshot (server/protocol/snapshot.py)")
+
+EX = "http://example.org/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+P = f"PREFIX ex: <{EX}> PREFIX skos: <{SKOS}> "
+PUBLIC, RESTRICTED = "https://w3id.org/justicegraph/graph/import/probe/public", \
+    "https://w3id.org/justicegraph/graph/import/probe/restricted"
+
+
+@pytest.mark.parametrize("query, probes", [
+    ("SELECT ?l ?t WHERE { ex:e skos:prefLabel ?l ; a ?t }",
+     [(EX + "e", SKOS + "prefLabel", None), (EX + "e", TYPE, None)]),
+    ("SELECT * { ex:e ?p ?o FILTER(isLiteral(?o) && ?o != 'x') }", [(EX + "e", None, None)]),
+    ("SELECT ?l { ex:e skos:prefLabel|^skos:altLabel ?l }",
+     [(EX + "e", SKOS + "prefLabel", None), (None, SKOS + "altLabel", EX + "e")]),
+    ("SELECT DISTINCT ?o { { ex:e ?p ?o } UNION { ?o ?p ex:e } OPTIONAL { ?o a ex:T } } ORDER BY DESC(?o) LIMIT 5",
+     [(EX + "e", None, None), (None, None, EX + "e"), (None, TYPE, EX + "T")]),
+    ("CONSTRUCT WHERE { ex:e ?p ?o }", [(EX + "e", None, None)]),
+    ("CONSTRUCT { ?o ex:of ex:e } WHERE { ex:e ex:p ?o , 'a'@en , 3 . }", [(EX + "e", EX + "p", None)] * 3),
+    ("ASK { ex:e ex:p ?o . ?o ex:q ex:f }", [(EX + "e", EX + "p", None), (None, EX + "q", EX + "f")]),
+    ("ASK { ex:e ex:p ?o . ?o ex:q ?r }", None),  # a pattern with no constant subject or object
+    # outside the class: an executor runs them
+    ("SELECT * { ex:e ?p ?o FILTER NOT EXISTS { ?o ?q ?r } }", None),
+    ("SELECT * { ex:e ?p ?o FILTER EXISTS { ?o ?q ?r } }", None),
+    ("SELECT * { ex:e ?p ?o { SELECT ?o { ?o ?q ?r } } }", None),
+    ("SELECT * { GRAPH ?g { ex:e ?p ?o } }", None),
+    ("SELECT * { ex:e ?p ?o VALUES ?o { 1 2 } }", None),
+    ("SELECT * { ex:e ?p ?o BIND(1 AS ?x) }", None),
+    ("SELECT * { ex:e ?p ?o MINUS { ?o ?q ?r } }", None),
+    ("SELECT * { SERVICE <http://127.0.0.1/> { ex:e ?p ?o } }", None),
+    ("SELECT * { ex:e ex:p/ex:q ?o }", None),
+    ("SELECT * { ex:e ex:p+ ?o . ex:e ?q ?r }", None),
+    ("SELECT * { ex:e ex:p [ ex:q ?o ] }", None),
+    ("SELECT (COUNT(*) AS ?n) { ex:e ?p ?o . ?o ?q ?r }", None),
+    ("SELECT ?o { ex:e ?p ?o . ?o ?q ?r } GROUP BY ?o", None),
+    ("SELECT * FROM <http://example.org/g> { ex:e ?p ?o . ?o ?q ?r }", None),
+    ("DESCRIBE ex:e", None),
+    ("BASE <http://example.org/> SELECT * { <e> ?p ?o . <e> ?q ?r }", None),
+    ("SELECT * { <e> ?p ?o . ?o ?q ?r }", None),  # relative: resolved against a base the probe does not take
+    ("SELECT * { <http://example.org/\\u0065> ?p ?o . ?o ?q ?r }", None),  # escapes: not read here
+    ("SELECT * { nope:e ?p ?o . ?o ?q ?r }", None),  # an undeclared prefix
+    ("SELECT * { ex:e ?p ?o FILTER(?o IN (1, 2)) } ORDER BY str(?o)", None),
+    ("SELECT * { " + " . ".join(f"ex:e ex:p ?o{i}" for i in range(9)) + " }", None),  # more than 8 patterns
+])
+def test_what_is_probed(query, probes):
+    scan = scan_query(P + query)
+    assert (list(scan.probes) if scan.probes is not None else None) == probes
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("probe") / "store"
+    store = OxigraphStore(path)
+    quads = [ox.Quad(ox.NamedNode(f"{EX}hub"), ox.NamedNode(f"{EX}p"), ox.NamedNode(f"{EX}o{i}"), ox.NamedNode(PUBLIC))
+             for i in range(PROBE_CAP + 1)]  # one pattern over the cap
+    for i in range(5):
+        person = ox.NamedNode(f"{EX}e{i}")
+        quads += [ox.Quad(person, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(f"Person {i}", language="en"),
+                          ox.NamedNode(PUBLIC)),
+                  ox.Quad(person, ox.NamedNode(TYPE), ox.NamedNode(EX + "Person"), ox.NamedNode(PUBLIC)),
+                  ox.Quad(person, ox.NamedNode(EX + "knows"), ox.NamedNode(f"{EX}e{(i + 1) % 5}"), ox.NamedNode(PUBLIC)),
+                  ox.Quad(person, ox.NamedNode(SKOS + "altLabel"), ox.Literal(f"Sealed {i}"), ox.NamedNode(RESTRICTED))]
+    store.apply(insert=quads)
+    store.close()
+    return path
+
+
+def test_within_counts_each_pattern_up_to_its_cap(store_path):
+    store = ox.Store.read_only(str(store_path))
+    e0, hub = EX + "e0", EX + "hub"
+    assert within(store, ((e0, None, None), (None, EX + "knows", None)))  # 4 · 5 · 2
+    assert not within(store, ((hub, EX + "p", None),))  # PROBE_CAP + 1 matches
+    assert not within(store, ((None, None, None),))
+    # the product: two patterns of 150 matches each pass the cap alone, not together
+    wide = ox.Store()
+    wide.extend(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal(str(i))) for i in range(150))
+    assert within(wide, ((EX + "s", EX + "p", None),))  # counted by the engine past SMALL
+    # exact up to the cap, in the default graph and the named graphs alike
+    assert _count(wide, (EX + "s", EX + "p", None)) == 150 and _count(store, (hub, EX + "p", None)) == PROBE_CAP + 1
+    assert _count(store, (e0, None, None)) == 4 and _count(wide, (EX + "s", EX + "other", None)) == 0
+    assert 2 * 150 * 150 > WORK_CAP and not within(wide, ((EX + "s", EX + "p", None),) * 2)
+
+
+@pytest.fixture(scope="module")
+def app(store_path):
+    app = create_app(Settings(store=str(store_path), read_token="probe-read-token", rate_limit="10000 per minute"))
+    yield app
+    endpoint = app.extensions["justicegraph.endpoint"]
+    if endpoint._executor is not None:
+        endpoint._executor.close()
+
+
+@pytest.fixture
+def executor_runs(app, monkeypatch):
+    executor = app.extensions["justicegraph.endpoint"].executor
+    calls, run = [], executor.run
+    monkeypatch.setattr(executor, "run", lambda job, timeout: (calls.append(job), run(job, timeout))[1])
+    return calls
+
+
+def reference(store_path, query: str) -> list[dict]:
+    """The public graphs' answer, evaluated by pyoxigraph directly (a copy without the restricted graph)."""
+    store, public = ox.Store.read_only(str(store_path)), ox.Store()
+    public.extend(q for q in store.quads_for_pattern(None, None, None, ox.NamedNode(PUBLIC)))
+    answer = public.query(query, use_default_graph_as_union=True)
+    return sorted(json.dumps(r, sort_keys=True) for r in json.loads(
+        answer.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"])
+
+
+def rows(response) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True) for r in response.json["results"]["bindings"])
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?l ?t WHERE { ex:e1 skos:prefLabel ?l ; a ?t }",
+    "SELECT ?p ?o WHERE { ex:e2 ?p ?o FILTER(isIRI(?o)) } ORDER BY ?p",
+    "SELECT ?l WHERE { ex:e3 skos:prefLabel|skos:altLabel ?l }",  # the altLabel is restricted: never shown
+    "SELECT ?who WHERE { ex:e0 ex:knows ?who . ?who ex:knows ex:e2 }",
+    "SELECT DISTINCT ?x WHERE { { ex:e0 ex:knows ?x } UNION { ?x ex:knows ex:e0 } }",
+])
+def test_a_probed_lookup_is_answered_inline_as_an_executor_answers_it(app, store_path, executor_runs, query):
+    metrics = app.extensions["justicegraph.endpoint"].metrics
+    before = metrics.value("justicegraph_inline_queries_total", private=False)
+    r = app.test_client().get("/sparql?" + urlencode({"query": P + query}),
+                              headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and rows(r) == reference(store_path, P + query)
+    assert b"Sealed" not in r.data
+    assert executor_runs == [] and metrics.value("justicegraph_inline_queries_total", private=False) == before + 1
+
+
+def test_a_construct_is_answered_inline(app, executor_runs):
+    r = app.test_client().get("/sparql?" + urlencode({"query": P + "CONSTRUCT WHERE { ex:e4 ?p ?o }"}),
+                              headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and len(r.data.strip().splitlines()) == 3 and executor_runs == []
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?o WHERE { ex:hub ex:p ?o . ex:hub ?q ?o }",  # patterns over the cap
+    "SELECT ?o ?l WHERE { ex:hub ex:p ?o OPTIONAL { ?o skos:prefLabel ?l } }",  # not probed: no constant
+    "SELECT ?s ?l WHERE { ?s ?p ?o . ?s skos:prefLabel ?l }",
+])
+def test_a_lookup_the_probes_find_big_goes_to_an_executor(app, store_path, executor_runs, query):
+    r = app.test_client().get("/sparql?" + urlencode({"query": P + query}),
+                              headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and rows(r) == reference(store_path, P + query)
+    assert len(executor_runs) == 1
+
+
+def test_probes_run_only_where_the_caller_sees_every_graph(app, executor_runs):
+    """An explicit dataset on the whole store (restricted graphs in it): a count there could
+    reflect restricted quads in how long the answer takes, so an executor runs it."""
+    query = P + "SELECT ?l ?t WHERE { ex:e1 skos:prefLabel ?l ; a ?t }"
+    r = app.test_client().get("/sparql?" + urlencode({"query": query, "default-graph-uri": PUBLIC}),
+                              headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and len(r.json["results"]["bindings"]) == 1
+    assert len(executor_runs) == 1
