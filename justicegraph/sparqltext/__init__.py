@@ -8,8 +8,11 @@ update says before (or instead of) an engine reads it.
 - ``scan``: what the protocol needs — query form, FROM / FROM NAMED, every SERVICE and LOAD
   target (also where pyoxigraph's PEG parser reads a keyword glued to the next token), update
   operations and the graphs they write, where USING clauses go; ``with_using``, ``allowed``
-  (the SERVICE allow-list), and, for a query, whether it is a bounded lookup (``bounded``).
+  (the SERVICE allow-list), and, for a query, whether it is a bounded lookup (``bounded``) or
+  else the patterns to probe (``probes``).
 - ``bounded``: queries whose work is bounded by their answer (one triple pattern).
+- ``probe``: queries of a few triple patterns with constants, whose work the counts of their
+  patterns bound (``patterns`` reads them from the tokens, ``within`` counts them in a store).
 - ``shape``: what the remote store needs — the WHERE group's offsets, FROM spans, binding by
   a VALUES block, the IRIs named, relative IRIs, a constant GRAPH, the top-level LIMIT, a
   final ORDER BY, the variables named.
