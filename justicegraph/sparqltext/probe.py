@@ -11,13 +11,13 @@ EXISTS) cost a bounded amount per solution; OPTIONAL, UNION, DISTINCT, ORDER BY,
 CONSTRUCT template add no more than that product.
 
 ``patterns`` reads the narrow class where that holds and returns the patterns to probe:
-``SELECT`` (plain variables or ``*``, optional DISTINCT/REDUCED), ``ASK`` or ``CONSTRUCT``
-(a template or ``CONSTRUCT WHERE``) over a group of triple patterns — terms, ``a``, a
-predicate that is one IRI, ``^IRI`` or an alternative of those — with FILTER, OPTIONAL and
-UNION groups of the same, then ORDER BY variables, LIMIT and OFFSET. Anything else
-(BASE, relative IRIs, codepoint escapes, EXISTS, subqueries, GRAPH, VALUES, BIND, MINUS,
-SERVICE, property paths beyond alternatives, ``[]`` and collections, aggregates, DESCRIBE)
-is not probed, nor is a pattern with neither subject nor object a constant (it counts a
+``SELECT`` (variables, ``*`` or ``(expression AS ?v)`` — aggregates too —, optional
+DISTINCT/REDUCED), ``ASK`` or ``CONSTRUCT`` (a template or ``CONSTRUCT WHERE``) over a group of
+triple patterns — terms, ``a``, a predicate that is one IRI, ``^IRI`` or an alternative of
+those — with FILTER, BIND, OPTIONAL and UNION groups of the same, then GROUP BY, HAVING,
+ORDER BY variables, LIMIT and OFFSET. Anything else (BASE, relative IRIs, codepoint escapes,
+EXISTS, subqueries, GRAPH, VALUES, MINUS, SERVICE, property paths beyond alternatives,
+``[]`` and collections, DESCRIBE) is not probed, nor is a pattern with neither subject nor object a constant (it counts a
 predicate's every use: nearly always over the cap). A probe's term is an IRI or None
 (anything else: a variable or a literal, which only widens the probe). ``within`` then counts each pattern's matches in the store
 (stopping at ``PROBE_CAP``), and the query runs inline only when the product stays under
@@ -100,10 +100,8 @@ class _Reader:
         if form == "SELECT":
             if self._peek_keyword() in ("DISTINCT", "REDUCED"):
                 self.i += 1
-            if self._punct("*"):
-                pass
-            elif self._take_vars() == 0:
-                raise _NotProbed
+            if not self._punct("*"):
+                self._projection()
             self._optional_keyword("WHERE")
             self._group()
         elif form == "ASK":
@@ -138,7 +136,29 @@ class _Reader:
             self.names.prefixes[t[self.i + 1].text[:-1]] = self.names.iri(t[self.i + 2]) or ""
             self.i += 3
 
+    def _projection(self) -> None:
+        """Variables and ``(expression AS ?v)``: an aggregate or a function of a solution."""
+        count = 0
+        while self.i < len(self.tokens):
+            if self.tokens[self.i].kind == "var":
+                self.i += 1
+            elif self.tokens[self.i].text == "(" and self.tokens[self.i].kind == "punct":
+                self._bracketed()
+            else:
+                break
+            count += 1
+        if count == 0:
+            raise _NotProbed
+
     def _modifiers(self) -> None:
+        if self._peek_keyword() == "GROUP":
+            self.i += 1
+            if self._keyword() != "BY" or self._conditions() == 0:
+                raise _NotProbed
+        if self._peek_keyword() == "HAVING":
+            self.i += 1
+            if self._conditions() == 0:
+                raise _NotProbed
         if self._peek_keyword() == "ORDER":
             self.i += 1
             if self._keyword() != "BY":
@@ -171,6 +191,9 @@ class _Reader:
             if keyword == "FILTER":
                 self.i += 1
                 self._filter()
+            elif keyword == "BIND":
+                self.i += 1
+                self._bracketed()
             elif keyword == "OPTIONAL":
                 self.i += 1
                 self._group()
@@ -190,11 +213,33 @@ class _Reader:
             if not self._punct("."):
                 self._triples(template=template)
 
+    def _conditions(self) -> int:
+        """GROUP BY / HAVING terms: variables, bracketed expressions, calls; how many."""
+        count = 0
+        while self.i < len(self.tokens):
+            tok = self.tokens[self.i]
+            if tok.kind == "var":
+                self.i += 1
+            elif tok.kind == "punct" and tok.text == "(":
+                self._bracketed()
+            elif tok.kind in ("word", "pname", "iri") and self.tokens[self.i + 1].text == "(" \
+                    and tok.keyword not in ("ORDER", "LIMIT", "OFFSET", "HAVING"):
+                self._filter()
+            else:
+                break
+            count += 1
+        return count
+
     def _filter(self) -> None:
         """A FILTER's constraint: a bracketed expression or a call, with no group inside
         (EXISTS and NOT EXISTS evaluate a pattern per solution: not bounded by the probes)."""
         if self.tokens[self.i].kind in ("word", "pname", "iri"):
             self.i += 1  # a function call: isLiteral(?o), regex(…), <f>(…)
+        self._bracketed()
+
+    def _bracketed(self) -> None:
+        """``( … )`` balanced, with no group, EXISTS, subquery or SERVICE inside: an
+        expression whose cost per solution its length bounds."""
         if self.tokens[self.i].text != "(":
             raise _NotProbed
         depth = 0
