@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 import loadgen  # noqa: E402
 import pipeline  # noqa: E402
 import servers  # noqa: E402
-from mixes import Params, one_of_each, requests_for  # noqa: E402
+from mixes import GRAPH_ACCEPT, Params, accept_for, one_of_each, requests_for  # noqa: E402
 
 from justicegraph.store.remote import engines  # noqa: E402
 from justicegraph.store.remote.dialect import VIRTUOSO  # noqa: E402
@@ -85,27 +85,34 @@ def engine_paths(kind: str, endpoint: str, queries) -> list[tuple[str, str, str]
 
     path = urlsplit(endpoint).path
     if kind.startswith("oxigraph"):
-        return [(n, f"{path}?union-default-graph&query={quote(t)}", loadgen.ACCEPT) for n, t in queries]
+        return [(n, f"{path}?union-default-graph&query={quote(t)}", accept_for(t)) for n, t in queries]
     preamble = VIRTUOSO.secured_preamble + VIRTUOSO.secured_union
-    return [(n, f"{path}?query={quote(preamble + t)}", loadgen.ACCEPT) for n, t in queries]
+    return [(n, f"{path}?query={quote(preamble + t)}", accept_for(t)) for n, t in queries]
 
 
 def jg_paths(endpoint: str, queries) -> list[tuple[str, str, str]]:
     from urllib.parse import urlsplit
 
     path = urlsplit(endpoint).path
-    return [(n, f"{path}?query={quote(t)}", loadgen.ACCEPT) for n, t in queries]
+    return [(n, f"{path}?query={quote(t)}", accept_for(t)) for n, t in queries]
 
 
-def rows(server: str, path: str) -> int | str:
+def rows(server: str, path: str, accept: str) -> int | str:
+    """Rows of a SELECT, 1/0 for an ASK, triples of a CONSTRUCT or DESCRIBE (http_bench.rows_of)."""
     import urllib.request
 
+    import pyoxigraph
+
     try:
-        request = urllib.request.Request(server + path, headers={"Accept": loadgen.ACCEPT})
+        request = urllib.request.Request(server + path, headers={"Accept": accept})
         with urllib.request.urlopen(request, timeout=120) as response:
-            return len(json.loads(response.read())["results"]["bindings"])
+            body = response.read()
     except Exception as exc:  # noqa: BLE001 — shown in the row check
         return f"error: {exc}"[:120]
+    if accept == GRAPH_ACCEPT:
+        return sum(1 for _ in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.TURTLE))
+    answer = json.loads(body)
+    return int(answer["boolean"]) if "boolean" in answer else len(answer["results"]["bindings"])
 
 
 def main(argv=None) -> int:
@@ -169,7 +176,7 @@ def main(argv=None) -> int:
                         paths = jg_paths(server.endpoint, [(qname, text)]) if server else \
                             engine_paths(kind, engine_endpoint, [(qname, text)])
                         host = server.endpoint.rsplit("/", 1)[0] if server else base
-                        checks.setdefault(qname, {})[name] = rows(host, paths[0][1])
+                        checks.setdefault(qname, {})[name] = rows(host, paths[0][1], paths[0][2])
                 queries = requests_for(mix, params, 400)
                 for c in [int(x) for x in args.clients.split(",")]:
                     for name, server, _role in running:
