@@ -58,7 +58,11 @@ def within(store, probes: tuple[Pattern, ...]) -> bool:
     bound = len(probes)
     # the most specific first: a pattern over the limit is found before the others are counted
     for probe in sorted(probes, key=lambda t: sum(x is None for x in t)):
-        count = _count(store, probe)
+        try:
+            count = _count(store, probe)
+        except (ValueError, SyntaxError, OSError, RuntimeError):
+            return False  # an IRI pyoxigraph refuses: the executor reports the query's error
+
         if count > PROBE_CAP:
             return False
         bound *= max(count, 1)
