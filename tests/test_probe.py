@@ -14,7 +14,7 @@ import pytest
 from justicegraph.server.app import create_app
 from justicegraph.settings import Settings
 from justicegraph.sparqltext import scan_query
-from justicegraph.sparqltext.probe import PROBE_CAP, WORK_CAP, _count, within
+from justicegraph.sparqltext.probe import EVAL_CAP, PROBE_CAP, WORK_CAP, Probes, _count, within
 from justicegraph.store import OxigraphStore
 
 pytestmark = pytest.mark.embedded_only("inline runs read an on-disk snapshot (server/protocol/snapshot.py)")
@@ -66,7 +66,7 @@ PUBLIC, RESTRICTED = "https://w3id.org/justicegraph/graph/import/probe/public", 
 ])
 def test_what_is_probed(query, probes):
     scan = scan_query(P + query)
-    assert (list(scan.probes) if scan.probes is not None else None) == probes
+    assert (list(scan.probes.patterns) if scan.probes is not None else None) == probes
 
 
 @pytest.fixture(scope="module")
@@ -90,18 +90,22 @@ def store_path(tmp_path_factory):
 def test_within_counts_each_pattern_up_to_its_cap(store_path):
     store = ox.Store.read_only(str(store_path))
     e0, hub = EX + "e0", EX + "hub"
-    assert within(store, ((e0, None, None), (None, EX + "knows", None)))  # 4 · 5 · 2
-    assert not within(store, ((hub, EX + "p", None),))  # PROBE_CAP + 1 matches
-    assert not within(store, ((None, None, None),))
+    assert within(store, Probes(((e0, None, None), (None, EX + "knows", None)), 0))  # 4 · 5 · 2
+    assert not within(store, Probes(((hub, EX + "p", None),), 0))  # PROBE_CAP + 1 matches
+    assert not within(store, Probes(((None, None, None),), 0))
     # the product: two patterns of 150 matches each pass the cap alone, not together
     wide = ox.Store()
     wide.extend(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal(str(i))) for i in range(150))
-    assert within(wide, ((EX + "s", EX + "p", None),))  # counted by the engine past SMALL
+    assert within(wide, Probes(((EX + "s", EX + "p", None),), 0))  # counted by the engine past SMALL
     # exact up to the cap, in the default graph and the named graphs alike
     assert _count(wide, (EX + "s", EX + "p", None)) == 150 and _count(store, (hub, EX + "p", None)) == PROBE_CAP + 1
     assert _count(store, (e0, None, None)) == 4 and _count(wide, (EX + "s", EX + "other", None)) == 0
-    assert not within(store, (("not an IRI", None, None),))  # refused by pyoxigraph: left to an executor
-    assert 2 * 150 * 150 > WORK_CAP and not within(wide, ((EX + "s", EX + "p", None),) * 2)
+    assert not within(store, Probes((("not an IRI", None, None),), 0))  # refused by pyoxigraph: left to an executor
+    assert 2 * 150 * 150 > WORK_CAP and not within(wide, Probes(((EX + "s", EX + "p", None),) * 2, 0))
+    # a FILTER is evaluated for every solution: its length counts too
+    assert 150 * 2000 <= EVAL_CAP < 150 * 3000
+    assert within(wide, Probes(((EX + "s", EX + "p", None),), 2000))
+    assert not within(wide, Probes(((EX + "s", EX + "p", None),), 3000))
 
 
 @pytest.fixture(scope="module")

@@ -21,27 +21,38 @@ EXISTS, subqueries, GRAPH, VALUES, MINUS, SERVICE, property paths beyond alterna
 predicate's every use: nearly always over the cap). A probe's term is an IRI or None
 (anything else: a variable or a literal, which only widens the probe). ``within`` then counts each pattern's matches in the store
 (stopping at ``PROBE_CAP``), and the query runs inline only when the product stays under
-``WORK_CAP``; otherwise an executor runs it as before.
+``WORK_CAP`` — and, times the tokens of its expressions, under ``EVAL_CAP`` (a FILTER is
+evaluated for every solution); otherwise an executor runs it as before.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from justicegraph.sparqltext.lexer import Names, Token, is_relative
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PROBE_CAP = 512  # quads counted per pattern before the probe gives up (then: an executor)
 WORK_CAP = 20_000  # k · c1 ⋯ ck: at most this many intermediate solutions in the web worker
+# … times the tokens of the query's expressions (FILTER, BIND, projection, GROUP BY, HAVING):
+# what evaluating them for every solution may cost, as a count of expression terms
+EVAL_CAP = 400_000
 MAX_PATTERNS = 8
 SMALL = 16  # matches counted through Python before the engine counts the rest
 
 Pattern = tuple[str | None, str | None, str | None]
 
 
+class Probes(NamedTuple):
+    patterns: tuple[Pattern, ...]
+    expression_tokens: int  # tokens of FILTER, BIND, projection, GROUP BY and HAVING expressions
+
+
 class _NotProbed(Exception):
     pass
 
 
-def patterns(tokens: tuple[Token, ...], text: str) -> tuple[Pattern, ...] | None:
+def patterns(tokens: tuple[Token, ...], text: str) -> Probes | None:
     """The patterns to probe, or None when the query is outside the class."""
     if "\\u" in text or "\\U" in text:  # codepoint escapes: the IRIs read here might not be the engine's
         return None
@@ -51,13 +62,14 @@ def patterns(tokens: tuple[Token, ...], text: str) -> tuple[Pattern, ...] | None
         return None
 
 
-def within(store, probes: tuple[Pattern, ...]) -> bool:
+def within(store, probes: Probes) -> bool:
     """Whether the query's work is small on this store: every pattern matches at most
-    PROBE_CAP quads (in any graph: an upper bound for every dataset), and k times the product
-    of the counts is at most WORK_CAP."""
-    bound = len(probes)
+    PROBE_CAP quads (in any graph: an upper bound for every dataset), k times the product of
+    the counts is at most WORK_CAP, and that times the expressions' tokens at most EVAL_CAP."""
+    bound = len(probes.patterns)
+    cap = min(WORK_CAP, EVAL_CAP // max(probes.expression_tokens, 1))
     # the most specific first: a pattern over the limit is found before the others are counted
-    for probe in sorted(probes, key=lambda t: sum(x is None for x in t)):
+    for probe in sorted(probes.patterns, key=lambda t: sum(x is None for x in t)):
         try:
             count = _count(store, probe)
         except (ValueError, SyntaxError, OSError, RuntimeError):
@@ -66,7 +78,7 @@ def within(store, probes: tuple[Pattern, ...]) -> bool:
         if count > PROBE_CAP:
             return False
         bound *= max(count, 1)
-        if bound > WORK_CAP:
+        if bound > cap:
             return False
     return True
 
@@ -96,6 +108,7 @@ class _Reader:
         self.tokens, self.i = tokens, 0
         self.names = Names(None)
         self.found: list[Pattern] = []
+        self.expression_tokens = 0
 
     # -- the query ------------------------------------------------------------------------
     def query(self) -> tuple[Pattern, ...]:
@@ -128,7 +141,7 @@ class _Reader:
             # `?o skos:prefLabel ?l`: a predicate's every use, nearly always over the cap — counting
             # it first would only delay the executor
             raise _NotProbed
-        return tuple(self.found)
+        return Probes(tuple(self.found), self.expression_tokens)
 
     def _prologue(self) -> None:
         t = self.tokens
@@ -250,6 +263,7 @@ class _Reader:
         while True:
             tok = self.tokens[self.i]
             self.i += 1
+            self.expression_tokens += 1
             if tok.kind == "punct" and tok.text in "{}" or tok.keyword in ("EXISTS", "SELECT", "SERVICE"):
                 raise _NotProbed
             if tok.kind == "punct" and tok.text == "(":
