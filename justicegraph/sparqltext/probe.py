@@ -17,10 +17,11 @@ triple patterns — terms, ``a``, a predicate that is one IRI, ``^IRI`` or an al
 those — with FILTER, BIND, OPTIONAL and UNION groups of the same, then GROUP BY, HAVING,
 ORDER BY variables, LIMIT and OFFSET. Anything else (BASE, relative IRIs, codepoint escapes,
 EXISTS, subqueries, GRAPH, VALUES, MINUS, SERVICE, property paths beyond alternatives,
-``[]`` and collections, DESCRIBE) is not probed, nor is a pattern with neither subject nor object a constant (it counts a
-predicate's every use: nearly always over the cap). A probe's term is an IRI or None
-(anything else: a variable or a literal, which only widens the probe). ``within`` then counts each pattern's matches in the store
-(stopping at ``PROBE_CAP``), and the query runs inline only when the product stays under
+``[]`` and collections, DESCRIBE) is not probed, nor is a pattern with neither subject nor
+object a constant (it counts a predicate's every use: nearly always over the cap). A probe's
+term is an IRI or None (anything else: a variable or a literal, which only widens the
+probe). ``within`` then counts each pattern's matches in the store (stopping at
+``PROBE_CAP``), and the query runs inline only when the product stays under
 ``WORK_CAP`` — and, times the tokens of its expressions, under ``EVAL_CAP`` (a FILTER is
 evaluated for every solution); otherwise an executor runs it as before.
 """
