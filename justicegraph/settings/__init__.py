@@ -118,8 +118,9 @@ class Settings:
                                 "tokens redacted). Off: ~10% less CPU per light query.")
     inline_lookups: bool = _setting(True, "Answer a SELECT of one triple pattern (an entity lookup) in the web worker "
                                     "when its answer is under 1 MB, without the round trip to an executor process "
-                                    "(its work is bounded by its answer; docs/endpoint.md). Off: every query runs in "
-                                    "an executor.")
+                                    "(its work is bounded by its answer), and a query of a few triple patterns with "
+                                    "constants when each pattern matches at most 512 quads (its work is bounded by "
+                                    "their product; docs/endpoint.md). Off: every query runs in an executor.")
     fast_lane: bool = _setting(True, "Answer an anonymous GET /sparql query (SELECT, ASK) without Flask, with "
                                "the same checks, headers and counts: a lookup bounded by its answer inline "
                                "(see inline_lookups), any other through an executor (errors are still the "
