@@ -41,8 +41,8 @@ COUNTERS = {
     "justicegraph_query_errors_total": ("Queries or updates refused or failed (4xx/5xx from the engine).", [{}]),
     "justicegraph_rows_truncated_total": ("Answers cut at the row cap.", [{}]),
     "justicegraph_executor_restarts_total": ("Executor processes killed and replaced.", [{}]),
-    "justicegraph_inline_queries_total": ("Queries of one triple pattern answered in the web worker, without "
-                                          "an executor (inline_lookups).", [{}]),
+    "justicegraph_inline_queries_total": ("Queries answered in the web worker, without an executor: one triple "
+                                          "pattern, or a few whose counts bound the work (inline_lookups).", [{}]),
     "justicegraph_writes_refused_total": ("Writes refused by SHACL validation.", [{}]),
     "justicegraph_query_seconds_total": ("Seconds spent answering queries (until the first byte).", [{}]),
 }
