@@ -1,5 +1,6 @@
-"""What the fast-lane tests share (tests/test_fast_lane.py, tests/test_remote_lane.py): a
-request's environ, the app's own answer past the lane, and headers in a comparable form."""
+"""What the fast-lane tests share (tests/test_fast_lane.py, tests/test_remote_lane.py,
+tests/test_probe.py): a request's environ, the app's own answer past the lane, headers in a
+comparable form, and the jobs that reached an executor process."""
 
 from __future__ import annotations
 
@@ -34,3 +35,18 @@ def comparable(headers: dict) -> dict:
     # Both answers carry a Content-Length when they know it; the rate-limit window is checked apart.
     return {k: v for k, v in headers.items()
             if k not in ("content-length", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after")}
+
+
+def executor_runs(app, monkeypatch) -> list:
+    """The jobs that reach an executor process (ProcessExecutor.run) from now on, recorded."""
+    executor = app.extensions["justicegraph.endpoint"].executor
+    calls, run = [], executor.run
+    monkeypatch.setattr(executor, "run", lambda job, timeout: (calls.append(job), run(job, timeout))[1])
+    return calls
+
+
+def close_executor(app) -> None:
+    """Stop the app's executor processes, if it started them."""
+    endpoint = app.extensions["justicegraph.endpoint"]
+    if endpoint._executor is not None:
+        endpoint._executor.close()

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lane_helpers import by_app, comparable, environ, headers_of
+from lane_helpers import by_app, close_executor, comparable, environ, headers_of
+from lane_helpers import executor_runs as record_runs
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -90,19 +91,13 @@ def app(tmp_path_factory):
     app = create_app(Settings(store=str(path), read_token=READ, rate_limit="1000 per minute",
                               cors_origins="https://one.example, https://two.example"))
     yield app
-    endpoint = app.extensions["justicegraph.endpoint"]
-    if endpoint._executor is not None:
-        endpoint._executor.close()
+    close_executor(app)
 
 
 @pytest.fixture
 def executor_runs(app, monkeypatch):
     """How many jobs reached an executor process (ProcessExecutor.run)."""
-    executor = app.extensions["justicegraph.endpoint"].executor
-    calls = []
-    run = executor.run
-    monkeypatch.setattr(executor, "run", lambda job, timeout: (calls.append(job), run(job, timeout))[1])
-    return calls
+    return record_runs(app, monkeypatch)
 
 
 @pytest.mark.parametrize("query", GRAPH_QUERIES)
@@ -286,9 +281,7 @@ def test_a_client_over_its_limit_gets_the_apps_429(tmp_path):
         # the lane answered the first three (a Content-Length: Flask streams this answer without one)
         assert client.get(url, environ_base={"REMOTE_ADDR": "192.0.2.10"}).headers.get("Content-Length")
     finally:
-        endpoint = app.extensions["justicegraph.endpoint"]
-        if endpoint._executor is not None:
-            endpoint._executor.close()
+        close_executor(app)
 
 
 @pytest.mark.parametrize("query, inline", [(QUERIES[0], 1), (UNBOUNDED[0], 0)])

@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
+from lane_helpers import close_executor
+from lane_helpers import executor_runs as record_runs
 
 from justicegraph.server.app import create_app
 from justicegraph.settings import Settings
@@ -112,17 +114,12 @@ def test_within_counts_each_pattern_up_to_its_cap(store_path):
 def app(store_path):
     app = create_app(Settings(store=str(store_path), read_token="probe-read-token", rate_limit="10000 per minute"))
     yield app
-    endpoint = app.extensions["justicegraph.endpoint"]
-    if endpoint._executor is not None:
-        endpoint._executor.close()
+    close_executor(app)
 
 
 @pytest.fixture
 def executor_runs(app, monkeypatch):
-    executor = app.extensions["justicegraph.endpoint"].executor
-    calls, run = [], executor.run
-    monkeypatch.setattr(executor, "run", lambda job, timeout: (calls.append(job), run(job, timeout))[1])
-    return calls
+    return record_runs(app, monkeypatch)
 
 
 def reference(store_path, query: str) -> list[dict]:
