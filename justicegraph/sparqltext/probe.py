@@ -22,8 +22,11 @@ object a constant (it counts a predicate's every use: nearly always over the cap
 term is an IRI or None (anything else: a variable or a literal, which only widens the
 probe). ``within`` then counts each pattern's matches in the store (stopping at
 ``PROBE_CAP``), and the query runs inline only when the product stays under
-``WORK_CAP`` — and, times the tokens of its expressions, under ``EVAL_CAP`` (a FILTER is
-evaluated for every solution); otherwise an executor runs it as before.
+``WORK_CAP`` — and, times the length of its expressions and template, under ``EVAL_CAP`` (a
+FILTER is evaluated, a template written, for every solution); otherwise an executor runs it as
+before. Expressions may call only functions whose value is no bigger than their arguments
+(no CONCAT, REPLACE, GROUP_CONCAT, REGEX — whose pattern may be compiled per solution): one
+solution cannot build a huge value in the web worker.
 """
 
 from __future__ import annotations
@@ -35,9 +38,19 @@ from justicegraph.sparqltext.lexer import Names, Token, is_relative
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PROBE_CAP = 512  # quads counted per pattern before the probe gives up (then: an executor)
 WORK_CAP = 20_000  # k · c1 ⋯ ck: at most this many intermediate solutions in the web worker
-# … times the tokens of the query's expressions (FILTER, BIND, projection, GROUP BY, HAVING):
-# what evaluating them for every solution may cost, as a count of expression terms
-EVAL_CAP = 400_000
+# … times the characters of the query's expressions (FILTER, BIND, projection, GROUP BY, HAVING)
+# and CONSTRUCT template: what evaluating and writing them for every solution may cost
+EVAL_CAP = 2_000_000
+# The words an expression may use: operators' keywords and functions whose value is no larger
+# than their arguments (a cast by an XSD datatype IRI is allowed too). Not CONCAT, REPLACE,
+# GROUP_CONCAT or ENCODE_FOR_URI (a value many times an argument's size), REGEX (its pattern
+# may be compiled for every solution), EXISTS (a pattern per solution), nor custom functions.
+EXPRESSION_WORDS = frozenset("""
+    AS IN NOT DISTINCT TRUE FALSE STR LANG LANGMATCHES DATATYPE BOUND SAMETERM ISIRI ISURI ISBLANK
+    ISLITERAL ISNUMERIC STRLEN LCASE UCASE STRSTARTS STRENDS CONTAINS STRBEFORE STRAFTER SUBSTR ABS
+    ROUND CEIL FLOOR YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ IF COALESCE STRDT STRLANG IRI
+    URI COUNT SUM MIN MAX AVG SAMPLE""".split())
+XSD = "http://www.w3.org/2001/XMLSchema#"
 MAX_PATTERNS = 8
 SMALL = 16  # matches counted through Python before the engine counts the rest
 
@@ -46,7 +59,7 @@ Pattern = tuple[str | None, str | None, str | None]
 
 class Probes(NamedTuple):
     patterns: tuple[Pattern, ...]
-    expression_tokens: int  # tokens of FILTER, BIND, projection, GROUP BY and HAVING expressions
+    expression_chars: int  # of FILTER, BIND, projection, GROUP BY, HAVING and a CONSTRUCT template
 
 
 class _NotProbed(Exception):
@@ -66,9 +79,9 @@ def patterns(tokens: tuple[Token, ...], text: str) -> Probes | None:
 def within(store, probes: Probes) -> bool:
     """Whether the query's work is small on this store: every pattern matches at most
     PROBE_CAP quads (in any graph: an upper bound for every dataset), k times the product of
-    the counts is at most WORK_CAP, and that times the expressions' tokens at most EVAL_CAP."""
+    the counts is at most WORK_CAP, and that times the expressions' length at most EVAL_CAP."""
     bound = len(probes.patterns)
-    cap = min(WORK_CAP, EVAL_CAP // max(probes.expression_tokens, 1))
+    cap = min(WORK_CAP, EVAL_CAP // max(probes.expression_chars, 1))
     # the most specific first: a pattern over the limit is found before the others are counted
     for probe in sorted(probes.patterns, key=lambda t: sum(x is None for x in t)):
         try:
@@ -109,10 +122,10 @@ class _Reader:
         self.tokens, self.i = tokens, 0
         self.names = Names(None)
         self.found: list[Pattern] = []
-        self.expression_tokens = 0
+        self.expression_chars = 0
 
     # -- the query ------------------------------------------------------------------------
-    def query(self) -> tuple[Pattern, ...]:
+    def query(self) -> Probes:
         self._prologue()
         form = self._keyword()
         if form == "SELECT":
@@ -126,11 +139,15 @@ class _Reader:
             self._optional_keyword("WHERE")
             self._group()
         elif form == "CONSTRUCT":
-            if self._peek_keyword() == "WHERE":
+            start, short = self.i, self._peek_keyword() == "WHERE"
+            if short:
                 self.i += 1
                 self._triples_group(template=False)  # CONSTRUCT WHERE { triples }: its own template
             else:
                 self._triples_group(template=True)
+            # the template is written for every solution
+            self.expression_chars += sum(len(t.text) for t in self.tokens[start:self.i])
+            if not short:
                 self._optional_keyword("WHERE")
                 self._group()
         else:
@@ -142,7 +159,7 @@ class _Reader:
             # `?o skos:prefLabel ?l`: a predicate's every use, nearly always over the cap — counting
             # it first would only delay the executor
             raise _NotProbed
-        return Probes(tuple(self.found), self.expression_tokens)
+        return Probes(tuple(self.found), self.expression_chars)
 
     def _prologue(self) -> None:
         t = self.tokens
@@ -251,9 +268,18 @@ class _Reader:
     def _filter(self) -> None:
         """A FILTER's constraint: a bracketed expression or a call, with no group inside
         (EXISTS and NOT EXISTS evaluate a pattern per solution: not bounded by the probes)."""
-        if self.tokens[self.i].kind in ("word", "pname", "iri"):
-            self.i += 1  # a function call: isLiteral(?o), regex(…), <f>(…)
+        tok = self.tokens[self.i]
+        if tok.kind in ("word", "pname", "iri"):  # a function call: isLiteral(?o), xsd:integer(…)
+            self._function(tok)
+            self.expression_chars += len(tok.text)
+            self.i += 1
         self._bracketed()
+
+    def _function(self, tok: Token) -> None:
+        if tok.kind == "word" and tok.keyword not in EXPRESSION_WORDS:
+            raise _NotProbed
+        if tok.kind in ("iri", "pname") and not (self.names.iri(tok) or "").startswith(XSD):
+            raise _NotProbed  # a function by IRI: only XSD casts
 
     def _bracketed(self) -> None:
         """``( … )`` balanced, with no group, EXISTS, subquery or SERVICE inside: an
@@ -264,9 +290,11 @@ class _Reader:
         while True:
             tok = self.tokens[self.i]
             self.i += 1
-            self.expression_tokens += 1
-            if tok.kind == "punct" and tok.text in "{}" or tok.keyword in ("EXISTS", "SELECT", "SERVICE"):
+            self.expression_chars += len(tok.text)
+            if tok.kind == "punct" and tok.text in "{}":
                 raise _NotProbed
+            if tok.kind == "word" or (tok.kind in ("iri", "pname") and self.tokens[self.i].text == "("):
+                self._function(tok)
             if tok.kind == "punct" and tok.text == "(":
                 depth += 1
             elif tok.kind == "punct" and tok.text == ")":

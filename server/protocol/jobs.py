@@ -163,7 +163,13 @@ def _query(job: dict, store: ox.Store, emit: Emit) -> None:
         if fmt is None:
             emit(("error", 406, "no acceptable media type for a CONSTRUCT or DESCRIBE result"))
             return
-        triples, truncated = _take(result, cap, None)
+        budget = job.get("budget")
+        try:
+            # a run in the web worker holds at most ``budget`` bytes of terms (then: an executor)
+            triples, truncated = _take(_within(result, budget) if budget else result, cap, None)
+        except _Overflow:
+            emit(("overflow",))
+            return
         whole = _Whole(emit, {"form": "CONSTRUCT", "format": fmt, "truncated": truncated})
         results.write_rdf(fmt, triples, whole.write, job.get("prefixes"))
         whole.close()
@@ -193,6 +199,20 @@ class _Whole:
     def close(self) -> None:
         if self.parts is not None:
             self.emit(("result", self.meta, b"".join(self.parts)))
+
+
+class _Overflow(Exception):
+    pass
+
+
+def _within(triples, budget: int):
+    """The triples, until their terms pass ``budget`` characters (then _Overflow)."""
+    size = 0
+    for t in triples:
+        size += sum(len(getattr(term, "value", "")) or 64 for term in (t.subject, t.predicate, t.object))
+        if size > budget:
+            raise _Overflow
+        yield t
 
 
 def _take(iterator, cap: int, convert) -> tuple[list, bool]:
