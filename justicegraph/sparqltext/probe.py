@@ -88,7 +88,6 @@ def within(store, probes: Probes) -> bool:
             count = _count(store, probe)
         except (ValueError, SyntaxError, OSError, RuntimeError):
             return False  # an IRI pyoxigraph refuses: the executor reports the query's error
-
         if count > PROBE_CAP:
             return False
         bound *= max(count, 1)
