@@ -66,7 +66,10 @@ PUBLIC, RESTRICTED = "https://w3id.org/justicegraph/graph/import/probe/public", 
     ("SELECT ?o { ex:e ?p ?o BIND(EXISTS { ?o ?q ?r } AS ?x) }", None),
     ("SELECT ?o { ex:e ?p ?o } GROUP BY ?o ORDER BY COUNT(?p)", None),
     ("SELECT * FROM <http://example.org/g> { ex:e ?p ?o . ?o ?q ?r }", None),
-    ("DESCRIBE ex:e", None),
+    ("DESCRIBE ex:e", [(EX + "e", None, None)]),  # inline unless it reaches a blank node
+    ("DESCRIBE ex:e ex:f", None),
+    ("DESCRIBE ?x WHERE { ex:e ?p ?x }", None),
+    ("DESCRIBE ex:e FROM <http://example.org/g>", None),
     ("BASE <http://example.org/> SELECT * { <e> ?p ?o . <e> ?q ?r }", None),
     ("SELECT * { <e> ?p ?o . ?o ?q ?r }", None),  # relative: resolved against a base the probe does not take
     ("SELECT * { <http://example.org/\\u0065> ?p ?o . ?o ?q ?r }", None),  # escapes: not read here
@@ -92,6 +95,9 @@ def store_path(tmp_path_factory):
                   ox.Quad(person, ox.NamedNode(TYPE), ox.NamedNode(EX + "Person"), ox.NamedNode(PUBLIC)),
                   ox.Quad(person, ox.NamedNode(EX + "knows"), ox.NamedNode(f"{EX}e{(i + 1) % 5}"), ox.NamedNode(PUBLIC)),
                   ox.Quad(person, ox.NamedNode(SKOS + "altLabel"), ox.Literal(f"Sealed {i}"), ox.NamedNode(RESTRICTED))]
+    note = ox.BlankNode()
+    quads += [ox.Quad(ox.NamedNode(f"{EX}noted"), ox.NamedNode(f"{EX}note"), note, ox.NamedNode(PUBLIC)),
+              ox.Quad(note, ox.NamedNode(f"{EX}text"), ox.Literal("a blank node's own triple"), ox.NamedNode(PUBLIC))]
     quads += [ox.Quad(ox.NamedNode(f"{EX}big"), ox.NamedNode(f"{EX}p{i}"), ox.Literal(f"{i:04d}" + "x" * 20_000),
                       ox.NamedNode(PUBLIC)) for i in range(100)]  # 2 MB of terms: over an inline answer's 1 MiB
     store.apply(insert=quads)
@@ -167,6 +173,29 @@ def test_a_construct_is_answered_inline(app, executor_runs):
     r = app.test_client().get("/sparql?" + urlencode({"query": P + "CONSTRUCT WHERE { ex:e4 ?p ?o }"}),
                               headers={"Accept": "application/n-triples"})
     assert r.status_code == 200 and len(r.data.strip().splitlines()) == 3 and executor_runs == []
+
+
+def shape(triples) -> list[tuple[str, ...]]:
+    """Triples as text, blank node labels erased (each evaluation names its own)."""
+    return sorted(tuple("_:b" if isinstance(x, ox.BlankNode) else str(x) for x in (t.subject, t.predicate, t.object))
+                  for t in triples)
+
+
+def described(store_path, resource: str) -> list[tuple[str, ...]]:
+    store, public = ox.Store.read_only(str(store_path)), ox.Store()
+    public.extend(q for q in store.quads_for_pattern(None, None, None, ox.NamedNode(PUBLIC)))
+    return shape(public.query(f"DESCRIBE <{resource}>", use_default_graph_as_union=True))
+
+
+@pytest.mark.parametrize("resource, inline", [(EX + "e2", True), (EX + "noted", False)])
+def test_describe_is_inline_unless_it_reaches_a_blank_node(app, store_path, executor_runs, resource, inline):
+    """A description that reaches a blank node takes in that node's triples too (recursively):
+    not bounded by one probe, so an executor gives it."""
+    r = app.test_client().get("/sparql?" + urlencode({"query": f"DESCRIBE <{resource}>"}),
+                              headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200
+    assert shape(ox.parse(r.data, format=ox.RdfFormat.N_TRIPLES)) == described(store_path, resource)
+    assert len(executor_runs) == (0 if inline else 1)
 
 
 def test_a_construct_too_big_to_hold_goes_to_an_executor(app, executor_runs):

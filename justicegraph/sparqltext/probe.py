@@ -15,9 +15,10 @@ CONSTRUCT template add no more than that product.
 DISTINCT/REDUCED), ``ASK`` or ``CONSTRUCT`` (a template or ``CONSTRUCT WHERE``) over a group of
 triple patterns — terms, ``a``, a predicate that is one IRI, ``^IRI`` or an alternative of
 those — with FILTER, BIND, OPTIONAL and UNION groups of the same, then GROUP BY, HAVING,
-ORDER BY variables, LIMIT and OFFSET. Anything else (BASE, relative IRIs, codepoint escapes,
+ORDER BY variables, LIMIT and OFFSET; and ``DESCRIBE <iri>`` of a resource none of whose
+objects is a blank node (its description is then its own triples). Anything else (BASE, relative IRIs, codepoint escapes,
 EXISTS, subqueries, GRAPH, VALUES, MINUS, SERVICE, property paths beyond alternatives,
-``[]`` and collections, DESCRIBE) is not probed, nor is a pattern with neither subject nor
+``[]`` and collections, DESCRIBE of anything but one IRI) is not probed, nor is a pattern with neither subject nor
 object a constant (it counts a predicate's every use: nearly always over the cap). A probe's
 term is an IRI or None (anything else: a variable or a literal, which only widens the
 probe). ``within`` then counts each pattern's matches in the store (stopping at
@@ -60,6 +61,10 @@ Pattern = tuple[str | None, str | None, str | None]
 class Probes(NamedTuple):
     patterns: tuple[Pattern, ...]
     expression_chars: int  # of FILTER, BIND, projection, GROUP BY, HAVING and a CONSTRUCT template
+    # DESCRIBE <iri>: its description is its own triples, and — pyoxigraph describes a resource
+    # by its Concise Bounded Description — those of the blank nodes they reach, recursively: so
+    # inline only when none of its objects is a blank node
+    describe: bool = False
 
 
 class _NotProbed(Exception):
@@ -93,7 +98,14 @@ def within(store, probes: Probes) -> bool:
         bound *= max(count, 1)
         if bound > cap:
             return False
-    return True
+    return not (probes.describe and _reaches_blank_node(store, probes.patterns[0][0]))
+
+
+def _reaches_blank_node(store, resource: str) -> bool:
+    import pyoxigraph as ox
+
+    s = ox.NamedNode(resource)  # typed, written by pyoxigraph
+    return bool(store.query(f"ASK {{ {{ {s} ?p ?o }} UNION {{ GRAPH ?g {{ {s} ?p ?o }} }} FILTER(isBlank(?o)) }}"))
 
 
 def _count(store, probe: Pattern) -> int:
@@ -137,6 +149,13 @@ class _Reader:
         elif form == "ASK":
             self._optional_keyword("WHERE")
             self._group()
+        elif form == "DESCRIBE":
+            if self.tokens[self.i].kind not in ("iri", "pname"):
+                raise _NotProbed
+            resource = self._iri()
+            if self.i != len(self.tokens):
+                raise _NotProbed  # one resource named by an IRI, nothing else
+            return Probes(((resource, None, None),), 0, describe=True)
         elif form == "CONSTRUCT":
             start, short = self.i, self._peek_keyword() == "WHERE"
             if short:
