@@ -116,8 +116,13 @@ def test_within_counts_each_pattern_up_to_its_cap(store_path):
     wide.extend(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal(str(i))) for i in range(150))
     assert within(wide, Probes(((EX + "s", EX + "p", None),), 0))  # counted by the engine past SMALL
     # exact up to the cap, in the default graph and the named graphs alike
-    assert _count(wide, (EX + "s", EX + "p", None)) == 150 and _count(store, (hub, EX + "p", None)) == PROBE_CAP + 1
-    assert _count(store, (e0, None, None)) == 4 and _count(wide, (EX + "s", EX + "other", None)) == 0
+    assert _count(wide, (EX + "s", EX + "p", None)) == (150, False)
+    assert _count(store, (hub, EX + "p", None)) == (PROBE_CAP + 1, False)
+    assert _count(store, (e0, None, None)) == (4, False) and _count(wide, (EX + "s", EX + "other", None)) == (0, False)
+    # and whether an object is a blank node (a DESCRIBE would follow it), below and past SMALL
+    assert _count(store, (EX + "noted", None, None)) == (1, True)
+    wide.extend(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.BlankNode()) for _ in range(2))
+    assert _count(wide, (EX + "s", EX + "p", None)) == (152, True)
     assert not within(store, Probes((("not an IRI", None, None),), 0))  # refused by pyoxigraph: left to an executor
     assert 2 * 150 * 150 > WORK_CAP and not within(wide, Probes(((EX + "s", EX + "p", None),) * 2, 0))
     # a FILTER is evaluated, a template written, for every solution: their length counts too
