@@ -71,6 +71,7 @@ PUBLIC, RESTRICTED = "https://w3id.org/justicegraph/graph/import/probe/public", 
     ("DESCRIBE ?x WHERE { ex:e ?p ?x }", None),
     ("DESCRIBE ex:e FROM <http://example.org/g>", None),
     ("BASE <http://example.org/> SELECT * { <e> ?p ?o . <e> ?q ?r }", None),
+    ("PREFIX r: <rel/> SELECT * { r:e ?p ?o . r:e ?q ?r }", None),  # a relative namespace
     ("SELECT * { <e> ?p ?o . ?o ?q ?r }", None),  # relative: resolved against a base the probe does not take
     ("SELECT * { <http://example.org/\\u0065> ?p ?o . ?o ?q ?r }", None),  # escapes: not read here
     ("SELECT * { nope:e ?p ?o . ?o ?q ?r }", None),  # an undeclared prefix

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from justicegraph.sparqltext.lexer import Names, Token, is_relative
+from justicegraph.sparqltext.lexer import Names, Token, iri_value, is_relative
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PROBE_CAP = 512  # quads counted per pattern before the probe gives up (then: an executor)
@@ -176,14 +176,12 @@ class _Reader:
         return Probes(tuple(self.found), self.expression_chars)
 
     def _prologue(self) -> None:
-        t = self.tokens
-        while self._peek_keyword() == "PREFIX":
-            if t[self.i + 1].kind != "pname" or not t[self.i + 1].text.endswith(":") or t[self.i + 2].kind != "iri":
-                raise _NotProbed  # (glued forms and BASE: not probed)
-            if is_relative(t[self.i + 2].text[1:-1]):
-                raise _NotProbed
-            self.names.prefixes[t[self.i + 1].text[:-1]] = self.names.iri(t[self.i + 2]) or ""
-            self.i += 3
+        """PREFIX declarations, read as everywhere else (lexer.Names); not BASE, nor a relative
+        namespace: the engine resolves those against a base this reading does not take."""
+        end = self.names.prologue(self.tokens, 0)
+        if any(t.keyword == "BASE" or (t.kind == "iri" and is_relative(iri_value(t))) for t in self.tokens[:end]):
+            raise _NotProbed
+        self.i = end
 
     def _projection(self) -> None:
         """Variables and ``(expression AS ?v)``: an aggregate or a function of a solution."""
@@ -214,7 +212,7 @@ class _Reader:
                 raise _NotProbed
             count = 0
             while True:
-                if self.tokens[self.i:self.i + 1] and self.tokens[self.i].kind == "var":
+                if self.i < len(self.tokens) and self.tokens[self.i].kind == "var":
                     self.i += 1
                 elif self._peek_keyword() in ("ASC", "DESC") and self.tokens[self.i + 1].text == "(" \
                         and self.tokens[self.i + 2].kind == "var" and self.tokens[self.i + 3].text == ")":
@@ -354,7 +352,7 @@ class _Reader:
         if tok.kind == "word" and tok.text == "a":
             self.i += 1
             return RDF_TYPE
-        if tok.kind == "iri" and not is_relative(tok.text[1:-1]) or tok.kind == "pname":
+        if tok.kind == "iri" and not is_relative(iri_value(tok)) or tok.kind == "pname":
             iri = self.names.iri(tok)
             if iri:
                 self.i += 1
@@ -410,9 +408,3 @@ class _Reader:
     def _expect(self, text: str) -> None:
         if not self._punct(text):
             raise _NotProbed
-
-    def _take_vars(self) -> int:
-        start = self.i
-        while self.i < len(self.tokens) and self.tokens[self.i].kind == "var":
-            self.i += 1
-        return self.i - start

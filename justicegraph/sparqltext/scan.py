@@ -30,6 +30,7 @@ from justicegraph.sparqltext.lexer import (
     tokenize,
     unescape_codepoints,
 )
+from justicegraph.sparqltext.probe import Probes
 from justicegraph.sparqltext.probe import patterns as probe_patterns
 
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
@@ -50,7 +51,7 @@ class Scan:
     operations: tuple[str, ...] = ()  # first two keywords of each update operation
     written: tuple[str, ...] = ()  # graphs an update may write (a superset: GRAPH in a WHERE counts)
     bounded: bool = False  # a query whose work is bounded by its answer (sparqltext/bounded.py)
-    probes: tuple | None = None  # else: the patterns whose counts bound its work (sparqltext/probe.py)
+    probes: Probes | None = None  # else: the patterns whose counts bound its work (sparqltext/probe.py)
 
     @property
     def insert_data_only(self) -> bool:

@@ -166,7 +166,7 @@ def _query(job: dict, store: ox.Store, emit: Emit) -> None:
         budget = job.get("budget")
         try:
             # a run in the web worker holds at most ``budget`` bytes of terms (then: an executor)
-            triples, truncated = _take(_within(result, budget) if budget else result, cap, None)
+            triples, truncated = _take(_up_to(budget, result) if budget else result, cap, None)
         except _Overflow:
             emit(("overflow",))
             return
@@ -205,8 +205,9 @@ class _Overflow(Exception):
     pass
 
 
-def _within(triples, budget: int):
-    """The triples, until their terms pass ``budget`` characters (then _Overflow)."""
+def _up_to(budget: int, triples):
+    """The triples, until their terms pass ``budget`` characters (then _Overflow; a term
+    without a lexical value — a quoted triple — counts 64)."""
     size = 0
     for t in triples:
         size += sum(len(getattr(term, "value", "")) or 64 for term in (t.subject, t.predicate, t.object))
