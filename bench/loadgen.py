@@ -65,10 +65,15 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
     time.sleep(max(0.0, start_at - time.time()))
     began = time.perf_counter()
     deadline = began + duration
-    i = index
+    # Each client walks the whole list in order from its own starting point, so what it has
+    # answered when the cell ends is a run of consecutive requests: every kind of query in its
+    # share. (Striding by the number of clients gave a client only the kinds whose position
+    # matches its own: with 10 kinds and 4 or 16 clients, half the clients asked only the
+    # even-numbered kinds, and the cell counted more of whichever half ran faster.)
+    i = index * len(queries) // clients
     while len(latencies) + errors < cap and time.perf_counter() < deadline:
         _, path, accept = queries[i % len(queries)]
-        i += clients
+        i += 1
         t0 = time.perf_counter()
         try:
             conn.request("GET", path, headers={"Accept": accept})
@@ -83,7 +88,7 @@ def _client(endpoint, queries, index, clients, start_at, duration, cap, timeout,
             errors += 1
             timeouts += isinstance(exc, TimeoutError)
             if len(samples) < 3:
-                samples.append(f"{queries[(i - clients) % len(queries)][0]}: {exc}"[:300])
+                samples.append(f"{queries[(i - 1) % len(queries)][0]}: {exc}"[:300])
             conn.close()
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     results.append({"latencies": latencies, "errors": errors, "timeouts": timeouts, "stopped": stopped,
