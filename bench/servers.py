@@ -192,7 +192,25 @@ def start_justicegraph(store: Path, workdir: Path, *, workers: int, threads: int
                     f"http://127.0.0.1:{port}/sparql", workdir, timeout=600)
     # The first start after a load publishes a snapshot; later starts find one.
     server.notes.append("started with a published snapshot" if published else "started with no snapshot yet")
+    if env.get("JUSTICEGRAPH_SERVE_MODE") == "memory":
+        _wait_for_memory_copies(server, workers)
     return server
+
+
+def _wait_for_memory_copies(server: Server, workers: int, timeout: float = 900) -> None:
+    """Memory mode answers from disk until each worker's copy is loaded: the cells measure
+    the mode itself, so wait for /metrics to count every worker's copy (the wait is noted)."""
+    url = server.endpoint.rsplit("/", 1)[0] + "/metrics"
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith("justicegraph_memory_copies_total ") and float(line.split()[1]) >= workers:
+                    server.notes.append(f"memory copies loaded {time.perf_counter() - started:.1f} s after the "
+                                        "first answer")
+                    return
+        time.sleep(0.2)
+    server.notes.append(f"memory copies not all loaded after {timeout:.0f} s: measured while loading")
 
 
 def start_oxigraph(location: Path, workdir: Path) -> Server:

@@ -407,4 +407,5 @@ def test_health_and_metrics(server):
     assert "# TYPE justicegraph_queries_total counter" in text.text
     assert _metric(server, 'justicegraph_queries_total{form="ASK"}') >= 1
     assert 'justicegraph_http_requests_total{route="sparql",status="200"}' in text.text
+    assert _metric(server, "justicegraph_memory_copies_total") == 0  # disk mode: no copy is loaded
     json.dumps(health)

@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -73,6 +73,7 @@ class ProcessExecutor:
         self.max_rss_mb = 0  # executor_max_rss_mb: replace an executor grown past it (0: never)
         self.recycled = 0
         self.killed = 0
+        self.on_memory_ready: Callable[[], None] | None = None  # called once the start copy is loaded
 
     def _acquire(self, deadline: float) -> _Handle:
         self._start_memory()
@@ -276,6 +277,8 @@ class ProcessExecutor:
             self._zygote = zygote
             self._held = held
         self._swap_idle()
+        if self.on_memory_ready is not None:
+            self.on_memory_ready()
 
     def _swap_idle(self) -> None:
         """Replace the idle executors that are stale (``_stale``) by ones forked now."""

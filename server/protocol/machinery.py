@@ -79,6 +79,9 @@ class Endpoint:
                         self._executor.memory = self.settings.serve_mode == "memory"
                         # In memory mode an executor's size is its copy of the data, not bloat.
                         self._executor.max_rss_mb = 0 if self._executor.memory else self.settings.executor_max_rss_mb
+                        # The start copy is the public view's: counted as the public's (no token is involved).
+                        ready = (self.metrics.index("justicegraph_memory_copies_total"), 1)
+                        self._executor.on_memory_ready = lambda: self.metrics.add_public(ready)
                     else:
                         self._executor = InlineExecutor(self.store)
         return self._executor

@@ -45,6 +45,9 @@ COUNTERS = {
                                           "pattern, or a few whose counts bound the work (inline_lookups).", [{}]),
     "justicegraph_writes_refused_total": ("Writes refused by SHACL validation.", [{}]),
     "justicegraph_query_seconds_total": ("Seconds spent answering queries (until the first byte).", [{}]),
+    "justicegraph_memory_copies_total": ("serve_mode memory: web workers whose in-memory copy of the public view "
+                                         "has loaded since the start (each worker's executors are then forked "
+                                         "from it; until then they read the snapshot on disk).", [{}]),
 }
 
 
