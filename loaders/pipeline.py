@@ -231,14 +231,19 @@ def _mark_restricted_inputs(inputs: list[Input], records, passthrough, index) ->
         said_in = [v.get(key) for key in ("according_to", "source", "id")]
         return any(ref in index and index[ref].restricted for ref in said_in if isinstance(ref, str))
 
-    by_file: dict[str, list[bool]] = {}
+    held: set[str] = set()  # inputs holding anything
+    public: set[str] = set()  # inputs holding something public: decided, nothing more to check
     for record in records:
-        by_file.setdefault(record.file, []).append(restricted(record))
+        held.add(record.file)
+        if record.file not in public and not restricted(record):
+            public.add(record.file)
     for display, quads in passthrough:
-        by_file.setdefault(display, []).extend(
-            isinstance(q.graph_name, ox.NamedNode) and is_restricted(q.graph_name.value) for q in quads)
-    return [dataclasses.replace(i, restricted=bool(by_file.get(i.source)) and all(by_file[i.source]))
-            for i in inputs]
+        if quads:
+            held.add(display)
+        if display not in public and not all(
+                isinstance(q.graph_name, ox.NamedNode) and is_restricted(q.graph_name.value) for q in quads):
+            public.add(display)
+    return [dataclasses.replace(i, restricted=i.source in held and i.source not in public) for i in inputs]
 
 
 # ---------------------------------------------------------------- reading

@@ -143,3 +143,30 @@ def test_input_files_of_restricted_records_only_are_not_listed_publicly(tmp_path
     assert leaks("\n".join(map(str, _provenance(full, provenance)))) == []
     hidden = "\n".join(map(str, _provenance(full, provenance + "/restricted")))
     assert '"relations.csv"' in hidden  # described where only the read token sees it
+
+
+def test_an_input_is_restricted_when_everything_in_it_is():
+    """Records: restricted by their own access or by what they are said in; RDF: by the
+    graphs its quads are in. One public thing anywhere in an input makes it public."""
+    from types import SimpleNamespace
+
+    from justicegraph.loaders.pipeline import _mark_restricted_inputs
+    from justicegraph.loaders.provenance import Input
+
+    def record(file, access="public", according_to=None):
+        values = {"access": access, **({"according_to": according_to} if according_to else {})}
+        return SimpleNamespace(file=file, values=values)
+
+    def quad(graph):
+        return ox.Quad(ox.NamedNode(BASE + "id/x"), ox.NamedNode(BASE + "p"), ox.Literal("v"), ox.NamedNode(graph))
+
+    index = {"t-hidden": SimpleNamespace(restricted=True), "t-open": SimpleNamespace(restricted=False)}
+    records = [record("a.csv", "restricted"), record("a.csv"),  # public after a restricted one
+               record("b.csv", "restricted"), record("b.csv", according_to="t-hidden"),
+               record("c.csv", according_to="t-open")]
+    passthrough = [("d.nq", [quad(BASE + "graph/testimony/t1/restricted")]),
+                   ("e.nq", [quad(BASE + "graph/testimony/t1/restricted"), quad(BASE + "graph/testimony/t1")]),
+                   ("f.nq", [])]
+    inputs = [Input(name, "sha256:0", source=name) for name in ("a.csv", "b.csv", "c.csv", "d.nq", "e.nq", "f.nq")]
+    marked = {i.source: i.restricted for i in _mark_restricted_inputs(inputs, records, passthrough, index)}
+    assert marked == {"a.csv": False, "b.csv": True, "c.csv": False, "d.nq": True, "e.nq": False, "f.nq": False}
