@@ -201,6 +201,9 @@ class ProcessExecutor:
         if probes is not None and not probe_within(store, probes):
             return None
         messages: list[tuple] = []
+        lateral = probes is not None and probes.lateral is not None
+        if lateral:  # a label lookup: its OPTIONALs evaluated per solution (sparqltext/probe.py)
+            job = dict(job, query=probes.lateral)
         run_job(dict(job, budget=INLINE_BUDGET), store, messages.append)
         first = messages[0]
         if first[0] == "overflow":
@@ -208,6 +211,8 @@ class ProcessExecutor:
         if first[0] == "result":
             return first[1], iter((first[2],))
         if first[0] == "error":
+            if lateral:
+                return None  # an executor runs the user's own text, and words its error
             return {"error": (first[1], first[2])}, iter(())
         return None  # not a SELECT/ASK answer held whole: the executor's general path
 
