@@ -28,6 +28,15 @@ FILTER is evaluated, a template written, for every solution); otherwise an execu
 before. Expressions may call only functions whose value is no bigger than their arguments
 (no CONCAT, REPLACE, GROUP_CONCAT, REGEX — whose pattern may be compiled per solution): one
 solution cannot build a huge value in the web worker.
+
+One shape beyond that class is the commonest lookup of all, an entity's triples with the
+labels of what they point to: ``SELECT ?p ?o ?l { <e> ?p ?o OPTIONAL { ?o skos:prefLabel ?l }
+}``. Its OPTIONAL's pattern has no constant, so counting it would count the predicate's every
+use — and the engine may indeed read all of them, by a hash join. ``_Reader._lateral`` takes
+that shape (required triples, then OPTIONALs of one pattern anchored by a variable of the
+required triples; nothing that drops or holds rows) and runs it as ``LATERAL { OPTIONAL { … }
+}``: the same answer, evaluated per solution by definition, so its work is bounded by the
+answer, which the inline run caps at its budget of bytes.
 """
 
 from __future__ import annotations
