@@ -128,6 +128,20 @@ def test_redactor_removes_tokens_and_bearer_credentials_from_records():
     assert text.count("***") >= 3 and "ValueError" in text
 
 
+@pytest.mark.parametrize("line, kept", [
+    ('"GET /x HTTP/1.1" 200 "-" "curl BEARER%20abc.def"', '"GET /x HTTP/1.1" 200 "-" "curl BEARER%20***"'),
+    ("Authorization: bEaReR+tok-123;rest", "Authorization: bEaReR+***;rest"),
+    ("a word after bearer is taken for a credential", "a word after bearer *** taken for a credential"),
+    ("no credential here, Bear", "no credential here, Bear"),
+    ("a longer-secret-value and its prefix longer-secret", "a *** and its prefix ***"),
+])
+def test_redaction_finds_bearer_credentials_in_any_case_and_the_longest_secret_first(line, kept):
+    redactor = Redactor()
+    redactor.add_secrets("longer-secret")
+    redactor.add_secrets("longer-secret-value")  # added later, replaced first: never half-hidden
+    assert redactor.redact(line) == kept
+
+
 def test_app_registers_its_tokens_for_redaction():
     make_app(read_token="fresh-read-token-123")
     assert "fresh-read-token-123" in REDACTOR.secrets

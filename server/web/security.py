@@ -193,14 +193,18 @@ class Redactor(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self.secrets: set[str] = set()
+        self._longest_first: tuple[str, ...] = ()
 
     def add_secrets(self, *secrets: str) -> None:
         self.secrets.update(s for s in secrets if s)
+        self._longest_first = tuple(sorted(self.secrets, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
+        for secret in self._longest_first:
             text = text.replace(secret, "***")
-        return _BEARER.sub(r"\1\2***", text)
+        # the case-insensitive search costs ~10 µs on an access log line; no letter but the
+        # ASCII ones lowers to b, e, a or r, so a line without "bearer" once lowered has no match
+        return _BEARER.sub(r"\1\2***", text) if "bearer" in text.lower() else text
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
