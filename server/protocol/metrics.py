@@ -42,7 +42,8 @@ COUNTERS = {
     "justicegraph_rows_truncated_total": ("Answers cut at the row cap.", [{}]),
     "justicegraph_executor_restarts_total": ("Executor processes killed and replaced.", [{}]),
     "justicegraph_inline_queries_total": ("Queries answered in the web worker, without an executor: one triple "
-                                          "pattern, or a few whose counts bound the work (inline_lookups).", [{}]),
+                                          "pattern, a few whose counts bound the work, or a label lookup "
+                                          "(inline_lookups).", [{}]),
     "justicegraph_writes_refused_total": ("Writes refused by SHACL validation.", [{}]),
     "justicegraph_query_seconds_total": ("Seconds spent answering queries (until the first byte).", [{}]),
     "justicegraph_memory_copies_total": ("serve_mode memory: web workers whose in-memory copy of the public view "
