@@ -49,25 +49,6 @@ def test_an_unknown_serve_mode_is_refused(tmp_path):
     assert "serve_mode must be 'disk' or 'memory'" in result.output
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("HTTP_SERVER", "uvicorn", "http_server must be 'granian' or 'gunicorn'"),
-    ("GRANIAN_TASKS", "trio", "granian_tasks must be 'rust' or 'asyncio'"),
-])
-def test_an_unknown_http_server_choice_is_refused(tmp_path, name, value, message):
-    result = CliRunner().invoke(main, ["--store", str(tmp_path / "store"), "serve"],
-                                env={f"JUSTICEGRAPH_{name}": value})
-    assert result.exit_code != 0 and message in result.output
-
-
-def test_granian_tasks_names_granians_task_implementation():
-    from granian.constants import TaskImpl
-
-    from justicegraph.cli.serve import _task_impl
-
-    assert _task_impl("rust") is TaskImpl.rust and _task_impl("asyncio") is TaskImpl.asyncio
-    assert Settings.from_env({}).granian_tasks == "rust"
-
-
 def test_publish_command_says_when_nothing_changed(tmp_path):
     path = tmp_path / "store"
     write(path, [QUAD])

@@ -183,19 +183,8 @@ def run_granian(settings: Settings, publishing=None) -> None:
                     # is answered 431: measured, docs/endpoint.md)
                     http1_settings=HTTP1Settings(header_read_timeout=10_000),
                     backlog=1024, log_access=False, log_level="warning",
-                    workers_kill_timeout=10, respawn_failed_workers=True,
-                    task_impl=_task_impl(settings.granian_tasks))
+                    workers_kill_timeout=10, respawn_failed_workers=True)
     server.serve(target_loader=load, wrap_loader=False)
-
-
-def _task_impl(name: str):
-    """granian's own (Rust) driver of the gateway's coroutines, or asyncio's Tasks. The Rust one
-    costs less per request (docs/performance.md: 155 against 238 µs of granian and event loop
-    per sequential lookup, ~7% of a lookup's CPU under 4–16 clients); granian calls it
-    experimental and offers it below Python 3.12 only (above, it falls back to asyncio itself)."""
-    from granian.constants import TaskImpl
-
-    return TaskImpl.rust if name == "rust" else TaskImpl.asyncio
 
 
 def _wait_listening(front, settings: Settings, seconds: float = 20.0) -> None:
@@ -232,8 +221,6 @@ def serve(ctx, host, port, workers, threads, dev):
     ctx.close()  # the server opens the store itself; the CLI must not hold it
     if settings.http_server not in ("granian", "gunicorn"):
         raise click.ClickException(f"http_server must be 'granian' or 'gunicorn', not {settings.http_server!r}")
-    if settings.granian_tasks not in ("rust", "asyncio"):
-        raise click.ClickException(f"granian_tasks must be 'rust' or 'asyncio', not {settings.granian_tasks!r}")
     if settings.serve_mode not in ("disk", "memory"):
         raise click.ClickException(f"serve_mode must be 'disk' or 'memory', not {settings.serve_mode!r}")
     publishing = _start_prepare(settings)

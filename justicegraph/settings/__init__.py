@@ -110,10 +110,6 @@ class Settings:
                                 "whole in its event loop, then run on one of `threads` threads per worker: "
                                 "server/web/gateway.py) or 'gunicorn' (threads per worker, behind the buffering "
                                 "front unless `front` is off).")
-    granian_tasks: str = _setting("rust", "justicegraph serve with http_server 'granian': what drives the gateway's "
-                                  "coroutines — 'rust' (granian's own task implementation: ~7% less CPU per "
-                                  "lookup; granian calls it experimental, and below Python 3.12 only: above, it "
-                                  "uses asyncio) or 'asyncio'.")
     front: bool = _setting(True, "justicegraph serve with http_server 'gunicorn': answer on host:port through "
                            "the buffering front (server/front.py), which reads every request whole, under time "
                            "limits, before a gunicorn worker thread sees it, so slow or stalled clients hold no worker; gunicorn "
