@@ -321,6 +321,32 @@ def test_a_lookup_the_probes_find_big_goes_to_an_executor(app, store_path, execu
     assert len(executor_runs) == 1
 
 
+def test_kept_counts_belong_to_one_snapshot(tmp_path, monkeypatch):
+    """A count is kept for the snapshot it was made on: after a write gives the entity more
+    types than a probe allows, the same lookup is counted again and goes to an executor."""
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    store.apply(insert=[ox.Quad(ox.NamedNode(EX + "k"), ox.NamedNode(SKOS + "prefLabel"), ox.Literal("K"),
+                                ox.NamedNode(PUBLIC)),
+                        ox.Quad(ox.NamedNode(EX + "k"), ox.NamedNode(TYPE), ox.NamedNode(EX + "T"), ox.NamedNode(PUBLIC))])
+    store.close()
+    app = create_app(Settings(store=str(path), write_token="probe-write-token", rate_limit="10000 per minute"))
+    try:
+        runs = record_runs(app, monkeypatch)
+        client = app.test_client()
+        url = "/sparql?" + urlencode({"query": P + "SELECT ?l ?t WHERE { ex:k skos:prefLabel ?l ; a ?t }"})
+        accept = {"Accept": "application/sparql-results+json"}
+        assert len(client.get(url, headers=accept).json["results"]["bindings"]) == 1 and runs == []
+        types = " ".join(f"ex:k a ex:T{i} ." for i in range(PROBE_CAP + 1))
+        r = client.post("/sparql", data=P + f"INSERT DATA {{ GRAPH <{PUBLIC}> {{ {types} }} }}",
+                        content_type="application/sparql-update", headers={"Authorization": "Bearer probe-write-token"})
+        assert r.status_code in (200, 204)
+        assert len(client.get(url, headers=accept).json["results"]["bindings"]) == PROBE_CAP + 2
+        assert [job["kind"] for job in runs] == ["diff", "query"]  # the write, then the lookup: counted again
+    finally:
+        close_executor(app)
+
+
 def test_probes_run_only_where_the_caller_sees_every_graph(app, executor_runs):
     """An explicit dataset on the whole store (restricted graphs in it): a count there could
     reflect restricted quads in how long the answer takes, so an executor runs it."""

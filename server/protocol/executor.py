@@ -196,9 +196,11 @@ class ProcessExecutor:
         if dataset.get("snapshot"):  # the public view
             with self._lock:
                 store = _open(self._stores, dataset["snapshot"])
+            snapshot = str(dataset["snapshot"])
         else:
-            store = self.snapshots.reader().engine  # the worker's own reader of the snapshot
-        if probes is not None and not probe_within(store, probes):
+            reader = self.snapshots.reader()  # the worker's own reader of the snapshot
+            store, snapshot = reader.engine, str(reader.path)
+        if probes is not None and not probe_within(store, probes, snapshot):
             return None
         messages: list[tuple] = []
         lateral = probes is not None and probes.lateral is not None
