@@ -49,6 +49,13 @@ PUBLIC, RESTRICTED = "https://w3id.org/justicegraph/graph/import/probe/public", 
     ("SELECT ?p ?o ?l { ex:e ?p ?o OPTIONAL { ?o skos:prefLabel ?l } }", [(EX + "e", None, None)]),
     ("SELECT * { ?s ?p ex:e OPTIONAL { ?s a ?t } OPTIONAL { ?p skos:prefLabel ?l } OPTIONAL { ?x a ex:T } } LIMIT 9",
      [(None, None, EX + "e"), (None, TYPE, EX + "T")]),  # the last OPTIONAL: anchored by a constant alone
+    ("SELECT ?o ?l { ex:e ?p ?o . ?o skos:prefLabel ?l }", [(EX + "e", None, None)]),  # a lone triple, joined
+    ("SELECT * { ex:e ?p ?o . ?o skos:prefLabel ?l OPTIONAL { ?l ex:q ?x } } LIMIT 3", [(EX + "e", None, None)]),
+    ("SELECT * { ?o skos:prefLabel ?l . ex:e ?p ?o }", None),  # written before what anchors it
+    ("SELECT * { ex:e ?p ?o . ?o skos:prefLabel ?l . ?o a ?t }", None),  # a second join: may drop rows
+    ("SELECT * { ex:e ?p ?o . ?o skos:prefLabel ?l ; a ?t }", None),
+    ("SELECT * { ex:e ?p ?o . ?o skos:prefLabel ?l FILTER(LANG(?l) = 'en') }", None),
+    ("SELECT * { ex:e ?p ?o . ?x skos:prefLabel ?l }", None),  # not anchored: every label
     ("SELECT * { ex:e ?p ?o OPTIONAL { ?o skos:prefLabel ?l ; a ?t } }", None),  # a join inside the OPTIONAL
     ("SELECT * { ex:e ?p ?o OPTIONAL { ?o ex:p ?x } OPTIONAL { ?x skos:prefLabel ?l } }", None),  # ?x may be unbound
     ("SELECT * { ex:e ?p ?o OPTIONAL { ?o ex:p ?x OPTIONAL { ?x ex:q ?l } } }", None),
@@ -119,13 +126,19 @@ _LATERAL_TERMS = st.sampled_from(["ex:a", "ex:b", "ex:c", '"1"'])
 
 @st.composite
 def label_lookups(draw) -> str:
-    """A query of the label-lookup class: a required pattern on ex:a, then OPTIONALs, each of
-    one pattern anchored by a required variable, whose other terms are variables (shared with
-    other OPTIONALs or not), constants or literals."""
+    """A query of the label-lookup class: a required pattern on ex:a, perhaps a lone triple
+    anchored by one of its variables, then OPTIONALs, each of one pattern anchored by a required
+    variable, whose other terms are variables (shared with other OPTIONALs or not), constants
+    or literals."""
     required = draw(st.sampled_from(["ex:a ?p ?o", "?s ?p ex:a", "ex:a ex:p ?o . ex:a ?p ex:c"]))
     anchors = [v for v in ("?s", "?p", "?o") if v in required]
     optionals = []
-    for k in range(draw(st.integers(1, 3))):
+    if draw(st.booleans()):  # a lone triple joined to the required ones, anchored by one of their variables
+        anchor = draw(st.sampled_from(anchors))
+        lone = f"{anchor} {draw(st.sampled_from(['ex:p', '?q']))} ?y"
+        required += " . " + (lone if draw(st.booleans()) else " ".join(reversed(lone.split())))
+        anchors.append("?y")
+    for k in range(draw(st.integers(0 if " . ?" in required or "?y ?" in required else 1, 3))):
         anchor = draw(st.sampled_from(anchors))
         predicate = draw(st.sampled_from(["ex:p", "ex:q", "?q", "?p"]))
         other = draw(_V if k == 0 else st.one_of(_V, _LATERAL_TERMS))  # the first: no constant
@@ -138,8 +151,9 @@ def label_lookups(draw) -> str:
 @settings(max_examples=200, deadline=None)
 @given(query=label_lookups(), seed=st.integers(0, 2**16))
 def test_a_lateral_label_lookup_has_the_answer_of_the_users_text(query, seed):
-    """LATERAL { OPTIONAL { pattern } } and OPTIONAL { pattern } give the same solutions,
-    whatever the OPTIONALs share (pyoxigraph as the referee, on small random data)."""
+    """LATERAL { OPTIONAL { pattern } } and OPTIONAL { pattern }, LATERAL { triple } and the
+    triple, give the same solutions, whatever they share (pyoxigraph as the referee, on small
+    random data)."""
     rng = random.Random(seed)
     nodes = [ox.NamedNode(EX + x) for x in "abc"] + [ox.Literal("1")]
     preds = [ox.NamedNode(EX + x) for x in "pq"]
@@ -239,6 +253,8 @@ def rows(response) -> list[str]:
     "SELECT ?p (COUNT(*) AS ?n) WHERE { ex:e1 ?p ?o BIND(STR(?o) AS ?s) } GROUP BY ?p HAVING (COUNT(*) >= 1)",
     "SELECT ?p ?o ?l WHERE { ex:e1 ?p ?o OPTIONAL { ?o skos:prefLabel ?l } }",  # a label lookup
     "SELECT * WHERE { ?s ex:knows ex:e1 OPTIONAL { ?s skos:altLabel ?a } OPTIONAL { ?s a ?t } }",
+    "SELECT ?o ?l WHERE { ex:e1 ?p ?o . ?o skos:prefLabel ?l }",  # labels of what it points to, joined
+    "SELECT ?o ?l WHERE { ex:e1 ?p ?o . ?o skos:altLabel ?l }",  # … whose labels are all restricted
 ])
 def test_a_probed_lookup_is_answered_inline_as_an_executor_answers_it(app, store_path, executor_runs, query):
     metrics = app.extensions["justicegraph.endpoint"].metrics

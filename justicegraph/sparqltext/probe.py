@@ -33,10 +33,11 @@ One shape beyond that class is the commonest lookup of all, an entity's triples 
 labels of what they point to: ``SELECT ?p ?o ?l { <e> ?p ?o OPTIONAL { ?o skos:prefLabel ?l }
 }``. Its OPTIONAL's pattern has no constant, so counting it would count the predicate's every
 use — and the engine may indeed read all of them, by a hash join. ``_Reader._lateral`` takes
-that shape (required triples, then OPTIONALs of one pattern anchored by a variable of the
-required triples; nothing that drops or holds rows) and runs it as ``LATERAL { OPTIONAL { … }
-}``: the same answer, evaluated per solution by definition, so its work is bounded by the
-answer, which the inline run caps at its budget of bytes.
+that shape (probed triples, perhaps one triple anchored by their variables — the same lookup
+without OPTIONAL —, then OPTIONALs of one pattern anchored by a variable of the triples before
+them; nothing that drops or holds rows) and runs the anchored parts as ``LATERAL { … }``: the
+same answer, evaluated per solution by definition, so its work is bounded by the answer, which
+the inline run caps at its budget of bytes.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ class Probes(NamedTuple):
     lateral: str | None = None
 
 
-class _Optional(NamedTuple):
-    start: int  # the OPTIONAL keyword's token
-    end: int  # the token after its closing brace
+class _Span(NamedTuple):
+    """An OPTIONAL group, or a triples statement of the WHERE group."""
+    start: int  # its first token (an OPTIONAL's keyword)
+    end: int  # the token after its last (an OPTIONAL's closing brace)
     first: int  # its patterns: found[first:last]
     last: int
     depth: int  # 1: directly in the WHERE group
@@ -111,11 +113,11 @@ def patterns(tokens: tuple[Token, ...], text: str) -> Probes | None:
     return probes
 
 
-def _lateral_text(text: str, tokens: tuple[Token, ...], optionals: list[_Optional]) -> str:
-    """``text`` with each of ``optionals`` written ``LATERAL { OPTIONAL { … } }``: the user's
-    own text between the two insertions, at token offsets."""
+def _lateral_text(text: str, tokens: tuple[Token, ...], spans: list[_Span]) -> str:
+    """``text`` with each of ``spans`` (an OPTIONAL group, a triple) written ``LATERAL { … }``:
+    the user's own text between the insertions, at token offsets."""
     parts, at = [], 0
-    for optional in optionals:
+    for optional in sorted(spans):
         start, end = tokens[optional.start].start, tokens[optional.end - 1].end
         parts += [text[at:start], "LATERAL { ", text[start:end], " }"]
         at = end
@@ -185,8 +187,9 @@ class _Reader:
         # but LIMIT; the OPTIONAL groups read, and those whose pattern is anchored by a variable
         self.plain = True
         self.depth = 0
-        self.optionals: list[_Optional] = []
-        self.dependent: list[_Optional] = []
+        self.optionals: list[_Span] = []
+        self.statements: list[_Span] = []  # the WHERE group's own triples statements
+        self.dependent: list[_Span] = []  # what runs as LATERAL
 
     # -- the query ------------------------------------------------------------------------
     def query(self) -> Probes:
@@ -237,33 +240,47 @@ class _Reader:
 
     def _lateral(self) -> tuple[Pattern, ...]:
         """The patterns to probe of a label lookup, ``SELECT ?p ?o ?l { <e> ?p ?o OPTIONAL {
-        ?o skos:prefLabel ?l } }``: required triples (probed) and then OPTIONAL groups of one
-        triple pattern each, whose subject or object is a variable of the required triples (not
-        probed) or else a constant (probed); no FILTER, BIND, UNION, nested group, expression
-        or DISTINCT, no modifier but LIMIT.
+        ?o skos:prefLabel ?l } }`` or ``SELECT ?o ?l { <e> ?p ?o . ?o skos:prefLabel ?l }``:
+        required triple patterns with a constant subject or object (probed); then at most one
+        required triple written alone, whose subject or object is a variable of those (not
+        probed); then OPTIONAL groups of one triple pattern each, anchored by a variable of the
+        required triples (not probed) or else by a constant (probed). No FILTER, BIND, UNION,
+        nested group, expression or DISTINCT, no modifier but LIMIT.
 
-        Such an OPTIONAL runs as ``LATERAL { OPTIONAL { … } }`` (SEP-0006, which pyoxigraph
-        reads): the same solutions, but evaluated once per solution of what precedes it, with
-        that solution's values in place — an index range per solution, by the definition of
-        LATERAL rather than by the engine's choice of join (a hash join would read the
-        predicate's every use: 188 ms a query at 1.2M for a two-pattern OPTIONAL, measured).
-        The work is then bounded by the answer: the probes bound the required solutions, every
-        one of them gives at least one row, and every match of an OPTIONAL's pattern gives one
-        row more, so a run that stops at the inline budget of answer bytes has done a bounded
-        amount of work; nothing (FILTER, DISTINCT, ORDER BY, GROUP BY, OFFSET) drops or holds
-        rows before they are written."""
-        if not self.plain or not self.optionals:
+        The triple and such OPTIONALs run as ``LATERAL { … }`` (SEP-0006, which pyoxigraph
+        reads): the same solutions, but evaluated once per solution of what precedes them, with
+        its values in place — an index range per solution, by the definition of LATERAL rather
+        than by the engine's choice of join (a hash join would read the predicate's every use:
+        188 ms a query at 1.2M for a two-pattern OPTIONAL, measured). The work is then bounded:
+        the probes bound the solutions of the first patterns; the lone triple costs one index
+        seek for each and gives a row for every match; an OPTIONAL keeps every row and adds one
+        for every match beyond the first. So apart from the seeks (bounded like any probed
+        solution) the work is bounded by the answer, and a run that stops at the inline budget of
+        answer bytes has done a bounded amount of it: nothing (FILTER, DISTINCT, ORDER BY, GROUP
+        BY, OFFSET, a second join) drops or holds rows before they are written."""
+        if not self.plain:
             raise _NotProbed
-        required = {name for k, names in enumerate(self.variables) if not self._in_optional(k)
-                    for name in names if name is not None}
-        probed = [pattern for k, pattern in enumerate(self.found) if not self._in_optional(k)]
-        if not probed:
+        required = [k for k in range(len(self.found)) if not self._in_optional(k)]
+        anchored = [k for k in required if self.found[k][0] is not None or self.found[k][2] is not None]
+        if not anchored:
             raise _NotProbed
+        anchors = {name for k in anchored for name in self.variables[k] if name is not None}
+        for k in required:
+            if k in anchored:
+                continue
+            statement = next(x for x in self.statements if x.first <= k < x.last)
+            subject, _, obj = self.variables[k]
+            if (self.dependent or statement.last - statement.first != 1 or k < max(anchored)
+                    or (subject not in anchors and obj not in anchors)):
+                raise _NotProbed  # a second one, not alone, before an anchored one, or not anchored
+            self.dependent.append(statement)
+        bound = {name for k in required for name in self.variables[k] if name is not None}
+        probed = [self.found[k] for k in anchored]
         for optional in self.optionals:
             if optional.depth != 1 or optional.last - optional.first != 1:
                 raise _NotProbed  # nested, or more than one pattern: a join inside the OPTIONAL
             subject, _, obj = self.variables[optional.first]
-            if subject in required or obj in required:
+            if subject in bound or obj in bound:
                 self.dependent.append(optional)  # evaluated per solution: not probed
                 continue
             s, _, o = self.found[optional.first]
@@ -352,7 +369,7 @@ class _Reader:
                 start, first, depth = self.i, len(self.found), self.depth
                 self.i += 1
                 self._group()
-                self.optionals.append(_Optional(start, self.i, first, len(self.found), depth))
+                self.optionals.append(_Span(start, self.i, first, len(self.found), depth))
             elif self.tokens[self.i].text == "{" and self.tokens[self.i].kind == "punct":
                 self.plain = False
                 self._group()
@@ -364,7 +381,9 @@ class _Reader:
             else:
                 if self.depth == 1 and self.optionals:
                     self.plain = False  # a required triple after an OPTIONAL: it may drop rows
+                start, first = self.i, len(self.found)
                 self._triples(template=False)
+                self.statements.append(_Span(start, self.i, first, len(self.found), self.depth))
         self.depth -= 1
 
     def _triples_group(self, *, template: bool) -> None:
