@@ -82,7 +82,7 @@ class Probes(NamedTuple):
     # inline only when none of its objects is a blank node
     describe: bool = False
     # a label lookup (``<e> ?p ?o OPTIONAL { ?o skos:prefLabel ?l }``): the text to run inline,
-    # each such OPTIONAL written ``LATERAL { OPTIONAL { … } }`` (see _Reader._lateral)
+    # its anchored triple and OPTIONALs each written ``LATERAL { … }`` (see _Reader._lateral)
     lateral: str | None = None
 
 
@@ -117,8 +117,8 @@ def _lateral_text(text: str, tokens: tuple[Token, ...], spans: list[_Span]) -> s
     """``text`` with each of ``spans`` (an OPTIONAL group, a triple) written ``LATERAL { … }``:
     the user's own text between the insertions, at token offsets."""
     parts, at = [], 0
-    for optional in sorted(spans):
-        start, end = tokens[optional.start].start, tokens[optional.end - 1].end
+    for span in sorted(spans):
+        start, end = tokens[span.start].start, tokens[span.end - 1].end
         parts += [text[at:start], "LATERAL { ", text[start:end], " }"]
         at = end
     parts.append(text[at:])
@@ -184,7 +184,7 @@ class _Reader:
         self.variables: list[tuple[str | None, str | None, str | None]] = []  # found's variable names
         self.expression_chars = 0
         # the label-lookup class (_lateral): nothing but triples and OPTIONALs, and no modifier
-        # but LIMIT; the OPTIONAL groups read, and those whose pattern is anchored by a variable
+        # but LIMIT; the OPTIONAL groups and triples statements read, and what runs as LATERAL
         self.plain = True
         self.depth = 0
         self.optionals: list[_Span] = []

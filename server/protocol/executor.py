@@ -204,7 +204,7 @@ class ProcessExecutor:
             return None
         messages: list[tuple] = []
         lateral = probes is not None and probes.lateral is not None
-        if lateral:  # a label lookup: its OPTIONALs evaluated per solution (sparqltext/probe.py)
+        if lateral:  # a label lookup: its anchored parts evaluated per solution (sparqltext/probe.py)
             job = dict(job, query=probes.lateral)
         run_job(dict(job, budget=INLINE_BUDGET), store, messages.append)
         first = messages[0]
